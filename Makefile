@@ -1,0 +1,48 @@
+# apicrud for Go. `make run` starts the example service, `make test` runs
+# every test against real Redis, PostgreSQL and MariaDB (started if stopped).
+
+GO        ?= go
+TOOLS     := $(CURDIR)/.tools
+STATICCHECK_VERSION := v0.7.0
+GOVULNCHECK_VERSION := v1.1.4
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1s
+
+.PHONY: run test services vet lint fuzz bench tools cover
+
+run:
+	$(GO) run ./examples/contacts
+
+services:
+	@./scripts/services.sh
+
+vet:
+	$(GO) vet ./...
+
+test: services vet
+	$(GO) test -race -count=1 -shuffle=on ./...
+
+cover: services
+	$(GO) test -count=1 -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1
+
+tools: $(TOOLS)/staticcheck $(TOOLS)/govulncheck
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(TOOLS)/govulncheck:
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+lint: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+	@./scripts/vulncheck.sh $(TOOLS)/govulncheck
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@./scripts/fuzz.sh $(FUZZTIME)
+
+bench: services
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./... | tee bench/packages.txt
+	@if [ -x bench/run.sh ]; then ./bench/run.sh; fi

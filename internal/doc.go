@@ -1,0 +1,6 @@
+// Package internal holds nothing itself; its subpackages are the helpers the
+// library's packages share: memstore (the in-memory TTL store of every
+// in-memory backend), problem (RFC 9457 error bodies), rediskey (Redis key and
+// reply helpers), testenv (real servers for tests) and archtest (the
+// dependency rules).
+package internal

@@ -1,0 +1,34 @@
+package problem
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestWrite(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Write(rec, Problem{Status: http.StatusBadRequest, Detail: "bad sort", Field: "sort", Code: "crud.bad_sort"})
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Equal(t, ContentType, rec.Header().Get("Content-Type"))
+	require.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+	require.Equal(t, map[string]any{
+		"title": "Bad Request", "status": float64(400), "detail": "bad sort", "field": "sort", "code": "crud.bad_sort",
+	}, got)
+}
+
+func TestWriteDefaults(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Write(rec, Problem{})
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.JSONEq(t, `{"title":"Internal Server Error","status":500}`, rec.Body.String())
+
+	rec = httptest.NewRecorder()
+	Error(rec, http.StatusNotFound, "")
+	require.JSONEq(t, `{"title":"Not Found","status":404}`, rec.Body.String())
+}
