@@ -28,10 +28,10 @@ func TestMessageLocales(t *testing.T) {
 		{"de", "http.404", "Nicht gefunden"},
 		{"de-AT", "http.404", "Nicht gefunden"},
 		{"en", "http.404", "Not Found"},
-		{"fr", "http.404", "Not Found"},               // unknown locale: English
-		{"", "http.404", "Not Found"},                 // no locale: English
-		{"!!", "http.404", "Not Found"},               // unparseable: English
-		{"de", "http.503", "Service Unavailable"},     // missing in de: English text
+		{"fr", "http.404", "Not Found"},                // unknown locale: English
+		{"", "http.404", "Not Found"},                  // no locale: English
+		{"!!", "http.404", "Not Found"},                // unparseable: English
+		{"de", "http.503", "Service Unavailable"},      // missing in de: English text
 		{"de", "test.bad_field", "Ungültiges Feld: x"}, // parameter
 		{"en", "test.bad_field", "Bad field: x"},
 		{"fr;q=0.9, de;q=0.8", "http.404", "Nicht gefunden"},
