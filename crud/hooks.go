@@ -1,0 +1,44 @@
+package crud
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Hooks are functions a resource runs around its operations, for the
+// special cases that generic CRUD does not cover (apicrud's update_contact,
+// the message controller's list row, ...). Every field is optional.
+//
+// Before hooks run after the caller has been authorized for the operation
+// and before the transaction starts; they may change the record (server
+// code is trusted: a hook may set fields clients cannot write, such as
+// status), and crud authorizes the final attributes again. After hooks run
+// inside the transaction of the write, after the main statement: use tx for
+// related rows, and return an error to roll everything back. A hook error
+// that is a *StatusError, a *FieldError or one of the sentinel errors is
+// reported to the client as such; any other error is a 500 whose text is
+// only logged.
+type Hooks[T any] struct {
+	// BeforeCreate may fill or check the new record (id, owner, created
+	// and status are already set).
+	BeforeCreate func(ctx context.Context, rec *T) error
+	// AfterCreate runs after the INSERT, in its transaction.
+	AfterCreate func(ctx context.Context, tx *sqlx.Tx, rec *T) error
+	// AfterGet may redact the record before it is returned.
+	AfterGet func(ctx context.Context, rec *T) error
+	// BeforeUpdate sees the stored record (old) and the record with the
+	// client's changes applied (rec), which it may change further.
+	BeforeUpdate func(ctx context.Context, old, rec *T) error
+	// AfterUpdate runs after the UPDATE, in its transaction.
+	AfterUpdate func(ctx context.Context, tx *sqlx.Tx, old, rec *T) error
+	// BeforeDelete runs once per record about to be deleted.
+	BeforeDelete func(ctx context.Context, rec *T, force bool) error
+	// AfterDelete runs once per record, after its UPDATE (soft delete) or
+	// DELETE (force), in the transaction that covers all ids.
+	AfterDelete func(ctx context.Context, tx *sqlx.Tx, rec *T, force bool) error
+	// BeforeList may check or adjust the query of a list.
+	BeforeList func(ctx context.Context, q *Query) error
+	// AfterList may redact the items of a page.
+	AfterList func(ctx context.Context, page *Page[T]) error
+}

@@ -1,0 +1,158 @@
+package crud
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/apicrud-go/apicrud/internal/testenv"
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+)
+
+type categorized struct {
+	ID       string    `db:"id" json:"id"`
+	UID      string    `db:"uid" json:"uid"`
+	Name     string    `db:"name" json:"name" crud:"writable"`
+	Category *string   `db:"category_id" json:"category_id" crud:"writable"`
+	Status   string    `db:"status" json:"status"`
+	Created  time.Time `db:"created" json:"created"`
+}
+
+func TestHooksAndOptions(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+
+	t.Run("hooks", func(t *testing.T) {
+		var listed int
+		res := newContacts(t, db, WithHooks(Hooks[contact]{
+			BeforeCreate: func(ctx context.Context, rec *contact) error {
+				if rec.Info == "reject" {
+					return &FieldError{Field: "info", Code: "contact.bad_info", Reason: "not acceptable"}
+				}
+				rec.Secret = "set by the server"
+				rec.Status = "unconfirmed" // hooks may set server-controlled fields
+				return nil
+			},
+			AfterGet: func(ctx context.Context, rec *contact) error {
+				rec.Info = "redacted"
+				return nil
+			},
+			BeforeUpdate: func(ctx context.Context, old, rec *contact) error {
+				rec.ID = "x-hijacked" // ignored: the id never changes
+				if rec.Rank > 100 {
+					return ErrForbidden
+				}
+				return nil
+			},
+			BeforeDelete: func(ctx context.Context, rec *contact, force bool) error {
+				if rec.Name == "keep" {
+					return errors.New("internal reason")
+				}
+				return nil
+			},
+			BeforeList: func(ctx context.Context, q *Query) error {
+				q.Filter = map[string]any{"status": "unconfirmed"}
+				return nil
+			},
+			AfterList: func(ctx context.Context, page *Page[contact]) error {
+				listed += len(page.Items)
+				return nil
+			},
+		}))
+		ctx := as(t.Context(), alice)
+		c, err := res.Create(ctx, &contact{Name: "hooked"})
+		require.NoError(t, err)
+		require.Equal(t, "unconfirmed", c.Status)
+		var secret string
+		require.NoError(t, db.Get(&secret, "SELECT secret FROM contact WHERE id = ?", c.ID))
+		require.Equal(t, "set by the server", secret)
+
+		_, err = res.Create(ctx, &contact{Name: "r", Info: "reject"})
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, "contact.bad_info", fe.Code)
+
+		got, err := res.Get(ctx, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, "redacted", got.Info)
+
+		up, err := res.Update(ctx, c.ID, &contact{Rank: 5}, "rank")
+		require.NoError(t, err)
+		require.Equal(t, c.ID, up.ID)
+		_, err = res.Update(ctx, c.ID, &contact{Rank: 500}, "rank")
+		require.ErrorIs(t, err, ErrForbidden)
+
+		keep, err := res.Create(ctx, &contact{Name: "keep"})
+		require.NoError(t, err)
+		err = res.Delete(ctx, false, c.ID, keep.ID)
+		var ie *internalError
+		require.ErrorAs(t, err, &ie)
+		_, err = res.Get(ctx, c.ID)
+		require.NoError(t, err, "nothing deleted")
+
+		page, err := res.Find(ctx, Query{})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 2)
+		require.Equal(t, 2, listed)
+	})
+
+	t.Run("ops and scopes", func(t *testing.T) {
+		createContactTable(t, db, "ro")
+		ro, err := NewResource[contact](db, "ro", WithAuthorizer(testAuth{}), WithOps(ReadOnly))
+		require.NoError(t, err)
+		_, err = ro.Create(as(t.Context(), alice), &contact{Name: "x"})
+		require.ErrorIs(t, err, ErrForbidden)
+		require.ErrorIs(t, ro.Delete(as(t.Context(), alice), false, "x-1"), ErrForbidden)
+
+		createContactTable(t, db, "scoped")
+		scoped, err := NewResource[contact](db, "scoped", WithAuthorizer(testAuth{}),
+			WithScopes(OpCreate|OpUpdate, "contacts.write"), WithScopes(OpList, "contacts.read"))
+		require.NoError(t, err)
+		s := newServer(t, func(mux *http.ServeMux) { ro.Routes(mux, "/v1"); scoped.Routes(mux, "/v1") })
+		require.Equal(t, http.StatusMethodNotAllowed, s.do("POST", "/v1/ro", "alice", `{"name":"x"}`).status)
+		require.Equal(t, http.StatusOK, s.do("GET", "/v1/ro", "alice", nil).status)
+
+		r := s.do("POST", "/v1/scoped", "alice", `{"name":"x","privacy":"public"}`)
+		require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		requireProblem(t, s.do("POST", "/v1/scoped", "bob", `{"name":"y"}`), 403, CodeForbidden, "")
+		requireProblem(t, s.do("POST", "/v1/scoped", "", `{"name":"y"}`), 401, CodeUnauthenticated, "")
+		requireProblem(t, s.do("GET", "/v1/scoped", "bob", nil), 403, CodeForbidden, "")
+		require.Equal(t, http.StatusOK, s.do("GET", "/v1/scoped", "alice", nil).status)
+		require.Equal(t, http.StatusOK, s.do("GET", "/v1/scoped/"+r.json(t)["id"].(string), "bob", nil).status, "get needs no scope")
+	})
+}
+
+func TestNoVersionColumn(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *sqlx.DB) {
+		txt := "TEXT"
+		if testenv.Dialect(db) == testenv.MySQL {
+			txt = "VARCHAR(64)"
+		}
+		ts := map[string]string{testenv.Postgres: "TIMESTAMPTZ", testenv.MySQL: "DATETIME(6)", testenv.SQLite: "DATETIME"}[testenv.Dialect(db)]
+		_, err := db.Exec(`CREATE TABLE categorized (id ` + txt + ` PRIMARY KEY, uid ` + txt + ` NOT NULL, name ` + txt + ` NOT NULL,
+			category_id ` + txt + `, status ` + txt + ` NOT NULL, created ` + ts + ` NOT NULL)`)
+		require.NoError(t, err)
+		res, err := NewResource[categorized](db, "categorized", WithAuthorizer(testAuth{}),
+			WithDefaultCategory(func(ctx context.Context, uid string) (string, error) { return "cat-" + uid, nil }))
+		require.NoError(t, err)
+		ctx := as(t.Context(), alice)
+		c, err := res.Create(ctx, &categorized{Name: "a"})
+		require.NoError(t, err)
+		require.Equal(t, "cat-u-alice", *c.Category)
+		c, err = res.Create(ctx, &categorized{Name: "b", Category: ptr("mine")})
+		require.NoError(t, err)
+		require.Equal(t, "mine", *c.Category)
+		// No version column: no ETag, and If-Match can only be "*".
+		require.Empty(t, res.ETag(c))
+		_, err = res.UpdateIfMatch(ctx, c.ID, `"1"`, &categorized{Name: "x"}, "name")
+		require.ErrorIs(t, err, ErrPreconditionFailed)
+		up, err := res.UpdateIfMatch(ctx, c.ID, `*`, &categorized{Name: "x"}, "name")
+		require.NoError(t, err)
+		require.Equal(t, "x", up.Name)
+		// Writing the same value again (MySQL reports 0 changed rows) succeeds.
+		_, err = res.Update(ctx, c.ID, &categorized{Name: "x"}, "name")
+		require.NoError(t, err)
+	})
+}

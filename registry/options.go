@@ -1,0 +1,76 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults of the heartbeat, as in apicrud (registry_interval 30 s,
+// registry_ttl 60 s: an instance disappears after two missed heartbeats).
+const (
+	DefaultInterval = 30 * time.Second
+	DefaultTTL      = 60 * time.Second
+)
+
+// Option configures New.
+type Option func(*options) error
+
+type options struct {
+	store    Store
+	interval time.Duration
+	ttl      time.Duration
+	log      *slog.Logger
+	reject   func(ctx context.Context, err *EntryError)
+}
+
+// WithStore sets the Store (for example registryredis.New(rdb) to share
+// the registry between instances). The Client does not close a Store it is
+// given. A nil store is rejected. Default: a MemoryStore owned and closed
+// by the Client.
+func WithStore(s Store) Option {
+	return func(o *options) error {
+		if s == nil {
+			return fmt.Errorf("%w: nil Store", ErrOption)
+		}
+		o.store = s
+		return nil
+	}
+}
+
+// WithHeartbeat sets how often a registration is refreshed and how long an
+// entry lives after its last refresh. ttl must be longer than interval;
+// twice the interval or more survives one lost heartbeat. Default:
+// DefaultInterval, DefaultTTL.
+func WithHeartbeat(interval, ttl time.Duration) Option {
+	return func(o *options) error {
+		if interval < time.Millisecond || ttl <= interval {
+			return fmt.Errorf("%w: heartbeat interval %v and ttl %v: need 1ms <= interval < ttl", ErrOption, interval, ttl)
+		}
+		o.interval, o.ttl = interval, ttl
+		return nil
+	}
+}
+
+// WithLogger receives warnings: rejected entries, failed heartbeats,
+// resources served at two URLs. Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l != nil {
+			o.log = l
+		}
+		return nil
+	}
+}
+
+// WithRejectFunc is called (synchronously, from Find) for every stored entry
+// Find skips because it is forged, tampered, foreign or stale; err wraps
+// ErrInvalidEntry or ErrStaleEntry. Use it to count or alert on injection
+// attempts. Default: only the logger is told.
+func WithRejectFunc(fn func(ctx context.Context, err *EntryError)) Option {
+	return func(o *options) error {
+		o.reject = fn
+		return nil
+	}
+}

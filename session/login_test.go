@@ -1,0 +1,378 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/apicrud-go/apicrud/session"
+)
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	root := e.user(t, "root", true)
+	e.members.set(alice.UID, "list-x-1-invitee", "list-x-1-member")
+	ctx := from(t.Context(), "192.0.2.1")
+
+	for _, login := range []string{"alice", "ALICE ", "alice@example.com", "Alice@Example.COM"} {
+		s, tok, err := e.m.Login(ctx, login, goodPassword, "")
+		require.NoError(t, err, login)
+		require.Equal(t, alice.UID, s.UID)
+		require.Equal(t, []string{"user", "list-x-1-invitee", "list-x-1-member"}, s.Roles)
+		require.Equal(t, session.MethodPassword, s.Method)
+		require.Equal(t, "alice", s.Values["username"])
+		v, err := e.m.Validate(t.Context(), string(tok))
+		require.NoError(t, err)
+		require.Equal(t, s.ID, v.ID)
+	}
+	s, _, err := e.m.Login(ctx, "root", goodPassword, "")
+	require.NoError(t, err)
+	require.Equal(t, root.UID, s.UID)
+	require.Equal(t, []string{"admin", "user"}, s.Roles)
+}
+
+func TestLoginSameErrorForUnknownAndWrong(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "alice", false)
+	disabled := e.user(t, "dora", false)
+	require.NoError(t, e.m.SetStatus(t.Context(), disabled.UID, session.StatusDisabled))
+	require.NoError(t, e.accounts.Create(t.Context(), session.Account{UID: "u-nopw", Username: "nopw", Status: session.StatusActive}))
+	ctx := from(t.Context(), "192.0.2.1")
+	var msgs []string
+	for _, tc := range []struct{ name, user, password string }{
+		{"wrong password", "alice", "wrong password!"},
+		{"unknown user", "mallory", goodPassword},
+		{"unknown e-mail", "mallory@example.com", goodPassword},
+		{"disabled account", "dora", goodPassword},
+		{"account without password", "nopw", ""},
+		{"malformed username", "a b{c}", goodPassword},
+		{"empty password", "alice", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, tok, err := e.m.Login(ctx, tc.user, tc.password, "")
+			require.ErrorIs(t, err, session.ErrInvalidCredentials)
+			require.Empty(t, tok)
+			msgs = append(msgs, err.Error())
+		})
+	}
+	for _, m := range msgs {
+		require.Equal(t, msgs[0], m, "the error text must not tell the cases apart")
+	}
+}
+
+// TestLoginTiming checks that an unknown account costs what a wrong
+// password costs (both run one argon2id verification of the same cost).
+// The bound is loose: the machine is shared.
+func TestLoginTiming(t *testing.T) {
+	e := newEnv(t, session.WithArgon2(session.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}),
+		session.WithThrottle(session.Throttles{
+			Account: session.Ladder{Free: 1000, Window: time.Hour},
+			IP:      session.Ladder{Free: 1000, Window: time.Hour},
+			OTP:     session.Ladder{Free: 1000, Window: time.Hour},
+		}))
+	e.user(t, "alice", false)
+	ctx := from(t.Context(), "192.0.2.1")
+	measure := func(user string) time.Duration {
+		start := time.Now()
+		_, _, err := e.m.Login(ctx, user, "wrong password!", "")
+		require.ErrorIs(t, err, session.ErrInvalidCredentials)
+		return time.Since(start)
+	}
+	var known, unknown []time.Duration
+	for range 9 {
+		known = append(known, measure("alice"))
+		unknown = append(unknown, measure("mallory"))
+	}
+	slices.Sort(known)
+	slices.Sort(unknown)
+	ratio := float64(unknown[4]) / float64(known[4])
+	t.Logf("median wrong password %v, unknown account %v (ratio %.2f)", known[4], unknown[4], ratio)
+	require.InDelta(t, 1, ratio, 0.6, "an unknown account must take as long as a wrong password")
+}
+
+// lockStep is one step of a lockout ladder: wait, then try to log in.
+type lockStep struct {
+	wait     time.Duration
+	ip       string
+	login    string
+	password string
+	want     error         // nil: success
+	retry    time.Duration // for ErrLocked: the Retry-After to expect
+}
+
+func runLockSteps(t *testing.T, steps []lockStep, opts ...session.Option) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, opts...)
+		e.user(t, "alice", false)
+		for i, st := range steps {
+			time.Sleep(st.wait)
+			_, _, err := e.m.Login(from(t.Context(), st.ip), st.login, st.password, "")
+			if st.want == nil {
+				require.NoError(t, err, "step %d", i)
+				continue
+			}
+			require.ErrorIs(t, err, st.want, "step %d", i)
+			if errors.Is(st.want, session.ErrLocked) {
+				var le *session.LockedError
+				require.ErrorAs(t, err, &le)
+				require.Equal(t, st.retry, le.RetryAfter, "step %d: Retry-After", i)
+			}
+		}
+	})
+}
+
+const (
+	attacker = "203.0.113.66"
+	victim   = "198.51.100.7"
+	bad      = "not the password"
+)
+
+func repeat(n int, st lockStep) []lockStep {
+	out := make([]lockStep, n)
+	for i := range out {
+		out[i] = st
+	}
+	return out
+}
+
+func TestLockoutLadder(t *testing.T) {
+	wrong := lockStep{ip: attacker, login: "alice", password: bad, want: session.ErrInvalidCredentials}
+	locked := func(retry time.Duration) lockStep {
+		return lockStep{ip: attacker, login: "alice", password: bad, want: session.ErrLocked, retry: retry}
+	}
+	var steps []lockStep
+	steps = append(steps, repeat(5, wrong)...) // 5 free failures
+	steps = append(steps, wrong, locked(time.Second))
+	steps = append(steps,
+		lockStep{wait: 500 * time.Millisecond, ip: attacker, login: "alice", password: bad, want: session.ErrLocked, retry: 500 * time.Millisecond},
+		lockStep{wait: 500 * time.Millisecond, ip: attacker, login: "alice", password: bad, want: session.ErrInvalidCredentials},
+		// While waiting, even the right password is refused: nothing is checked.
+		lockStep{ip: attacker, login: "alice", password: goodPassword, want: session.ErrLocked, retry: 2 * time.Second},
+	)
+	// Climb the ladder: each failure doubles the wait, up to the 15-minute lockout.
+	for _, d := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 15 * time.Minute} {
+		w := wrong
+		w.wait = d
+		steps = append(steps, w)
+	}
+	steps = append(steps, locked(15*time.Minute))
+	w := wrong
+	w.wait = 15 * time.Minute
+	steps = append(steps, w, locked(15*time.Minute)) // the last step repeats
+	// The owner, from elsewhere, is not locked out.
+	steps = append(steps, lockStep{ip: victim, login: "alice", password: goodPassword})
+	// After the wait the right password works and clears the ladder.
+	steps = append(steps, lockStep{wait: 15 * time.Minute, ip: attacker, login: "alice", password: goodPassword})
+	steps = append(steps, repeat(5, wrong)...)
+	steps = append(steps, wrong, locked(time.Second))
+	// An hour after the last failure the state is forgotten.
+	steps = append(steps, lockStep{wait: time.Hour + time.Second, ip: attacker, login: "alice", password: bad, want: session.ErrInvalidCredentials})
+	runLockSteps(t, steps)
+}
+
+func TestLockoutNotDodgedByEmail(t *testing.T) {
+	var steps []lockStep
+	for i := range 6 {
+		login := "alice"
+		if i%2 == 1 {
+			login = "ALICE@example.com"
+		}
+		steps = append(steps, lockStep{ip: attacker, login: login, password: bad, want: session.ErrInvalidCredentials})
+	}
+	steps = append(steps,
+		lockStep{ip: attacker, login: "alice@example.com", password: bad, want: session.ErrLocked, retry: time.Second},
+		lockStep{ip: attacker, login: "alice", password: bad, want: session.ErrLocked, retry: time.Second},
+	)
+	runLockSteps(t, steps)
+}
+
+func TestLockoutPerIPBudget(t *testing.T) {
+	// Spraying: one address tries one password against many accounts.
+	var steps []lockStep
+	for i := range 10 {
+		steps = append(steps, lockStep{ip: attacker, login: fmt.Sprintf("user%d", i), password: bad, want: session.ErrInvalidCredentials})
+	}
+	steps = append(steps,
+		lockStep{ip: attacker, login: "user99", password: bad, want: session.ErrInvalidCredentials},
+		lockStep{ip: attacker, login: "user100", password: bad, want: session.ErrLocked, retry: time.Minute},
+		// IPv6 addresses are bucketed by /64.
+		lockStep{ip: "2001:db8::1", login: "alice", password: goodPassword},
+		// Other clients and the account owner are unaffected.
+		lockStep{ip: victim, login: "alice", password: goodPassword},
+	)
+	th := session.DefaultThrottles()
+	th.IP = session.Ladder{Free: 10, Delays: []time.Duration{time.Minute}, Window: time.Hour}
+	runLockSteps(t, steps, session.WithThrottle(th))
+}
+
+func TestLockoutIPv6Prefix(t *testing.T) {
+	th := session.DefaultThrottles()
+	th.Account = session.Ladder{Free: 1, Delays: []time.Duration{time.Minute}, Window: time.Hour}
+	runLockSteps(t, []lockStep{
+		{ip: "2001:db8:1:2::1", login: "alice", password: bad, want: session.ErrInvalidCredentials},
+		{ip: "2001:db8:1:2::ffff", login: "alice", password: bad, want: session.ErrInvalidCredentials},
+		{ip: "2001:db8:1:2:aaaa::3", login: "alice", password: bad, want: session.ErrLocked, retry: time.Minute},
+		{ip: "2001:db8:1:3::1", login: "alice", password: goodPassword},
+	}, session.WithThrottle(th))
+}
+
+func TestSuccessfulLoginsDoNotExhaustIPBudget(t *testing.T) {
+	th := session.DefaultThrottles()
+	th.IP = session.Ladder{Free: 3, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	runLockSteps(t, repeat(10, lockStep{ip: victim, login: "alice", password: goodPassword}), session.WithThrottle(th))
+}
+
+func TestLoginConcurrentGuessesAreCounted(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "alice", false)
+	ctx := from(t.Context(), attacker)
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() {
+			_, _, err := e.m.Login(ctx, "alice", bad, "")
+			errs <- err
+		}()
+	}
+	checked := 0
+	for range 20 {
+		if err := <-errs; errors.Is(err, session.ErrInvalidCredentials) {
+			checked++
+		}
+	}
+	require.Equal(t, 6, checked, "only 5 free attempts and the one that sets the first wait may reach the password check")
+}
+
+func TestRefreshRoles(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	ctx := from(t.Context(), "192.0.2.1")
+	_, tok1, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	_, tok2, err := e.m.Login(ctx, "alice@example.com", goodPassword, "")
+	require.NoError(t, err)
+
+	e.members.set(alice.UID, session.ExpandMembership("list", "x-9", "member", []string{"public", "invitee", "member", "manager"})...)
+	require.NoError(t, e.m.RefreshRoles(t.Context(), alice.UID))
+	for _, tok := range []session.Token{tok1, tok2} {
+		s, err := e.m.Validate(t.Context(), string(tok))
+		require.NoError(t, err)
+		require.Equal(t, []string{"user", "list-x-9-invitee", "list-x-9-member"}, s.Roles)
+	}
+	e.members.set(alice.UID)
+	require.NoError(t, e.m.RefreshRoles(t.Context(), alice.UID))
+	s, err := e.m.Validate(t.Context(), string(tok1))
+	require.NoError(t, err)
+	require.Equal(t, []string{"user"}, s.Roles, "downgrades apply too")
+
+	a, _, _ := e.accounts.Get(t.Context(), alice.UID)
+	a.Status = session.StatusDisabled
+	ok, err := e.accounts.Update(t.Context(), a)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, e.m.RefreshRoles(t.Context(), alice.UID))
+	_, err = e.m.Validate(t.Context(), string(tok1))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "a disabled account's sessions end")
+}
+
+func TestExpandMembership(t *testing.T) {
+	levels := []string{"public", "invitee", "member", "manager"}
+	require.Equal(t, []string{"list-a-invitee", "list-a-member", "list-a-manager"}, session.ExpandMembership("list", "a", "manager", levels))
+	require.Equal(t, []string{"list-a-invitee"}, session.ExpandMembership("list", "a", "invitee", levels))
+	require.Nil(t, session.ExpandMembership("list", "a", "public", levels))
+	require.Nil(t, session.ExpandMembership("list", "a", "owner", levels))
+}
+
+func TestStatusChangeEndsSessions(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	ctx := from(t.Context(), "192.0.2.1")
+	_, tok, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.NoError(t, e.m.SetStatus(t.Context(), alice.UID, session.StatusDisabled))
+	_, err = e.m.Validate(t.Context(), string(tok))
+	require.ErrorIs(t, err, session.ErrInvalidToken)
+	_, _, err = e.m.Login(ctx, "alice", goodPassword, "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	require.NoError(t, e.m.SetStatus(t.Context(), alice.UID, session.StatusActive))
+	_, _, err = e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.ErrorIs(t, e.m.SetStatus(t.Context(), alice.UID, "gone"), session.ErrInvalidValue)
+	require.ErrorIs(t, e.m.SetStatus(t.Context(), "u-none", session.StatusActive), session.ErrAccountNotFound)
+}
+
+func TestDeleteAccountEndsSessions(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	_, tok, err := e.m.Login(from(t.Context(), "192.0.2.1"), "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.NoError(t, e.m.DeleteAccount(t.Context(), alice.UID))
+	_, err = e.m.Validate(t.Context(), string(tok))
+	require.ErrorIs(t, err, session.ErrInvalidToken)
+	require.ErrorIs(t, e.m.DeleteAccount(t.Context(), alice.UID), session.ErrAccountNotFound)
+}
+
+func TestNoAccountStore(t *testing.T) {
+	m, err := session.New(newSealer(t), testSecret)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	_, _, err = m.Login(t.Context(), "alice", goodPassword, "")
+	require.ErrorIs(t, err, session.ErrNoAccountStore)
+	_, err = m.Register(t.Context(), session.NewAccount{})
+	require.ErrorIs(t, err, session.ErrNoAccountStore)
+}
+
+func TestLoginWith(t *testing.T) {
+	e := newEnv(t)
+	ctx := from(t.Context(), "192.0.2.1")
+	good := url.Values{"code": {"good"}}
+	p := provider{id: session.Identity{Provider: "Google", Subject: "123", Email: "Zoe.Smith@Example.com", EmailVerified: true, Name: "Zoé"}}
+
+	s, tok, err := e.m.LoginWith(ctx, p, good)
+	require.NoError(t, err)
+	require.Equal(t, []string{"user"}, s.Roles)
+	require.Equal(t, "external:google", s.Method)
+	_, err = e.m.Validate(t.Context(), string(tok))
+	require.NoError(t, err)
+	acc, found, err := e.accounts.Lookup(t.Context(), "zoe.smith@example.com")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, session.StatusActive, acc.Status)
+	require.Empty(t, acc.PasswordHash, "delegated accounts have no password")
+	require.True(t, strings.HasPrefix(acc.Username, "zoe.smith-"), acc.Username)
+
+	s2, _, err := e.m.LoginWith(ctx, p, good)
+	require.NoError(t, err)
+	require.Equal(t, s.UID, s2.UID, "the second login finds the same account")
+
+	_, _, err = e.m.LoginWith(ctx, p, url.Values{"code": {"forged"}})
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	unverified := p
+	unverified.id.EmailVerified = false
+	_, _, err = e.m.LoginWith(ctx, unverified, good)
+	require.ErrorIs(t, err, session.ErrUnverifiedIdentity)
+
+	// A registered but unconfirmed account is activated by a provider
+	// that verified its address.
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "yann", Identity: "yann@example.com", Password: goodPassword})
+	require.NoError(t, err)
+	py := provider{id: session.Identity{Provider: "gitlab", Email: "yann@example.com", EmailVerified: true}}
+	s3, _, err := e.m.LoginWith(ctx, py, good)
+	require.NoError(t, err)
+	require.Equal(t, uid, s3.UID)
+	require.Equal(t, []string{"user"}, s3.Roles)
+
+	// A disabled account stays out.
+	require.NoError(t, e.m.SetStatus(t.Context(), uid, session.StatusDisabled))
+	_, _, err = e.m.LoginWith(ctx, py, good)
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+}

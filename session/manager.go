@@ -1,0 +1,500 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Sealer encrypts and authenticates session data at rest. The apicrud
+// crypto package's *Cipher (AES-256-GCM) implements it. Open must reject
+// any ciphertext not made by Seal with the same additionalData, and must
+// not modify its argument.
+type Sealer interface {
+	Seal(plaintext, additionalData []byte) ([]byte, error)
+	Open(ciphertext, additionalData []byte) ([]byte, error)
+}
+
+// Manager issues, validates and revokes sessions, and (with WithAccounts)
+// logs users in. It is safe for concurrent use by multiple goroutines. Use
+// New; the zero value is not usable. Its configuration cannot change after
+// New. Every instance of a service must be built with the same Sealer
+// key, secret, signing key, issuer and audience, and share one Store.
+type Manager struct {
+	cfg          config
+	sealer       Sealer
+	sig          *signer
+	store        Store
+	own          *MemoryStore // the store New created, closed by Close
+	refreshAfter time.Duration
+	dummyHash    string // verified for unknown accounts, for equal timing
+	log          *slog.Logger
+}
+
+// New returns a Manager that seals session data with sealer and derives its
+// keys from secret (at least MinSecretSize random bytes, shared by every
+// instance): with HKDF-SHA256, one key per use — the HS256 token key, the
+// link key, the remember-device key and the backup-code key. Without
+// options sessions live in a new MemoryStore and tokens are HS256 JWTs.
+func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
+	if sealer == nil {
+		return nil, optionError("nil Sealer")
+	}
+	c := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&c); err != nil {
+			return nil, err
+		}
+	}
+	sig, err := newSigner(secret, &c)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		cfg:          c,
+		sealer:       sealer,
+		sig:          sig,
+		store:        c.store,
+		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
+		log:          c.log,
+	}
+	dummy := make([]byte, 16)
+	_, _ = rand.Read(dummy)
+	m.dummyHash = hashPassword(b64url.EncodeToString(dummy), c.argon)
+	if m.store == nil {
+		m.own = NewMemoryStore()
+		m.store = m.own
+	}
+	return m, nil
+}
+
+// Close releases what New created (the sweepers of the default
+// MemoryStore). It never closes a Store given with WithStore.
+func (m *Manager) Close(ctx context.Context) error {
+	if m.own != nil {
+		return m.own.Close(ctx)
+	}
+	return nil
+}
+
+// Session is a validated session. It is a snapshot: changing its fields
+// changes nothing stored; use Update, SetRoles, Delete and Renew.
+type Session struct {
+	// ID identifies the session in lists and for revocation. It is a hash
+	// of the token's secret, not a credential: safe to show and log.
+	ID string
+	// UID is the user (or other principal) the session belongs to.
+	UID    string
+	Roles  []string
+	Scopes []string
+	// CNonce is the client nonce given at creation, if any.
+	CNonce string
+	// Values are the caller's values (Extra.Values and Update).
+	Values map[string]string
+	// Method tells how the user authenticated: "password", "totp",
+	// "backup_code", "device", "external:<provider>", "apikey" or what the
+	// creator set in Extra.Method.
+	Method string
+	// Created is the time of login (kept by Renew); Expires the absolute
+	// deadline.
+	Created time.Time
+	Expires time.Time
+}
+
+// HasRole reports whether the session holds role.
+func (s *Session) HasRole(role string) bool { return slices.Contains(s.Roles, role) }
+
+// LogValue logs the session's id, uid, roles and method, never its values.
+func (s *Session) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", s.ID), slog.String("uid", s.UID), slog.Any("roles", s.Roles), slog.String("method", s.Method))
+}
+
+// Extra are the optional parts of a new session.
+type Extra struct {
+	Scopes []string
+	// CNonce is echoed in the token's cnonce claim.
+	CNonce string
+	// Values are stored with the session and copied into the token's ext
+	// claim, which the client can read: never put secrets here.
+	Values map[string]string
+	// Method records how the user authenticated (see Session.Method).
+	Method string
+	// Lifetime overrides the absolute timeout of WithLifetime when > 0.
+	Lifetime time.Duration
+}
+
+// record is the sealed form of a session.
+type record struct {
+	UID     string            `json:"u"`
+	Roles   []string          `json:"r,omitempty"`
+	Scopes  []string          `json:"s,omitempty"`
+	CNonce  string            `json:"n,omitempty"`
+	Values  map[string]string `json:"v,omitempty"`
+	Method  string            `json:"m,omitempty"`
+	Created int64             `json:"c"` // unix ms
+	Expires int64             `json:"e"` // unix ms
+	Enroll  string            `json:"t,omitempty"`
+}
+
+func (r *record) session(id string) *Session {
+	return &Session{
+		ID: id, UID: r.UID, Roles: r.Roles, Scopes: r.Scopes, CNonce: r.CNonce,
+		Values: r.Values, Method: r.Method,
+		Created: time.UnixMilli(r.Created), Expires: time.UnixMilli(r.Expires),
+	}
+}
+
+// Limits on what a session may hold.
+const (
+	maxUIDLen    = 128
+	maxNameLen   = 128 // role, scope, value key, method
+	maxNames     = 256
+	maxValueLen  = 4096
+	maxValuesLen = 16 << 10
+	casRetries   = 32 // each lost round means another writer won: enough for 32 concurrent writers
+)
+
+func validUID(uid string) error {
+	if uid == "" || len(uid) > maxUIDLen {
+		return ErrInvalidUID
+	}
+	for i := 0; i < len(uid); i++ {
+		if b := uid[i]; b <= ' ' || b >= 0x7f || b == '{' || b == '}' {
+			return ErrInvalidUID
+		}
+	}
+	return nil
+}
+
+func validNames(what string, names []string) error {
+	if len(names) > maxNames {
+		return fmt.Errorf("%w: more than %d %s", ErrInvalidValue, maxNames, what)
+	}
+	for _, n := range names {
+		if n == "" || len(n) > maxNameLen {
+			return fmt.Errorf("%w: %s %q", ErrInvalidValue, what, n)
+		}
+	}
+	return nil
+}
+
+func validValues(v map[string]string) error {
+	total := 0
+	for k, x := range v {
+		if k == "" || len(k) > maxNameLen || len(x) > maxValueLen {
+			return fmt.Errorf("%w: value %q", ErrInvalidValue, k)
+		}
+		total += len(k) + len(x)
+	}
+	if total > maxValuesLen {
+		return fmt.Errorf("%w: values exceed %d bytes", ErrInvalidValue, maxValuesLen)
+	}
+	return nil
+}
+
+func additionalData(uid, id string) []byte {
+	return []byte("apicrud/session\x00" + uid + "\x00" + id)
+}
+
+func (m *Manager) seal(uid, id string, r *record) ([]byte, error) {
+	p, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("session: encoding: %w", err)
+	}
+	out, err := m.sealer.Seal(p, additionalData(uid, id))
+	if err != nil {
+		return nil, fmt.Errorf("session: sealing: %w", err)
+	}
+	return out, nil
+}
+
+// errBadRecord reports stored bytes that do not open or decode: tampered
+// or sealed under another key.
+var errBadRecord = errors.New("session: stored session does not open")
+
+func (m *Manager) open(uid, id string, data []byte) (*record, error) {
+	p, err := m.sealer.Open(data, additionalData(uid, id))
+	if err != nil {
+		return nil, errBadRecord
+	}
+	var r record
+	if err := json.Unmarshal(p, &r); err != nil || r.UID != uid {
+		return nil, errBadRecord
+	}
+	return &r, nil
+}
+
+// Create starts a session for uid with roles and returns it with its
+// token. The token is a JWT whose jti is 256 random bits; the store keeps
+// the session sealed under a SHA-256 hash of the jti, in uid's index.
+func (m *Manager) Create(ctx context.Context, uid string, roles []string, extra Extra) (*Session, Token, error) {
+	if err := validUID(uid); err != nil {
+		return nil, "", err
+	}
+	if err := errors.Join(validNames("roles", roles), validNames("scopes", extra.Scopes), validValues(extra.Values)); err != nil {
+		return nil, "", err
+	}
+	if len(extra.CNonce) > maxNameLen || len(extra.Method) > maxNameLen {
+		return nil, "", fmt.Errorf("%w: cnonce or method too long", ErrInvalidValue)
+	}
+	life := m.cfg.lifetime
+	if extra.Lifetime > 0 {
+		life = min(extra.Lifetime, maxLifetime)
+	}
+	now := time.Now()
+	r := &record{
+		UID: uid, Roles: slices.Clone(roles), Scopes: slices.Clone(extra.Scopes), CNonce: extra.CNonce,
+		Values: cloneMap(extra.Values), Method: extra.Method,
+		Created: now.UnixMilli(), Expires: now.Add(life).UnixMilli(),
+	}
+	return m.store1(ctx, r, life)
+}
+
+// store1 stores r under a new token valid for life and signs the token.
+func (m *Manager) store1(ctx context.Context, r *record, life time.Duration) (*Session, Token, error) {
+	jti, id := newJTI()
+	data, err := m.seal(r.UID, id, r)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := m.store.Create(ctx, r.UID, id, data, m.cfg.idle, life); err != nil {
+		return nil, "", fmt.Errorf("%w: create: %w", ErrUnavailable, err)
+	}
+	s := r.session(id)
+	tok, err := m.sig.signToken(&tokenClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    m.cfg.issuer,
+			Subject:   r.UID,
+			Audience:  jwt.ClaimStrings{m.cfg.audience},
+			ExpiresAt: jwt.NewNumericDate(s.Expires),
+			NotBefore: jwt.NewNumericDate(time.UnixMilli(r.Created)),
+			IssuedAt:  jwt.NewNumericDate(time.Now()),
+			ID:        jti,
+		},
+		Auth:   r.Roles,
+		Scopes: r.Scopes,
+		CNonce: r.CNonce,
+		Ext:    r.Values,
+	})
+	if err != nil {
+		_, _ = m.store.Delete(ctx, r.UID, id)
+		return nil, "", err
+	}
+	return s, tok, nil
+}
+
+func cloneMap(v map[string]string) map[string]string {
+	if len(v) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(v))
+	for k, x := range v {
+		out[k] = x
+	}
+	return out
+}
+
+// Validate authenticates a token: it verifies the JWT (algorithm pinned,
+// signature, exp required, nbf, iat, iss, aud, with the configured leeway)
+// and then requires the session to exist in the store, so that logout and
+// revocation take effect at once. It costs one store round trip, which
+// also refreshes the idle deadline when due (see WithIdleTimeout).
+//
+// A bad token gives an error wrapping ErrInvalidToken (and ErrNoSession
+// when only the store lookup failed to find it); a store failure gives an
+// error wrapping ErrUnavailable: validation fails closed.
+func (m *Manager) Validate(ctx context.Context, token string) (*Session, error) {
+	c, err := m.sig.parseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := m.load(ctx, c.Subject, sessionID(c.ID), m.cfg.idle, m.refreshAfter)
+	return s, err
+}
+
+// load reads, opens and checks one session.
+func (m *Manager) load(ctx context.Context, uid, id string, idle, refreshAfter time.Duration) (*Session, *record, error) {
+	e, ok, err := m.store.Get(ctx, uid, id, idle, refreshAfter)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrNoSession)
+	}
+	r, err := m.open(uid, id, e.Data)
+	if err != nil {
+		m.log.WarnContext(ctx, "session: stored session rejected", "uid", uid, "id", id, "err", err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if !time.Now().Before(time.UnixMilli(r.Expires)) {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrNoSession)
+	}
+	return r.session(id), r, nil
+}
+
+// modify applies fn to the stored session with compare-and-swap, retrying
+// when a concurrent writer got there first. The deadlines are kept.
+func (m *Manager) modify(ctx context.Context, uid, id string, fn func(*record) error) (*record, error) {
+	if err := validUID(uid); err != nil {
+		return nil, err
+	}
+	for range casRetries {
+		e, ok, err := m.store.Get(ctx, uid, id, 0, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)
+		}
+		if !ok {
+			return nil, ErrNoSession
+		}
+		r, err := m.open(uid, id, e.Data)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(r); err != nil {
+			return nil, err
+		}
+		data, err := m.seal(uid, id, r)
+		if err != nil {
+			return nil, err
+		}
+		done, err := m.store.Replace(ctx, uid, id, e.Data, data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: replace: %w", ErrUnavailable, err)
+		}
+		if done {
+			return r, nil
+		}
+	}
+	return nil, ErrConflict
+}
+
+// Update sets one value of the stored session s (an empty value deletes
+// it), keeping its deadlines, and reflects the change in s. Concurrent
+// updates of other values are not lost (compare-and-swap). The token's
+// ext claim keeps the values of creation time.
+func (m *Manager) Update(ctx context.Context, s *Session, key, value string) error {
+	if err := validValues(map[string]string{key: value}); err != nil {
+		return err
+	}
+	r, err := m.modify(ctx, s.UID, s.ID, func(r *record) error {
+		if value == "" {
+			delete(r.Values, key)
+			return nil
+		}
+		if r.Values == nil {
+			r.Values = map[string]string{}
+		}
+		r.Values[key] = value
+		return validValues(r.Values)
+	})
+	if err != nil {
+		return err
+	}
+	s.Values = r.Values
+	return nil
+}
+
+// SetRoles replaces the roles of the stored session s (apicrud's
+// update_auth) and reflects the change in s. The token's auth claim is
+// informational and keeps the roles of creation time; authorization uses
+// the stored roles, which Validate returns.
+func (m *Manager) SetRoles(ctx context.Context, s *Session, roles []string) error {
+	if err := validNames("roles", roles); err != nil {
+		return err
+	}
+	r, err := m.modify(ctx, s.UID, s.ID, func(r *record) error {
+		r.Roles = slices.Clone(roles)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.Roles = r.Roles
+	return nil
+}
+
+// Delete ends session s (logout): its token stops working at once on
+// every instance sharing the store. Deleting a session that is gone, or
+// the unstored session of an API-key request, is not an error.
+func (m *Manager) Delete(ctx context.Context, s *Session) error {
+	if s == nil || s.ID == "" {
+		return nil
+	}
+	if err := validUID(s.UID); err != nil {
+		return err
+	}
+	if _, err := m.store.Delete(ctx, s.UID, s.ID); err != nil {
+		return fmt.Errorf("%w: delete: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// DeleteAll ends every session of uid (log out everywhere) and returns how
+// many there were. Password and status changes made through the Manager
+// call it.
+func (m *Manager) DeleteAll(ctx context.Context, uid string) (int, error) {
+	if err := validUID(uid); err != nil {
+		return 0, err
+	}
+	n, err := m.store.DeleteAll(ctx, uid)
+	if err != nil {
+		return n, fmt.Errorf("%w: delete all: %w", ErrUnavailable, err)
+	}
+	return n, nil
+}
+
+// List returns the live sessions of uid (for a "where am I logged in"
+// page), in no particular order. Sessions that do not open are skipped
+// and logged.
+func (m *Manager) List(ctx context.Context, uid string) ([]*Session, error) {
+	if err := validUID(uid); err != nil {
+		return nil, err
+	}
+	es, err := m.store.List(ctx, uid)
+	if err != nil {
+		return nil, fmt.Errorf("%w: list: %w", ErrUnavailable, err)
+	}
+	out := make([]*Session, 0, len(es))
+	for _, e := range es {
+		r, err := m.open(uid, e.ID, e.Data)
+		if err != nil {
+			m.log.WarnContext(ctx, "session: stored session rejected", "uid", uid, "id", e.ID, "err", err)
+			continue
+		}
+		out = append(out, r.session(e.ID))
+	}
+	return out, nil
+}
+
+// Renew replaces session s with a new one holding the same data under a
+// new token, and ends s: call it when the privileges behind a session
+// change, to defeat session fixation. The absolute deadline is kept.
+func (m *Manager) Renew(ctx context.Context, s *Session) (*Session, Token, error) {
+	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	life := time.Until(time.UnixMilli(r.Expires))
+	if life <= 0 {
+		return nil, "", fmt.Errorf("%w: %w", ErrInvalidToken, ErrNoSession)
+	}
+	ns, tok, err := m.store1(ctx, r, life)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := m.store.Delete(ctx, s.UID, s.ID); err != nil {
+		_, _ = m.store.Delete(ctx, ns.UID, ns.ID)
+		return nil, "", fmt.Errorf("%w: delete: %w", ErrUnavailable, err)
+	}
+	return ns, tok, nil
+}

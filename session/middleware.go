@@ -1,0 +1,123 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Authenticate is the authentication middleware. For every request it puts
+// the Client (address per WithClientIP, remember-device cookie) into the
+// context, then looks for one credential, in this order:
+//
+//   - "Authorization: Bearer <token>", checked by Validate;
+//   - "X-Api-Key: <key>", checked on every request by the APIKeyVerifier
+//     of WithAPIKeys (refused when there is none);
+//   - the session cookie (WithCookie), checked by Validate.
+//
+// A token is never read from the URL. A request without any credential
+// passes on anonymously, and so does one whose session cookie is no longer
+// valid (the cookie is cleared), so that a stale cookie never keeps a
+// browser from the login page. A valid credential puts the Session into the
+// context (FromContext), then calls the WithContextFunc function so the
+// host can add its own principal, and sets "Cache-Control: no-store" on
+// the response (the handler may override it). A session that only holds
+// "pendingtotp" is put into the context for CompleteTOTP, but the context
+// function is not called for it: it must not count as a login anywhere
+// else. An invalid Bearer token or API key is answered 401 and a store
+// failure 503, both as problem+json (or by WithErrorHandler's function).
+func (m *Manager) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		c := Client{IP: m.cfg.clientIP(r)}
+		if ck, err := r.Cookie(m.cfg.deviceCookie); err == nil {
+			c.Device = ck.Value
+		}
+		ctx = NewClientContext(ctx, c)
+		s, fromCookie, err := m.authenticate(ctx, r)
+		switch {
+		case err != nil && fromCookie && !errors.Is(err, ErrUnavailable):
+			// A stale cookie (logged out, timed out) must not lock the
+			// browser out of the login page: drop it, go on anonymously.
+			m.ClearCookie(w)
+			s = nil
+		case err != nil:
+			m.cfg.errorHandler(w, r.WithContext(ctx), err)
+			return
+		}
+		if s != nil {
+			ctx = NewContext(ctx, s)
+			if m.cfg.contextFunc != nil && !s.HasRole(RolePendingTOTP) {
+				ctx = m.cfg.contextFunc(ctx, s)
+			}
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// authenticate finds and checks the request's credential; nil, nil for
+// an anonymous request. fromCookie tells that the credential was the
+// session cookie.
+func (m *Manager) authenticate(ctx context.Context, r *http.Request) (s *Session, fromCookie bool, err error) {
+	if h := r.Header.Values("Authorization"); len(h) > 0 {
+		scheme, tok, ok := strings.Cut(h[0], " ")
+		if len(h) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") {
+			return nil, false, fmt.Errorf("%w: Authorization is not one Bearer token", ErrInvalidToken)
+		}
+		s, err := m.Validate(ctx, strings.TrimSpace(tok))
+		return s, false, err
+	}
+	if k := r.Header.Values("X-Api-Key"); len(k) > 0 {
+		if m.cfg.apiKeys == nil || len(k) > 1 || k[0] == "" || len(k[0]) > 512 {
+			return nil, false, fmt.Errorf("%w: API key refused", ErrInvalidToken)
+		}
+		uid, roles, scopes, err := m.cfg.apiKeys.VerifyAPIKey(ctx, k[0])
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+			}
+			return nil, false, fmt.Errorf("%w: API key: %w", ErrInvalidToken, err)
+		}
+		if validUID(uid) != nil {
+			return nil, false, fmt.Errorf("%w: API key of an invalid uid", ErrInvalidToken)
+		}
+		return &Session{UID: uid, Roles: roles, Scopes: scopes, Method: MethodAPIKey, Created: time.Now()}, false, nil
+	}
+	if ck, err := r.Cookie(m.cfg.cookie.Name); err == nil && ck.Value != "" {
+		s, err := m.Validate(ctx, ck.Value)
+		return s, true, err
+	}
+	return nil, false, nil
+}
+
+func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	WriteError(w, err)
+}
+
+// SetCookie sets the session cookie carrying tok for session s: HttpOnly,
+// Secure, SameSite per WithCookie (Lax by default), expiring with the
+// session. Hosts that authenticate browsers by cookie should also guard
+// unsafe methods against cross-origin requests (net/http's
+// CrossOriginProtection).
+func (m *Manager) SetCookie(w http.ResponseWriter, s *Session, tok Token) {
+	c := m.cfg.cookie
+	c.Value = string(tok)
+	c.Expires = s.Expires
+	c.MaxAge = max(1, int(time.Until(s.Expires)/time.Second))
+	c.HttpOnly, c.Secure = true, true
+	http.SetCookie(w, &c)
+}
+
+// ClearCookie tells the browser to drop the session cookie (at logout,
+// after Delete).
+func (m *Manager) ClearCookie(w http.ResponseWriter) {
+	c := m.cfg.cookie
+	c.MaxAge = -1
+	c.Expires = time.Unix(0, 0)
+	c.HttpOnly, c.Secure = true, true
+	http.SetCookie(w, &c)
+}

@@ -1,0 +1,418 @@
+package session
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+)
+
+// Defaults of New. Each With… option that changes one states it.
+const (
+	DefaultIssuer        = "apicrud"
+	DefaultAudience      = "apicrud"
+	DefaultLifetime      = 12 * time.Hour
+	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultIdleRefresh   = 0.1
+	DefaultLeeway        = 10 * time.Second
+	DefaultPendingTTL    = 5 * time.Minute
+	DefaultConfirmTTL    = 24 * time.Hour
+	DefaultResetTTL      = time.Hour
+	DefaultDeviceTTL     = 30 * 24 * time.Hour
+	DefaultCookieName    = "apicrud_session"
+	DefaultDeviceCookie  = "apicrud_device"
+	MinSecretSize        = 32
+	maxLeeway            = 2 * time.Minute
+	minLifetime          = time.Second
+	maxLifetime          = 366 * 24 * time.Hour
+	minRSABits           = 2048
+	defaultBackupCodeNum = 10
+)
+
+// Option configures New.
+type Option func(*config) error
+
+type config struct {
+	store        Store
+	issuer       string
+	audience     string
+	lifetime     time.Duration
+	idle         time.Duration
+	refresh      float64
+	leeway       time.Duration
+	pendingTTL   time.Duration
+	signer       any // nil: HS256 with a key derived from the secret
+	accounts     AccountStore
+	members      MembershipSource
+	notifier     Notifier
+	apiKeys      APIKeyVerifier
+	contextFunc  func(context.Context, *Session) context.Context
+	errorHandler func(http.ResponseWriter, *http.Request, error)
+	clientIP     func(*http.Request) netip.Addr
+	cookie       http.Cookie
+	deviceCookie string
+	deviceTTL    time.Duration
+	policy       PasswordPolicy
+	argon        Argon2Params
+	throttle     Throttles
+	confirmTTL   time.Duration
+	resetTTL     time.Duration
+	backupCodes  int
+	log          *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		issuer:       DefaultIssuer,
+		audience:     DefaultAudience,
+		lifetime:     DefaultLifetime,
+		idle:         DefaultIdleTimeout,
+		refresh:      DefaultIdleRefresh,
+		leeway:       DefaultLeeway,
+		pendingTTL:   DefaultPendingTTL,
+		cookie:       http.Cookie{Name: DefaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode},
+		deviceCookie: DefaultDeviceCookie,
+		deviceTTL:    DefaultDeviceTTL,
+		policy:       DefaultPasswordPolicy(),
+		argon:        DefaultArgon2Params(),
+		throttle:     DefaultThrottles(),
+		confirmTTL:   DefaultConfirmTTL,
+		resetTTL:     DefaultResetTTL,
+		backupCodes:  defaultBackupCodeNum,
+		clientIP:     RemoteAddrIP,
+		errorHandler: defaultErrorHandler,
+		log:          slog.New(slog.DiscardHandler),
+	}
+}
+
+func optionError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrOption}, args...)...)
+}
+
+// WithStore sets where sessions and login state live, for example
+// sessionredis.New(rdb) to share them between instances. Default: a
+// MemoryStore created by New and closed by Manager.Close. A Store given
+// here is never closed by the Manager. A nil Store is rejected.
+func WithStore(s Store) Option {
+	return func(c *config) error {
+		if s == nil {
+			return optionError("nil Store")
+		}
+		c.store = s
+		return nil
+	}
+}
+
+// WithIssuer sets the iss claim of issued tokens, required on validation.
+// Default: DefaultIssuer.
+func WithIssuer(iss string) Option {
+	return func(c *config) error {
+		if iss == "" {
+			return optionError("empty issuer")
+		}
+		c.issuer = iss
+		return nil
+	}
+}
+
+// WithAudience sets the aud claim of issued tokens, required on
+// validation. Default: DefaultAudience.
+func WithAudience(aud string) Option {
+	return func(c *config) error {
+		if aud == "" {
+			return optionError("empty audience")
+		}
+		c.audience = aud
+		return nil
+	}
+}
+
+// WithLifetime sets the absolute timeout: a session ends this long after
+// login whatever its activity (Renew keeps the deadline). Default:
+// DefaultLifetime (12 h).
+func WithLifetime(d time.Duration) Option {
+	return func(c *config) error {
+		if d < minLifetime || d > maxLifetime {
+			return optionError("lifetime %v outside [%v, %v]", d, minLifetime, maxLifetime)
+		}
+		c.lifetime = d
+		return nil
+	}
+}
+
+// WithIdleTimeout sets the idle timeout (0 disables it) and how often
+// activity refreshes it: a request refreshes the idle deadline only when
+// at least refreshFraction × idle has passed since the last refresh, so a
+// busy client costs one store write per refreshFraction × idle, not one
+// per request. The effective idle timeout therefore lies between
+// (1-refreshFraction) × idle and idle. Default: DefaultIdleTimeout (30
+// min) and DefaultIdleRefresh (0.1); refreshFraction 0 writes on every
+// request.
+func WithIdleTimeout(idle time.Duration, refreshFraction float64) Option {
+	return func(c *config) error {
+		if idle < 0 || (idle > 0 && idle < time.Second) {
+			return optionError("idle timeout %v: need 0 or at least 1s", idle)
+		}
+		if refreshFraction < 0 || refreshFraction >= 1 {
+			return optionError("idle refresh fraction %v outside [0, 1)", refreshFraction)
+		}
+		c.idle, c.refresh = idle, refreshFraction
+		return nil
+	}
+}
+
+// WithLeeway sets the clock skew tolerated on exp, nbf and iat. Default:
+// DefaultLeeway (10 s); at most 2 minutes.
+func WithLeeway(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > maxLeeway {
+			return optionError("leeway %v outside [0, %v]", d, maxLeeway)
+		}
+		c.leeway = d
+		return nil
+	}
+}
+
+// WithEdDSA signs tokens with Ed25519 (alg EdDSA) instead of HS256; only
+// EdDSA tokens are then accepted. Every instance needs the same key.
+func WithEdDSA(key ed25519.PrivateKey) Option {
+	return func(c *config) error {
+		if len(key) != ed25519.PrivateKeySize {
+			return optionError("Ed25519 private key of %d bytes", len(key))
+		}
+		c.signer = key
+		return nil
+	}
+}
+
+// WithRS256 signs tokens with RSA PKCS#1 v1.5 and SHA-256 (alg RS256)
+// instead of HS256; only RS256 tokens are then accepted. The key needs at
+// least 2048 bits.
+func WithRS256(key *rsa.PrivateKey) Option {
+	return func(c *config) error {
+		if key == nil || key.N == nil || key.N.BitLen() < minRSABits {
+			return optionError("RSA key: need at least %d bits", minRSABits)
+		}
+		if err := key.Validate(); err != nil {
+			return optionError("RSA key: %v", err)
+		}
+		c.signer = key
+		return nil
+	}
+}
+
+// WithAccounts sets the accounts that Login, Register and the other
+// account methods work on. Without it those methods return
+// ErrNoAccountStore; sessions and the middleware work regardless.
+func WithAccounts(a AccountStore) Option {
+	return func(c *config) error {
+		if a == nil {
+			return optionError("nil AccountStore")
+		}
+		c.accounts = a
+		return nil
+	}
+}
+
+// WithMemberships adds the membership roles of a MembershipSource to the
+// roles of every login and of RefreshRoles. Default: none.
+func WithMemberships(ms MembershipSource) Option {
+	return func(c *config) error {
+		if ms == nil {
+			return optionError("nil MembershipSource")
+		}
+		c.members = ms
+		return nil
+	}
+}
+
+// WithNotifier sets who delivers confirmation and password-reset links.
+// Without it Register and RequestPasswordReset return an error.
+func WithNotifier(n Notifier) Option {
+	return func(c *config) error {
+		if n == nil {
+			return optionError("nil Notifier")
+		}
+		c.notifier = n
+		return nil
+	}
+}
+
+// WithAPIKeys makes the middleware accept X-Api-Key headers, verified by v
+// on every request. Default: X-Api-Key is refused with 401.
+func WithAPIKeys(v APIKeyVerifier) Option {
+	return func(c *config) error {
+		if v == nil {
+			return optionError("nil APIKeyVerifier")
+		}
+		c.apiKeys = v
+		return nil
+	}
+}
+
+// WithContextFunc sets a function the middleware calls with every
+// authenticated session, to put the host's own principal (for example an
+// accesscontrol.Principal) into the request context. Default: only the
+// Session is stored (see FromContext).
+func WithContextFunc(fn func(ctx context.Context, s *Session) context.Context) Option {
+	return func(c *config) error {
+		c.contextFunc = fn
+		return nil
+	}
+}
+
+// WithErrorHandler sets the function the middleware calls to answer a
+// request whose credential is refused (err wraps ErrInvalidToken) or could
+// not be checked (err wraps ErrUnavailable). Default: WriteError (401 or
+// 503 as problem+json). A nil fn is rejected.
+func WithErrorHandler(fn func(w http.ResponseWriter, r *http.Request, err error)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return optionError("nil error handler")
+		}
+		c.errorHandler = fn
+		return nil
+	}
+}
+
+// WithClientIP sets how the middleware finds the client address that login
+// throttling keys on. Default: RemoteAddrIP. Behind a reverse proxy use a
+// function that trusts only your proxies' forwarding header; a header any
+// client can set lets an attacker choose its own throttling bucket.
+func WithClientIP(fn func(*http.Request) netip.Addr) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return optionError("nil client IP function")
+		}
+		c.clientIP = fn
+		return nil
+	}
+}
+
+// WithCookie sets the Name, Path, Domain and SameSite of the session
+// cookie. HttpOnly and Secure are always set. Default: DefaultCookieName,
+// Path "/", SameSite=Lax. SameSite=None is rejected.
+func WithCookie(template http.Cookie) Option {
+	return func(c *config) error {
+		if !validCookieName(template.Name) {
+			return optionError("cookie name %q", template.Name)
+		}
+		if template.SameSite == http.SameSiteNoneMode {
+			return optionError("SameSite=None session cookie")
+		}
+		if template.SameSite == 0 || template.SameSite == http.SameSiteDefaultMode {
+			template.SameSite = http.SameSiteLaxMode
+		}
+		if template.Path == "" {
+			template.Path = "/"
+		}
+		c.cookie = http.Cookie{Name: template.Name, Path: template.Path, Domain: template.Domain, SameSite: template.SameSite}
+		return nil
+	}
+}
+
+// WithRememberDevice sets the name and lifetime of the signed "remember
+// this device" cookie that lets a login skip the second factor (0 disables
+// the feature). Default: DefaultDeviceCookie, DefaultDeviceTTL (30 days).
+func WithRememberDevice(name string, ttl time.Duration) Option {
+	return func(c *config) error {
+		if !validCookieName(name) || ttl < 0 {
+			return optionError("remember-device cookie %q for %v", name, ttl)
+		}
+		c.deviceCookie, c.deviceTTL = name, ttl
+		return nil
+	}
+}
+
+// WithPasswordPolicy sets the rules for new passwords. Default:
+// DefaultPasswordPolicy().
+func WithPasswordPolicy(p PasswordPolicy) Option {
+	return func(c *config) error {
+		if p.MinLength < 8 || p.MaxLength < p.MinLength || p.MaxLength > 1024 {
+			return optionError("password lengths %d..%d: need 8 <= min <= max <= 1024", p.MinLength, p.MaxLength)
+		}
+		c.policy = p
+		return nil
+	}
+}
+
+// WithArgon2 sets the argon2id cost of new password hashes. Hashes made
+// with other parameters are re-hashed at the next login. Default:
+// DefaultArgon2Params() (OWASP: 19 MiB, 2 passes, 1 lane).
+func WithArgon2(p Argon2Params) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.argon = p
+		return nil
+	}
+}
+
+// WithThrottle sets the login throttling ladders. Default:
+// DefaultThrottles().
+func WithThrottle(t Throttles) Option {
+	return func(c *config) error {
+		for _, l := range []Ladder{t.Account, t.IP, t.OTP} {
+			if err := l.validate(); err != nil {
+				return err
+			}
+		}
+		c.throttle = t
+		return nil
+	}
+}
+
+// WithLinkTTL sets how long confirmation and password-reset links stay
+// valid. Default: DefaultConfirmTTL (24 h), DefaultResetTTL (1 h).
+func WithLinkTTL(confirm, reset time.Duration) Option {
+	return func(c *config) error {
+		if confirm < time.Minute || reset < time.Minute || confirm > 30*24*time.Hour || reset > 30*24*time.Hour {
+			return optionError("link lifetimes %v, %v outside [1m, 30d]", confirm, reset)
+		}
+		c.confirmTTL, c.resetTTL = confirm, reset
+		return nil
+	}
+}
+
+// WithPendingTTL sets the lifetime of the pendingtotp session a password
+// login yields while the second factor is outstanding. Default:
+// DefaultPendingTTL (5 min).
+func WithPendingTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 10*time.Second || d > time.Hour {
+			return optionError("pending TOTP lifetime %v outside [10s, 1h]", d)
+		}
+		c.pendingTTL = d
+		return nil
+	}
+}
+
+// WithLogger sets the logger for events that are not returned as errors
+// (a failed best-effort cleanup, a password re-hash that lost a race).
+// Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l != nil {
+			c.log = l
+		}
+		return nil
+	}
+}
+
+func validCookieName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if !(b == '_' || b == '-' || b == '.' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,27 @@
+package redisstore_test
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apicrud-go/apicrud/session"
+	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
+)
+
+// Sessions shared by all instances of a service. (Compile-only: it needs a
+// Redis server.)
+func Example() {
+	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	defer rdb.Close()
+
+	var cipher session.Sealer // an apicrud crypto *Cipher shared by every instance
+	var secret []byte         // 32+ random bytes shared by every instance
+	m, err := session.New(cipher, secret, session.WithStore(sessionredis.New(rdb, sessionredis.WithPrefix("myapp:session:"))))
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close(context.Background())
+	http.Handle("/api/", m.Authenticate(http.NotFoundHandler()))
+}

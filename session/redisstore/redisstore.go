@@ -1,0 +1,246 @@
+package redisstore
+
+import (
+	"context"
+	_ "embed" // Lua scripts
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apicrud-go/apicrud/internal/rediskey"
+	"github.com/apicrud-go/apicrud/session"
+)
+
+// DefaultPrefix is the key prefix unless WithPrefix changes it.
+const DefaultPrefix = "apicrud:session:"
+
+var (
+	//go:embed create.lua
+	createSrc string
+	//go:embed get.lua
+	getSrc string
+	//go:embed replace.lua
+	replaceSrc string
+	//go:embed delete.lua
+	deleteSrc string
+	//go:embed deleteall.lua
+	deleteAllSrc string
+	//go:embed list.lua
+	listSrc string
+	//go:embed attempt.lua
+	attemptSrc string
+	//go:embed forgive.lua
+	forgiveSrc string
+	//go:embed advance.lua
+	advanceSrc string
+	//go:embed puttoken.lua
+	putTokenSrc string
+	//go:embed taketoken.lua
+	takeTokenSrc string
+
+	createScript    = redis.NewScript(createSrc)
+	getScript       = redis.NewScript(getSrc)
+	replaceScript   = redis.NewScript(replaceSrc)
+	deleteScript    = redis.NewScript(deleteSrc)
+	deleteAllScript = redis.NewScript(deleteAllSrc)
+	listScript      = redis.NewScript(listSrc)
+	attemptScript   = redis.NewScript(attemptSrc)
+	forgiveScript   = redis.NewScript(forgiveSrc)
+	advanceScript   = redis.NewScript(advanceSrc)
+	putTokenScript  = redis.NewScript(putTokenSrc)
+	takeTokenScript = redis.NewScript(takeTokenSrc)
+)
+
+// Store is the Redis session.Store. It is safe for concurrent use. It does
+// not own the client: closing the client is the caller's business. Use
+// New; the zero value is not usable.
+type Store struct {
+	rdb    redis.Scripter
+	prefix string
+}
+
+var _ session.Store = (*Store)(nil)
+
+// Option configures New.
+type Option func(*Store)
+
+// WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
+// same prefix on the same Redis share their sessions and login state.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) { s.prefix = prefix }
+}
+
+// New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
+// *redis.Ring, a Sentinel failover client, or any redis.Scripter.
+func New(rdb redis.Scripter, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(s)
+		}
+	}
+	return s
+}
+
+func (s *Store) sessionKey(uid, id string) string { return rediskey.Tagged(s.prefix, uid, ":s:"+id) }
+func (s *Store) sessionPrefix(uid string) string  { return rediskey.Tagged(s.prefix, uid, ":s:") }
+func (s *Store) indexKey(uid string) string       { return rediskey.Tagged(s.prefix, uid, ":idx") }
+
+func ms(d time.Duration) int64 {
+	if n := d.Milliseconds(); n > 0 {
+		return n
+	}
+	if d > 0 {
+		return 1
+	}
+	return 0
+}
+
+func wrap(op string, err error) error {
+	return fmt.Errorf("sessionredis: %s: %w", op, err)
+}
+
+// Create implements session.Store: one round trip (create.lua).
+func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, absolute time.Duration) error {
+	keys := []string{s.sessionKey(uid, id), s.indexKey(uid)}
+	if err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1)).Err(); err != nil {
+		return wrap("create", err)
+	}
+	return nil
+}
+
+// Get implements session.Store: one round trip (get.lua), which also
+// refreshes the idle deadline when due.
+func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration) (session.Entry, bool, error) {
+	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter)).Result()
+	if errors.Is(err, redis.Nil) {
+		return session.Entry{}, false, nil
+	}
+	if err != nil {
+		return session.Entry{}, false, wrap("get", err)
+	}
+	arr, ok := v.([]any)
+	if !ok || len(arr) != 3 {
+		return session.Entry{}, false, wrap("get", rediskey.ErrReply)
+	}
+	data, ok := arr[0].(string)
+	if !ok {
+		return session.Entry{}, false, wrap("get", rediskey.ErrReply)
+	}
+	abs, err := rediskey.Int64(arr[1])
+	if err != nil {
+		return session.Entry{}, false, wrap("get", err)
+	}
+	refreshed, err := rediskey.Int64(arr[2])
+	if err != nil {
+		return session.Entry{}, false, wrap("get", err)
+	}
+	return session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs), Refreshed: refreshed == 1}, true, nil
+}
+
+// Replace implements session.Store: one round trip (replace.lua).
+func (s *Store) Replace(ctx context.Context, uid, id string, old, data []byte) (bool, error) {
+	n, err := replaceScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, old, data).Int64()
+	if err != nil {
+		return false, wrap("replace", err)
+	}
+	return n == 1, nil
+}
+
+// Delete implements session.Store: one round trip (delete.lua).
+func (s *Store) Delete(ctx context.Context, uid, id string) (bool, error) {
+	n, err := deleteScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id), s.indexKey(uid)}, id).Int64()
+	if err != nil {
+		return false, wrap("delete", err)
+	}
+	return n == 1, nil
+}
+
+// DeleteAll implements session.Store: one round trip (deleteall.lua).
+func (s *Store) DeleteAll(ctx context.Context, uid string) (int, error) {
+	n, err := deleteAllScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid)).Int64()
+	if err != nil {
+		return 0, wrap("delete all", err)
+	}
+	return int(n), nil
+}
+
+// List implements session.Store: one round trip (list.lua).
+func (s *Store) List(ctx context.Context, uid string) ([]session.Entry, error) {
+	v, err := listScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid)).Result()
+	if err != nil {
+		return nil, wrap("list", err)
+	}
+	arr, ok := v.([]any)
+	if !ok || len(arr)%3 != 0 {
+		return nil, wrap("list", rediskey.ErrReply)
+	}
+	out := make([]session.Entry, 0, len(arr)/3)
+	for i := 0; i < len(arr); i += 3 {
+		id, ok1 := arr[i].(string)
+		data, ok2 := arr[i+1].(string)
+		if !ok1 || !ok2 {
+			return nil, wrap("list", rediskey.ErrReply)
+		}
+		abs, err := rediskey.Int64(arr[i+2])
+		if err != nil {
+			return nil, wrap("list", err)
+		}
+		out = append(out, session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs)})
+	}
+	return out, nil
+}
+
+// Attempt implements session.Store: one round trip (attempt.lua).
+func (s *Store) Attempt(ctx context.Context, key string, l session.Ladder) (time.Duration, error) {
+	args := make([]any, 0, 2+len(l.Delays))
+	args = append(args, l.Free, max(ms(l.Window), 1))
+	for _, d := range l.Delays {
+		args = append(args, ms(d))
+	}
+	n, err := attemptScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, args...).Int64()
+	if err != nil {
+		return 0, wrap("attempt", err)
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
+
+// Forgive implements session.Store: one round trip (forgive.lua).
+func (s *Store) Forgive(ctx context.Context, key string, all bool) error {
+	flag := "0"
+	if all {
+		flag = "1"
+	}
+	if err := forgiveScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, flag).Err(); err != nil {
+		return wrap("forgive", err)
+	}
+	return nil
+}
+
+// AdvanceStep implements session.Store: one round trip (advance.lua).
+func (s *Store) AdvanceStep(ctx context.Context, key string, step int64, ttl time.Duration) (bool, error) {
+	n, err := advanceScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":step")}, step, max(ms(ttl), 1)).Int64()
+	if err != nil {
+		return false, wrap("advance step", err)
+	}
+	return n == 1, nil
+}
+
+// PutToken implements session.Store: one round trip (puttoken.lua).
+func (s *Store) PutToken(ctx context.Context, key string, digest []byte, ttl time.Duration) error {
+	if err := putTokenScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":tok")}, digest, max(ms(ttl), 1)).Err(); err != nil {
+		return wrap("put token", err)
+	}
+	return nil
+}
+
+// TakeToken implements session.Store: one round trip (taketoken.lua).
+func (s *Store) TakeToken(ctx context.Context, key string, digest []byte) (bool, error) {
+	n, err := takeTokenScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":tok")}, digest).Int64()
+	if err != nil {
+		return false, wrap("take token", err)
+	}
+	return n == 1, nil
+}

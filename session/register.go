@@ -1,0 +1,381 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// NewAccount describes an account to create with CreateAccount or
+// Register.
+type NewAccount struct {
+	Username string
+	Identity string // e-mail address; required by Register
+	Name     string
+	Password string // empty: no password login (CreateAccount only)
+	Admin    bool   // CreateAccount only
+}
+
+// CreateAccount creates an active account at once, without confirmation:
+// for seeding an administrator or for administrators adding users. The
+// password, when given, must pass the password policy.
+func (m *Manager) CreateAccount(ctx context.Context, a NewAccount) (Account, error) {
+	if err := m.needAccounts(); err != nil {
+		return Account{}, err
+	}
+	acc, err := m.newAccount(a, a.Identity != "")
+	if err != nil {
+		return Account{}, err
+	}
+	acc.Status, acc.Admin = StatusActive, a.Admin
+	if err := m.cfg.accounts.Create(ctx, acc); err != nil {
+		if errors.Is(err, ErrAccountExists) {
+			return Account{}, err
+		}
+		return Account{}, fmt.Errorf("%w: creating account: %w", ErrUnavailable, err)
+	}
+	acc.Version = 1
+	return acc, nil
+}
+
+// newAccount validates a and hashes its password.
+func (m *Manager) newAccount(a NewAccount, needIdentity bool) (Account, error) {
+	username, err := NormalizeUsername(a.Username)
+	if err != nil {
+		return Account{}, err
+	}
+	var identity string
+	if needIdentity {
+		if identity, err = NormalizeIdentity(a.Identity); err != nil {
+			return Account{}, err
+		}
+	}
+	var hash string
+	if a.Password != "" {
+		if err := m.cfg.policy.Check(a.Password, username, identity); err != nil {
+			return Account{}, err
+		}
+		hash = hashPassword(a.Password, m.cfg.argon)
+	}
+	now := time.Now().UTC()
+	return Account{
+		UID: newUID(), Username: username, Identity: identity, Name: truncate(a.Name, 128),
+		PasswordHash: hash, Created: now, Updated: now,
+	}, nil
+}
+
+// CheckPassword applies the password policy to a new password of the
+// account with username and identity: nil, or a *PasswordError saying
+// why not. Use it to validate a form before submitting it.
+func (m *Manager) CheckPassword(password, username, identity string) error {
+	return m.cfg.policy.Check(password, username, identity)
+}
+
+// Register creates a pending account (role "pending" until confirmed) and
+// sends the owner of its identity a confirmation link through the
+// Notifier. It returns the new uid. A taken username is ErrUsernameTaken;
+// a taken identity is not reported — the existing owner gets a
+// NoticeAlreadyRegistered instead and Register returns a uid that belongs
+// to no account — so that registration cannot probe which addresses have
+// accounts. The confirmation token never appears in the result.
+func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
+	if err := m.needAccounts(); err != nil {
+		return "", err
+	}
+	if m.cfg.notifier == nil {
+		return "", fmt.Errorf("%w: Register needs WithNotifier", ErrOption)
+	}
+	if a.Password == "" {
+		return "", &PasswordError{Code: CodePasswordTooShort, Reason: fmt.Sprintf("the password must have at least %d characters", m.cfg.policy.MinLength)}
+	}
+	acc, err := m.newAccount(NewAccount{Username: a.Username, Identity: a.Identity, Name: a.Name, Password: a.Password}, true)
+	if err != nil {
+		return "", err
+	}
+	acc.Status = StatusPending
+	if _, taken, err := m.cfg.accounts.Lookup(ctx, acc.Username); err != nil {
+		return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
+	} else if taken {
+		return "", ErrUsernameTaken
+	}
+	owner, taken, err := m.cfg.accounts.Lookup(ctx, acc.Identity)
+	if err != nil {
+		return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
+	}
+	if !taken {
+		err = m.cfg.accounts.Create(ctx, acc)
+		switch {
+		case errors.Is(err, ErrAccountExists): // lost a race: find out which
+			if _, t, _ := m.cfg.accounts.Lookup(ctx, acc.Username); t {
+				return "", ErrUsernameTaken
+			}
+			if owner, taken, err = m.cfg.accounts.Lookup(ctx, acc.Identity); err != nil || !taken {
+				return "", ErrConflict
+			}
+		case err != nil:
+			return "", fmt.Errorf("%w: creating account: %w", ErrUnavailable, err)
+		}
+	}
+	if taken {
+		n := Notice{Purpose: NoticeAlreadyRegistered, UID: owner.UID, Username: owner.Username, Identity: owner.Identity}
+		if err := m.cfg.notifier.Notify(ctx, n); err != nil {
+			return "", fmt.Errorf("session: notifier: %w", err)
+		}
+		return newUID(), nil
+	}
+	if err := m.sendLink(ctx, acc, purposeConfirm, NoticeConfirm, m.cfg.confirmTTL); err != nil {
+		return "", err
+	}
+	return acc.UID, nil
+}
+
+// sendLink issues a single-use link token for (purpose, acc.UID), stores
+// its digest (voiding the previous link of that purpose), and hands it to
+// the Notifier.
+func (m *Manager) sendLink(ctx context.Context, acc Account, purpose, notice string, ttl time.Duration) error {
+	exp := time.Now().Add(ttl)
+	tok, err := m.sig.newLink(purpose, acc.UID, exp)
+	if err != nil {
+		return err
+	}
+	if err := m.store.PutToken(ctx, linkKey(purpose, acc.UID), linkDigest(tok), ttl); err != nil {
+		return fmt.Errorf("%w: storing link: %w", ErrUnavailable, err)
+	}
+	n := Notice{Purpose: notice, UID: acc.UID, Username: acc.Username, Identity: acc.Identity, Token: tok, Expires: exp}
+	if err := m.cfg.notifier.Notify(ctx, n); err != nil {
+		return fmt.Errorf("session: notifier: %w", err)
+	}
+	return nil
+}
+
+// takeLink checks and consumes a link token of purpose and returns its
+// uid. Any failure is ErrInvalidLink (or ErrUnavailable).
+func (m *Manager) takeLink(ctx context.Context, token, purpose string) (string, error) {
+	uid, err := m.sig.parseLink(token, purpose, time.Now())
+	if err != nil {
+		return "", err
+	}
+	ok, err := m.store.TakeToken(ctx, linkKey(purpose, uid), linkDigest(token))
+	if err != nil {
+		return "", fmt.Errorf("%w: taking link: %w", ErrUnavailable, err)
+	}
+	if !ok {
+		return "", fmt.Errorf("%w: already used or superseded", ErrInvalidLink)
+	}
+	return uid, nil
+}
+
+// Confirm activates the pending account a confirmation link was sent to.
+// The link works once, expires (WithLinkTTL), is bound to its purpose and
+// account, and is void once a newer link was sent. The account's live
+// sessions (which hold only "pending") end: the user logs in again.
+func (m *Manager) Confirm(ctx context.Context, token string) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	uid, err := m.takeLink(ctx, token, purposeConfirm)
+	if err != nil {
+		return err
+	}
+	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
+		if a.Status == StatusPending {
+			a.Status = StatusActive
+		}
+		return nil
+	}); err != nil {
+		if errors.Is(err, ErrAccountNotFound) {
+			return fmt.Errorf("%w: account gone", ErrInvalidLink)
+		}
+		return err
+	}
+	_, err = m.DeleteAll(ctx, uid)
+	return err
+}
+
+// RequestPasswordReset sends a password-reset link to the owner of the
+// account named by login (username or e-mail address), if there is such
+// an account that is not disabled. It returns nil either way — and does
+// the same store work either way — so that it never reveals whether an
+// account exists; only a failing store or Notifier gives an error. An
+// account gets at most 3 links per hour, then one per 20 minutes; further
+// requests are silently dropped.
+func (m *Manager) RequestPasswordReset(ctx context.Context, login string) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	if m.cfg.notifier == nil {
+		return fmt.Errorf("%w: RequestPasswordReset needs WithNotifier", ErrOption)
+	}
+	norm, err := normalizeLogin(login)
+	var acc Account
+	var found bool
+	if err == nil {
+		if acc, found, err = m.cfg.accounts.Lookup(ctx, norm); err != nil {
+			return fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
+		}
+	}
+	usable := found && acc.Status != StatusDisabled && acc.Identity != ""
+	// At most a few links per account and hour: nobody can flood an inbox.
+	// Unknown logins are counted too, so both paths do the same store work.
+	subject := "login\x00" + login
+	if norm != "" {
+		subject = "login\x00" + norm
+	}
+	if usable {
+		subject = "uid\x00" + acc.UID
+	}
+	if err := m.attempt(ctx, digestKey("reset:", subject), resetLadder); err != nil {
+		if errors.Is(err, ErrLocked) {
+			return nil
+		}
+		return err
+	}
+	if !usable {
+		// Same store round trip as a real request, on a key no token uses.
+		tok, err := m.sig.newLink(purposeReset, "-", time.Now().Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		if err := m.store.PutToken(ctx, linkKey("none", "-"), linkDigest(tok), time.Second); err != nil {
+			return fmt.Errorf("%w: storing link: %w", ErrUnavailable, err)
+		}
+		return nil
+	}
+	return m.sendLink(ctx, acc, purposeReset, NoticeReset, m.cfg.resetTTL)
+}
+
+// resetLadder limits password-reset links per account: 3 at once (the
+// third sets the first wait), then one per 20 minutes; forgotten an hour
+// after the last request.
+var resetLadder = Ladder{Free: 2, Delays: []time.Duration{20 * time.Minute}, Window: time.Hour}
+
+// ResetPassword sets a new password with a reset link: the link names the
+// account (there is no uid parameter to tamper with), works once, expires
+// and is void once a newer link was sent. The new password must pass the
+// policy (the link stays usable when it does not). A pending account
+// becomes active (the link proved the address), and every live session of
+// the account ends.
+func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	uid, err := m.sig.parseLink(token, purposeReset, time.Now())
+	if err != nil {
+		return err
+	}
+	acc, found, err := m.cfg.accounts.Get(ctx, uid)
+	if err != nil {
+		return fmt.Errorf("%w: account: %w", ErrUnavailable, err)
+	}
+	if !found {
+		return fmt.Errorf("%w: account gone", ErrInvalidLink)
+	}
+	if err := m.cfg.policy.Check(newPassword, acc.Username, acc.Identity); err != nil {
+		return err
+	}
+	if _, err := m.takeLink(ctx, token, purposeReset); err != nil {
+		return err
+	}
+	hash := hashPassword(newPassword, m.cfg.argon)
+	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
+		a.PasswordHash = hash
+		if a.Status == StatusPending {
+			a.Status = StatusActive
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err = m.DeleteAll(ctx, uid)
+	return err
+}
+
+// ChangePassword replaces the password of account uid after checking the
+// current one (throttled like Login), and ends every live session of the
+// account, the caller's included: the user logs in again with the new
+// password.
+func (m *Manager) ChangePassword(ctx context.Context, uid, oldPassword, newPassword string) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	if err := validUID(uid); err != nil {
+		return err
+	}
+	client, _ := ClientFromContext(ctx)
+	akey := accountThrottleKey("uid\x00"+uid, client.IP)
+	if err := m.attempt(ctx, akey, m.cfg.throttle.Account); err != nil {
+		return err
+	}
+	acc, found, err := m.cfg.accounts.Get(ctx, uid)
+	if err != nil {
+		return fmt.Errorf("%w: account: %w", ErrUnavailable, err)
+	}
+	hash := m.dummyHash
+	if found && acc.PasswordHash != "" {
+		hash = acc.PasswordHash
+	}
+	ok, _, _ := verifyPassword(hash, oldPassword, m.cfg.argon)
+	if !found || acc.PasswordHash == "" || !ok || acc.Status == StatusDisabled {
+		return ErrInvalidCredentials
+	}
+	if err := m.cfg.policy.Check(newPassword, acc.Username, acc.Identity); err != nil {
+		return err
+	}
+	newHash := hashPassword(newPassword, m.cfg.argon)
+	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
+		a.PasswordHash = newHash
+		return nil
+	}); err != nil {
+		return err
+	}
+	m.forgive(ctx, akey, true)
+	_, err = m.DeleteAll(ctx, uid)
+	return err
+}
+
+// SetStatus changes the status of account uid and ends all its live
+// sessions, whatever the new status: a disabled account is locked out at
+// once, and an activated one logs in again to get its new roles.
+func (m *Manager) SetStatus(ctx context.Context, uid string, status Status) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	if status != StatusPending && status != StatusActive && status != StatusDisabled {
+		return fmt.Errorf("%w: status %q", ErrInvalidValue, status)
+	}
+	if err := validUID(uid); err != nil {
+		return err
+	}
+	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
+		a.Status = status
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err := m.DeleteAll(ctx, uid)
+	return err
+}
+
+// DeleteAccount deletes account uid and ends all its live sessions, so
+// that no token of a deleted user keeps working. Deleting an unknown
+// account gives ErrAccountNotFound (after ending any sessions of uid).
+func (m *Manager) DeleteAccount(ctx context.Context, uid string) error {
+	if err := m.needAccounts(); err != nil {
+		return err
+	}
+	if err := validUID(uid); err != nil {
+		return err
+	}
+	existed, err := m.cfg.accounts.Delete(ctx, uid)
+	if err != nil {
+		return fmt.Errorf("%w: deleting account: %w", ErrUnavailable, err)
+	}
+	if _, err := m.DeleteAll(ctx, uid); err != nil {
+		return err
+	}
+	if !existed {
+		return ErrAccountNotFound
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package session_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/apicrud-go/apicrud/session"
+)
+
+func TestRegisterConfirm(t *testing.T) {
+	e := newEnv(t)
+	ctx := from(t.Context(), "192.0.2.1")
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "Alice", Identity: " Alice@Example.com", Name: "Alice", Password: goodPassword})
+	require.NoError(t, err)
+	acc, found, err := e.accounts.Get(t.Context(), uid)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, session.StatusPending, acc.Status)
+	require.Equal(t, "alice", acc.Username)
+	require.Equal(t, "alice@example.com", acc.Identity)
+
+	n := e.notes.last(t, session.NoticeConfirm)
+	require.Equal(t, uid, n.UID)
+	require.Equal(t, "alice@example.com", n.Identity)
+	require.NotEmpty(t, n.Token)
+
+	p, ptok, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.Equal(t, []string{session.RolePending}, p.Roles, "unconfirmed accounts hold only 'pending'")
+
+	require.NoError(t, e.m.Confirm(t.Context(), n.Token))
+	acc, _, _ = e.accounts.Get(t.Context(), uid)
+	require.Equal(t, session.StatusActive, acc.Status)
+	_, err = e.m.Validate(t.Context(), string(ptok))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "confirming ends the pending sessions")
+	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token), session.ErrInvalidLink, "single use")
+
+	s, _, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.Equal(t, []string{"user"}, s.Roles)
+}
+
+func TestRegisterRejects(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "taken", false)
+	for _, tc := range []struct {
+		name string
+		a    session.NewAccount
+		want error
+	}{
+		{"taken username", session.NewAccount{Username: "TAKEN", Identity: "new@example.com", Password: goodPassword}, session.ErrUsernameTaken},
+		{"bad username", session.NewAccount{Username: "no spaces", Identity: "a@example.com", Password: goodPassword}, session.ErrInvalidUsername},
+		{"bad identity", session.NewAccount{Username: "ok", Identity: "not-an-address", Password: goodPassword}, session.ErrInvalidIdentity},
+		{"no identity", session.NewAccount{Username: "ok", Password: goodPassword}, session.ErrInvalidIdentity},
+		{"weak password", session.NewAccount{Username: "ok", Identity: "ok@example.com", Password: "password123"}, session.ErrWeakPassword},
+		{"no password", session.NewAccount{Username: "ok", Identity: "ok@example.com"}, session.ErrWeakPassword},
+		{"password is the username", session.NewAccount{Username: "jonathan.q", Identity: "jq@example.com", Password: "jonathan.q.2024"}, session.ErrWeakPassword},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.m.Register(t.Context(), tc.a)
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
+}
+
+func TestRegisterDoesNotRevealIdentities(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user(t, "owner", false)
+	before := len(e.notes.all())
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "intruder", Identity: "OWNER@example.com", Password: goodPassword})
+	require.NoError(t, err, "a taken address answers like a new one")
+	require.NotEmpty(t, uid)
+	_, found, _ := e.accounts.Get(t.Context(), uid)
+	require.False(t, found, "no account was created")
+	_, found, _ = e.accounts.Lookup(t.Context(), "intruder")
+	require.False(t, found)
+	notes := e.notes.all()[before:]
+	require.Len(t, notes, 1)
+	require.Equal(t, session.NoticeAlreadyRegistered, notes[0].Purpose)
+	require.Equal(t, owner.UID, notes[0].UID)
+	require.Empty(t, notes[0].Token)
+}
+
+func TestPasswordReset(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	ctx := from(t.Context(), "192.0.2.1")
+	_, live, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+
+	before := len(e.notes.all())
+	for _, login := range []string{"nobody", "nobody@example.com", "bad login{}", ""} {
+		require.NoError(t, e.m.RequestPasswordReset(t.Context(), login), "never reveals whether an account exists")
+	}
+	require.Len(t, e.notes.all(), before, "no notice for unknown accounts")
+
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "ALICE@example.com"))
+	tok := e.notes.last(t, session.NoticeReset).Token
+	require.NotEmpty(t, tok)
+
+	err = e.m.ResetPassword(t.Context(), tok, "password123")
+	require.ErrorIs(t, err, session.ErrWeakPassword)
+	require.NoError(t, e.m.ResetPassword(t.Context(), tok, "a brand new passphrase"), "a rejected password does not use up the link")
+	require.ErrorIs(t, e.m.ResetPassword(t.Context(), tok, "yet another passphrase"), session.ErrInvalidLink, "single use")
+
+	_, err = e.m.Validate(t.Context(), string(live))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "a password reset ends live sessions")
+	_, _, err = e.m.Login(ctx, "alice", goodPassword, "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	s, _, err := e.m.Login(ctx, "alice", "a brand new passphrase", "")
+	require.NoError(t, err)
+	require.Equal(t, alice.UID, s.UID)
+}
+
+func TestLinkTokens(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	bob := e.user(t, "bob", false)
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+	first := e.notes.last(t, session.NoticeReset).Token
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+	second := e.notes.last(t, session.NoticeReset).Token
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "bob"))
+	bobs := e.notes.last(t, session.NoticeReset).Token
+
+	// Re-sign nothing: edit the payload (uid) and keep the signature.
+	payload, sig, _ := strings.Cut(second, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m))
+	m["u"] = bob.UID
+	raw, _ = json.Marshal(m)
+	forged := base64.RawURLEncoding.EncodeToString(raw) + "." + sig
+	m["u"], m["p"] = alice.UID, "confirm"
+	raw, _ = json.Marshal(m)
+	repurposed := base64.RawURLEncoding.EncodeToString(raw) + "." + sig
+
+	for name, tok := range map[string]string{
+		"superseded by a newer link": first,
+		"uid swapped":                forged,
+		"purpose swapped":            repurposed,
+		"garbage":                    "abc.def",
+		"empty":                      "",
+		"no signature":               payload,
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.ErrorIs(t, e.m.ResetPassword(t.Context(), tok, "a brand new passphrase"), session.ErrInvalidLink)
+			require.ErrorIs(t, e.m.Confirm(t.Context(), tok), session.ErrInvalidLink)
+		})
+	}
+	require.ErrorIs(t, e.m.Confirm(t.Context(), second), session.ErrInvalidLink, "a reset link is not a confirmation link")
+	require.NoError(t, e.m.ResetPassword(t.Context(), second, "a brand new passphrase"))
+	require.NoError(t, e.m.ResetPassword(t.Context(), bobs, "a fresh passphrase here"))
+}
+
+func TestLinkExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, session.WithLinkTTL(time.Hour, 10*time.Minute))
+		e.user(t, "alice", false)
+		require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+		tok := e.notes.last(t, session.NoticeReset).Token
+		time.Sleep(10 * time.Minute)
+		require.ErrorIs(t, e.m.ResetPassword(t.Context(), tok, "a brand new passphrase"), session.ErrInvalidLink)
+
+		_, err := e.m.Register(t.Context(), session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword})
+		require.NoError(t, err)
+		ctok := e.notes.last(t, session.NoticeConfirm).Token
+		time.Sleep(time.Hour)
+		require.ErrorIs(t, e.m.Confirm(t.Context(), ctok), session.ErrInvalidLink)
+	})
+}
+
+func TestResetActivatesPendingAccount(t *testing.T) {
+	e := newEnv(t)
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "carol", Identity: "carol@example.com", Password: goodPassword})
+	require.NoError(t, err)
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "carol@example.com"))
+	require.NoError(t, e.m.ResetPassword(t.Context(), e.notes.last(t, session.NoticeReset).Token, "a brand new passphrase"))
+	acc, _, _ := e.accounts.Get(t.Context(), uid)
+	require.Equal(t, session.StatusActive, acc.Status, "the reset link proved the address")
+}
+
+func TestResetOfDisabledAccountIsSilent(t *testing.T) {
+	e := newEnv(t)
+	a := e.user(t, "dora", false)
+	require.NoError(t, e.m.SetStatus(t.Context(), a.UID, session.StatusDisabled))
+	before := len(e.notes.all())
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "dora"))
+	require.Len(t, e.notes.all(), before)
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user(t, "alice", false)
+	ctx := from(t.Context(), "192.0.2.1")
+	_, tok, err := e.m.Login(ctx, "alice", goodPassword, "")
+	require.NoError(t, err)
+	require.ErrorIs(t, e.m.ChangePassword(ctx, alice.UID, "wrong password!", "a brand new passphrase"), session.ErrInvalidCredentials)
+	require.ErrorIs(t, e.m.ChangePassword(ctx, alice.UID, goodPassword, "qwertyuiop"), session.ErrWeakPassword)
+	require.ErrorIs(t, e.m.ChangePassword(ctx, "u-none", goodPassword, "a brand new passphrase"), session.ErrInvalidCredentials)
+	require.NoError(t, e.m.ChangePassword(ctx, alice.UID, goodPassword, "a brand new passphrase"))
+	_, err = e.m.Validate(t.Context(), string(tok))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "a password change ends live sessions")
+	_, _, err = e.m.Login(ctx, "alice", "a brand new passphrase", "")
+	require.NoError(t, err)
+}
+
+func TestNotifierFailure(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "alice", false)
+	e.notes.err = errors.New("smtp down")
+	require.Error(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+	_, err := e.m.Register(t.Context(), session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword})
+	require.Error(t, err)
+}
+
+func TestNoticeRedactsToken(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "alice", false)
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+	n := e.notes.last(t, session.NoticeReset)
+	require.NotContains(t, logged(n), n.Token)
+}
+
+func TestPasswordResetFloodIsCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		e.user(t, "alice", false)
+		for range 10 {
+			require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+		}
+		require.Len(t, e.notes.all(), 3, "at most 3 links at once")
+		time.Sleep(20 * time.Minute)
+		require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
+		require.Len(t, e.notes.all(), 4)
+	})
+}
