@@ -1,0 +1,230 @@
+package accesscontrol
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Placeholder styles for FilterFor, numerically equal to sqlx's bind types
+// so that WithBindType(sqlx.BindType(db.DriverName())) works.
+const (
+	BindQuestion = 1 // ?            (sqlx.QUESTION: MySQL, SQLite)
+	BindDollar   = 2 // $1, $2, …    (sqlx.DOLLAR: PostgreSQL)
+	BindAt       = 4 // @p1, @p2, …  (sqlx.AT: SQL Server)
+)
+
+// FilterOption configures FilterFor.
+type FilterOption func(*filterOpts)
+
+type filterOpts struct {
+	bind   int
+	offset int
+}
+
+// WithBindType sets the placeholder style (BindQuestion, BindDollar or
+// BindAt; default BindQuestion). An unsupported style (sqlx.NAMED, or
+// unknown) makes FilterFor fail with ErrOption.
+func WithBindType(bindType int) FilterOption {
+	return func(o *filterOpts) { o.bind = bindType }
+}
+
+// WithArgOffset numbers BindDollar and BindAt placeholders from n+1, for a
+// condition placed after n other arguments.
+func WithArgOffset(n int) FilterOption {
+	return func(o *filterOpts) { o.offset = n }
+}
+
+// validColumn accepts a plain SQL identifier, optionally qualified
+// (table.column) and quoted with "", “ or [].
+func validColumn(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '_', c == '.', c == '"', c == '`', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+type sqlBuilder struct {
+	opts filterOpts
+	args []any
+}
+
+func (s *sqlBuilder) param(v string) string {
+	s.args = append(s.args, v)
+	switch s.opts.bind {
+	case BindDollar:
+		return "$" + strconv.Itoa(s.opts.offset+len(s.args))
+	case BindAt:
+		return "@p" + strconv.Itoa(s.opts.offset+len(s.args))
+	}
+	return "?"
+}
+
+func (s *sqlBuilder) in(col string, vals []string) string {
+	if len(vals) == 1 {
+		return col + " = " + s.param(vals[0])
+	}
+	var b strings.Builder
+	b.WriteString(col)
+	b.WriteString(" IN (")
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.param(v))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// FilterFor returns a SQL boolean condition, and its arguments, selecting
+// exactly the rows of resource on which p may perform action: the rows
+// for which AllowedFor would be true given the same attributes. It is
+// apicrud's with_filter, completed with membership rules and privacy:
+//
+//   - "1=1" when a rule, scope or wildcard gives the action on every record;
+//   - otherwise an OR of: owned rows (uid = caller), rows of the caller's
+//     memberships at a sufficient level (membership attribute IN (…)), and
+//     for reads, public rows and member rows by privacy level;
+//   - "1=0" when nothing applies.
+//
+// columns maps the attribute names "id", "uid", "privacy" and the
+// membership attributes (e.g. "list_id") to column expressions; it must
+// come from the program, never from a request, and each expression must be
+// a plain, optionally qualified or quoted, identifier (ErrInvalidColumn).
+// Attributes without a column are treated as absent, as Allowed treats a
+// missing attribute. Values are always arguments, never inlined.
+// Placeholders are '?' unless WithBindType says otherwise.
+//
+// Compare ids and privacy with a case-sensitive collation (MySQL's
+// default collations are case-insensitive and ignore trailing spaces): the
+// decisions compare bytes.
+func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns map[string]string, opts ...FilterOption) (string, []any, error) {
+	s := sqlBuilder{opts: filterOpts{bind: BindQuestion}}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	if s.opts.bind != BindQuestion && s.opts.bind != BindDollar && s.opts.bind != BindAt {
+		return "", nil, fmt.Errorf("%w: bind type %d", ErrOption, s.opts.bind)
+	}
+	bit := actionBit[action]
+	if bit == 0 {
+		return "", nil, fmt.Errorf("%w %q", ErrInvalidAction, string(rune(action)))
+	}
+	c := p.cur.Load()
+	ri, ok := c.resIdx[resource]
+	if !ok {
+		return "", nil, fmt.Errorf("%w %q", ErrUnknownResource, resource)
+	}
+	for k, col := range columns {
+		if !validColumn(col) {
+			return "", nil, fmt.Errorf("%w: %q for %q", ErrInvalidColumn, col, k)
+		}
+	}
+	b := pr.binding(c)
+	r := &c.res[ri]
+	var rp actPair
+	if b.res != nil {
+		rp = b.res[ri]
+	}
+	if (r.anyAll|rp.all)&bit != 0 {
+		return "1=1", nil, nil
+	}
+	var conds []string
+	uidCol, hasUID := columns["uid"]
+	ownOK := b.uid != "" && hasUID
+	if ownOK && (r.anyOwn|rp.own)&bit != 0 {
+		conds = append(conds, uidCol+" = "+s.param(b.uid))
+	}
+	privCol, hasPriv := columns["privacy"]
+
+	// The record's membership: its own id for a private resource, else
+	// the first private resource whose attribute has a column.
+	pi, memCol := -1, ""
+	if r.self >= 0 {
+		pi = r.self
+		memCol = columns["id"]
+	} else {
+		for i := range c.private {
+			if col, ok := columns[c.private[i].attr]; ok {
+				pi, memCol = i, col
+				break
+			}
+		}
+	}
+	if pi >= 0 && memCol != "" && b.members != nil && len(b.members[pi]) > 0 {
+		nl := len(c.levels)
+		// byLevel[l] are the membership ids where the caller's level is l.
+		byLevel := make([][]string, nl)
+		for id, l := range b.members[pi] {
+			byLevel[l] = append(byLevel[l], id)
+		}
+		for _, ids := range byLevel {
+			slices.Sort(ids)
+		}
+		from := func(l int) []string { // ids at level l or above
+			var out []string
+			for ; l < nl; l++ {
+				out = append(out, byLevel[l]...)
+			}
+			slices.Sort(out)
+			return out
+		}
+		minAll, minOwn := nl, nl
+		if r.mem != nil && r.mem[pi] != nil {
+			m := r.mem[pi]
+			for l := nl - 1; l >= 1; l-- {
+				if m[l].all&bit != 0 {
+					minAll = l
+				}
+				if ownOK && (m[l].all|m[l].own)&bit != 0 {
+					minOwn = l
+				}
+			}
+		}
+		if ids := from(minAll); len(ids) > 0 {
+			conds = append(conds, s.in(memCol, ids))
+		}
+		if minOwn < minAll {
+			// Owned rows at levels minOwn..minAll-1 (from minAll up, rows
+			// are already selected whole).
+			var below []string
+			for l := minOwn; l < minAll; l++ {
+				below = append(below, byLevel[l]...)
+			}
+			if len(below) > 0 {
+				slices.Sort(below)
+				conds = append(conds, "("+s.in(memCol, below)+" AND "+uidCol+" = "+s.param(b.uid)+")")
+			}
+		}
+		if bit == readBit && hasPriv {
+			for l := 1; l < minAll; l++ {
+				if len(byLevel[l]) == 0 {
+					continue
+				}
+				cond := "(" + s.in(memCol, byLevel[l]) + " AND " + s.in(privCol, c.levels[1:l+1]) + ")"
+				conds = append(conds, cond)
+			}
+		}
+	}
+	if bit == readBit && hasPriv {
+		conds = append(conds, privCol+" = "+s.param(c.levels[0]))
+	}
+	switch len(conds) {
+	case 0:
+		return "1=0", nil, nil
+	case 1:
+		return conds[0], s.args, nil
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", s.args, nil
+}

@@ -1,0 +1,595 @@
+package accesscontrol
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultMaxSize is the largest policy file Load accepts unless
+// WithMaxSize says otherwise.
+const DefaultMaxSize = 16 << 20
+
+// Limits of the policy file format.
+const (
+	maxLevels  = 16
+	maxPrivate = 16
+	// maxVisits bounds the nodes visited while expanding aliases and merge
+	// keys, so that an "alias bomb" is refused instead of expanded.
+	maxVisits  = 4 << 20
+	maxMerge   = 8
+	definition = "definition"
+)
+
+// DefaultLevels are the privacy levels when the file has no
+// privacy_levels (apicrud's).
+var defaultLevels = []string{"public", "invitee", "member", "manager", "secret"}
+
+// ruleSrc is one entry of policies.<resource>.
+type ruleSrc struct {
+	entry     string // "policies.person[2]"
+	line      int
+	res       int
+	principal principalTmpl
+	resource  resourceTmpl
+	actions   ActionSet
+}
+
+// scopeSrc is one entry of scopes.
+type scopeSrc struct {
+	entry     string
+	line      int
+	name      string
+	roles     []string
+	resources []scopeGrant
+	services  []string
+}
+
+type scopeGrant struct {
+	res     int
+	actions ActionSet
+}
+
+// source is a validated policy file.
+type source struct {
+	file      string
+	levels    []string
+	private   []privRes
+	resources []string
+	resIdx    map[string]int
+	rules     [][]ruleSrc // per resource, in file order
+	scopes    []scopeSrc
+}
+
+// parser walks the YAML node tree, resolving aliases and merge keys, and
+// turns every problem into a *PolicyError with file, line and entry.
+type parser struct {
+	file   string
+	visits int
+}
+
+func (p *parser) fail(n *yaml.Node, entry string, err error) *PolicyError {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &PolicyError{File: p.file, Line: line, Entry: entry, Err: err}
+}
+
+// resolve follows an alias and counts the visit against the budget.
+func (p *parser) resolve(n *yaml.Node, entry string) (*yaml.Node, error) {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
+		if i > maxMerge {
+			return nil, p.fail(n, entry, detail(ErrTooLarge, "alias chain too long"))
+		}
+		n = n.Alias
+	}
+	p.visits++
+	if p.visits > maxVisits {
+		return nil, p.fail(n, entry, detail(ErrTooLarge, "too many nodes after alias expansion"))
+	}
+	if n == nil {
+		return nil, p.fail(nil, entry, detail(ErrSchema, "dangling alias"))
+	}
+	return n, nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a sequence"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return "a scalar"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	return "nothing"
+}
+
+type field struct {
+	key, val *yaml.Node
+}
+
+// mapping returns the fields of a mapping node, with merge keys ("<<")
+// expanded: explicit keys win over merged ones, earlier merges over later
+// ones. Duplicate explicit keys and non-string keys are errors.
+func (p *parser) mapping(n *yaml.Node, entry string) ([]field, error) {
+	return p.mappingDepth(n, entry, 0)
+}
+
+func (p *parser) mappingDepth(n *yaml.Node, entry string, depth int) ([]field, error) {
+	n, err := p.resolve(n, entry)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, p.fail(n, entry, detail(ErrSchema, "expected a mapping, got "+kindName(n)))
+	}
+	if depth > maxMerge {
+		return nil, p.fail(n, entry, detail(ErrTooLarge, "merge keys nested too deep"))
+	}
+	var out, merged []field
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			var sources []*yaml.Node
+			mv, err := p.resolve(v, entry)
+			if err != nil {
+				return nil, err
+			}
+			if mv.Kind == yaml.SequenceNode {
+				sources = mv.Content
+			} else {
+				sources = []*yaml.Node{v}
+			}
+			for _, s := range sources {
+				fs, err := p.mappingDepth(s, entry, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				merged = append(merged, fs...)
+			}
+			continue
+		}
+		if k.Kind != yaml.ScalarNode || k.Tag == "!!null" {
+			return nil, p.fail(k, entry, detail(ErrSchema, "keys must be strings"))
+		}
+		if seen[k.Value] {
+			return nil, p.fail(k, entry, detail(ErrSchema, "duplicate key "+quote(k.Value)))
+		}
+		seen[k.Value] = true
+		out = append(out, field{k, v})
+	}
+	for _, f := range merged {
+		if !seen[f.key.Value] {
+			seen[f.key.Value] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// sequence returns the items of a sequence node; null gives none.
+func (p *parser) sequence(n *yaml.Node, entry string) ([]*yaml.Node, error) {
+	n, err := p.resolve(n, entry)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.fail(n, entry, detail(ErrSchema, "expected a sequence, got "+kindName(n)))
+	}
+	return n.Content, nil
+}
+
+// scalar returns the text of a non-null scalar node.
+func (p *parser) scalar(n *yaml.Node, entry string) (string, *yaml.Node, error) {
+	n, err := p.resolve(n, entry)
+	if err != nil {
+		return "", nil, err
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", n, p.fail(n, entry, detail(ErrSchema, "expected a string, got "+kindName(n)))
+	}
+	return n.Value, n, nil
+}
+
+// strings returns a sequence of scalars.
+func (p *parser) strings(n *yaml.Node, entry string) ([]string, []*yaml.Node, error) {
+	items, err := p.sequence(n, entry)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]string, 0, len(items))
+	nodes := make([]*yaml.Node, 0, len(items))
+	for i, it := range items {
+		s, sn, err := p.scalar(it, entry+"["+strconv.Itoa(i)+"]")
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s)
+		nodes = append(nodes, sn)
+	}
+	return out, nodes, nil
+}
+
+// parserProblems are the yaml.v3 parser (not scanner) errors, whose line
+// yaml.v3 v3.0.1 reports 0-based.
+var parserProblems = []string{
+	"did not find expected <document start>", "did not find expected node content",
+	"did not find expected '-' indicator", "did not find expected key",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"did not find expected <stream-start>", "found duplicate %",
+	"found incompatible YAML document", "found undefined tag handle",
+}
+
+// syntaxLine extracts the line number of a yaml.v3 error ("yaml: line 3: ...").
+func syntaxLine(msg string) (int, string) {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line, text := 0, msg
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		num, t, ok := strings.Cut(rest, ": ")
+		if n, err := strconv.Atoi(num); ok && err == nil && n > 0 {
+			line, text = n, t
+		}
+	}
+	for _, pp := range parserProblems {
+		if strings.HasPrefix(text, pp) {
+			line++ // 0-based in parser errors
+			break
+		}
+	}
+	return line, text
+}
+
+// parseSource reads and validates a policy file.
+func parseSource(data []byte, file string) (src *source, err error) {
+	p := &parser{file: file}
+	defer func() {
+		// yaml.v3 is not known to panic on any input any more, but a
+		// policy file may come from outside: never let it crash the host.
+		if r := recover(); r != nil {
+			src, err = nil, p.fail(nil, "", detail(ErrSyntax, fmt.Sprintf("invalid YAML: %v", r)))
+		}
+	}()
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, p.fail(nil, "", detail(ErrSchema, "empty policy file"))
+		}
+		line, text := syntaxLine(err.Error())
+		return nil, &PolicyError{File: file, Line: line, Err: detail(ErrSyntax, "invalid YAML: "+text)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := extra.Line
+		if err != nil {
+			line, _ = syntaxLine(err.Error())
+		}
+		return nil, &PolicyError{File: file, Line: line, Err: detail(ErrSyntax, "more than one YAML document")}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, p.fail(&doc, "", detail(ErrSchema, "empty policy file"))
+	}
+	root := doc.Content[0]
+	top, err := p.mapping(root, "(top level)")
+	if err != nil {
+		return nil, err
+	}
+	var levelsN, privateN, policiesN, scopesN *yaml.Node
+	for _, f := range top {
+		switch k := f.key.Value; {
+		case k == "privacy_levels":
+			levelsN = f.val
+		case k == "private_resources":
+			privateN = f.val
+		case k == "policies":
+			policiesN = f.val
+		case k == "scopes":
+			scopesN = f.val
+		case k == definition || strings.HasPrefix(k, "x-"):
+			// anchors only
+		default:
+			return nil, p.fail(f.key, k, detail(ErrSchema, "unknown top-level key "+quote(k)+
+				" (want privacy_levels, private_resources, policies, scopes, definition or x-*)"))
+		}
+	}
+	src = &source{file: file, resIdx: map[string]int{}}
+
+	// privacy_levels
+	if levelsN == nil {
+		src.levels = defaultLevels
+	} else {
+		levels, nodes, err := p.strings(levelsN, "privacy_levels")
+		if err != nil {
+			return nil, err
+		}
+		if len(levels) == 0 || levels[0] != "public" {
+			n := levelsN
+			if len(nodes) > 0 {
+				n = nodes[0]
+			}
+			return nil, p.fail(n, "privacy_levels", detail(ErrUnknownPrivacy, "the first privacy level must be \"public\""))
+		}
+		if len(levels) > maxLevels {
+			return nil, p.fail(levelsN, "privacy_levels", detail(ErrTooLarge, fmt.Sprintf("at most %d privacy levels", maxLevels)))
+		}
+		for i, l := range levels {
+			entry := "privacy_levels[" + strconv.Itoa(i) + "]"
+			if !validIdent(l, true) {
+				return nil, p.fail(nodes[i], entry, detail(ErrSchema, "invalid privacy level name "+quote(l)+" (want a-z, 0-9, _)"))
+			}
+			for _, prev := range levels[:i] {
+				if prev == l {
+					return nil, p.fail(nodes[i], entry, detail(ErrSchema, "duplicate privacy level "+quote(l)))
+				}
+			}
+		}
+		src.levels = levels
+	}
+
+	// policies: first the declared resources, then the rules.
+	if policiesN == nil {
+		return nil, p.fail(root, "policies", detail(ErrSchema, "missing policies"))
+	}
+	pol, err := p.mapping(policiesN, "policies")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range pol {
+		name := f.key.Value
+		if !validIdent(name, false) {
+			return nil, p.fail(f.key, "policies", detail(ErrSchema, "invalid resource name "+quote(name)+" (want a-z, 0-9, _ and -, starting with a letter)"))
+		}
+		src.resIdx[name] = len(src.resources)
+		src.resources = append(src.resources, name)
+	}
+	src.rules = make([][]ruleSrc, len(src.resources))
+
+	// private_resources
+	if privateN == nil {
+		if i, ok := src.resIdx["list"]; ok {
+			src.private = []privRes{{name: "list", attr: "list_id", res: i}}
+		}
+	} else {
+		items, err := p.sequence(privateN, "private_resources")
+		if err != nil {
+			return nil, err
+		}
+		if len(items) > maxPrivate {
+			return nil, p.fail(privateN, "private_resources", detail(ErrTooLarge, fmt.Sprintf("at most %d private resources", maxPrivate)))
+		}
+		for i, it := range items {
+			entry := "private_resources[" + strconv.Itoa(i) + "]"
+			fs, err := p.mapping(it, entry)
+			if err != nil {
+				return nil, err
+			}
+			var pr privRes
+			var resN *yaml.Node
+			for _, f := range fs {
+				v, vn, err := p.scalar(f.val, entry+"."+f.key.Value)
+				switch f.key.Value {
+				case "resource":
+					if err != nil {
+						return nil, err
+					}
+					pr.name, resN = v, vn
+				case "attr":
+					if err != nil {
+						return nil, err
+					}
+					if !validIdent(v, true) || v == "uid" || v == "id" || v == "eid" || v == "privacy" {
+						return nil, p.fail(vn, entry, detail(ErrSchema, "invalid attr "+quote(v)+" (a-z, 0-9, _; not uid, id, eid or privacy)"))
+					}
+					pr.attr = v
+				default:
+					return nil, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want resource, attr)"))
+				}
+			}
+			if pr.name == "" || pr.attr == "" {
+				return nil, p.fail(it, entry, detail(ErrSchema, "private resource needs resource and attr"))
+			}
+			ri, ok := src.resIdx[pr.name]
+			if !ok {
+				return nil, p.fail(resN, entry, detail(ErrUndeclaredResource, "private resource "+quote(pr.name)+" has no entry under policies"))
+			}
+			for _, prev := range src.private {
+				if prev.name == pr.name || prev.attr == pr.attr {
+					return nil, p.fail(resN, entry, detail(ErrSchema, "duplicate private resource "+quote(pr.name)+" or attr "+quote(pr.attr)))
+				}
+			}
+			pr.res = ri
+			src.private = append(src.private, pr)
+		}
+	}
+
+	env := &templateEnv{levels: src.levels, private: src.private, declared: func(name string) bool {
+		_, ok := src.resIdx[name]
+		return ok
+	}}
+	for ri, f := range pol {
+		key := f.key.Value
+		items, err := p.sequence(f.val, "policies."+key)
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			entry := "policies." + key + "[" + strconv.Itoa(i) + "]"
+			r, err := p.rule(it, entry, key, ri, env)
+			if err != nil {
+				return nil, err
+			}
+			src.rules[ri] = append(src.rules[ri], r)
+		}
+	}
+
+	// scopes
+	if scopesN != nil {
+		items, err := p.sequence(scopesN, "scopes")
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]bool{}
+		for i, it := range items {
+			entry := "scopes[" + strconv.Itoa(i) + "]"
+			s, err := p.scope(it, entry, src)
+			if err != nil {
+				return nil, err
+			}
+			if names[s.name] {
+				return nil, p.fail(it, entry, detail(ErrSchema, "duplicate scope "+quote(s.name)))
+			}
+			names[s.name] = true
+			src.scopes = append(src.scopes, s)
+		}
+	}
+	return src, nil
+}
+
+func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv) (ruleSrc, error) {
+	r := ruleSrc{entry: entry, res: ri}
+	fs, err := p.mapping(n, entry)
+	if err != nil {
+		return r, err
+	}
+	if rn, _ := p.resolve(n, entry); rn != nil {
+		r.line = rn.Line
+	}
+	var principal, resource, actions string
+	var pN, rN, aN *yaml.Node
+	for _, f := range fs {
+		switch f.key.Value {
+		case "principal":
+			principal, pN, err = p.scalar(f.val, entry)
+		case "resource":
+			resource, rN, err = p.scalar(f.val, entry)
+		case "actions":
+			actions, aN, err = p.scalar(f.val, entry)
+		case "description":
+			_, _, err = p.scalar(f.val, entry)
+		default:
+			return r, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want principal, resource, actions)"))
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	if pN == nil || rN == nil || aN == nil {
+		return r, p.fail(n, entry, detail(ErrSchema, "a rule needs principal, resource and actions"))
+	}
+	if r.principal, err = parsePrincipal(principal, env); err != nil {
+		return r, p.fail(pN, entry, err)
+	}
+	if r.resource, err = parseResource(resource, key, env); err != nil {
+		return r, p.fail(rN, entry, err)
+	}
+	if err = checkPair(r.principal, r.resource, env); err != nil {
+		return r, p.fail(rN, entry, err)
+	}
+	if r.actions, err = ParseActions(actions); err != nil {
+		return r, p.fail(aN, entry, err)
+	}
+	if r.actions == 0 {
+		return r, p.fail(aN, entry, detail(ErrSchema, "empty actions"))
+	}
+	return r, nil
+}
+
+func (p *parser) scope(n *yaml.Node, entry string, src *source) (scopeSrc, error) {
+	s := scopeSrc{entry: entry}
+	fs, err := p.mapping(n, entry)
+	if err != nil {
+		return s, err
+	}
+	if rn, _ := p.resolve(n, entry); rn != nil {
+		s.line = rn.Line
+	}
+	for _, f := range fs {
+		fe := entry + "." + f.key.Value
+		switch f.key.Value {
+		case "name":
+			v, vn, err := p.scalar(f.val, fe)
+			if err != nil {
+				return s, err
+			}
+			if !validToken(v) {
+				return s, p.fail(vn, entry, detail(ErrSchema, "invalid scope name "+quote(v)+" (letters, digits and ._:-/)"))
+			}
+			s.name = v
+		case "description":
+			if _, _, err := p.scalar(f.val, fe); err != nil {
+				return s, err
+			}
+		case "roles":
+			roles, nodes, err := p.strings(f.val, fe)
+			if err != nil {
+				return s, err
+			}
+			for i, r := range roles {
+				if !validRole(r) {
+					return s, p.fail(nodes[i], fe, detail(ErrSchema, "invalid role name "+quote(r)))
+				}
+			}
+			s.roles = roles
+		case "services":
+			svcs, nodes, err := p.strings(f.val, fe)
+			if err != nil {
+				return s, err
+			}
+			for i, v := range svcs {
+				if !validToken(v) {
+					return s, p.fail(nodes[i], fe, detail(ErrSchema, "invalid service name "+quote(v)))
+				}
+			}
+			s.services = svcs
+		case "resources":
+			rs, err := p.mapping(f.val, fe)
+			if err != nil {
+				return s, err
+			}
+			for _, rf := range rs {
+				name := rf.key.Value
+				ri, ok := src.resIdx[name]
+				if !ok {
+					return s, p.fail(rf.key, fe, detail(ErrUndeclaredResource, "resource "+quote(name)+" has no entry under policies"))
+				}
+				v, vn, err := p.scalar(rf.val, fe+"."+name)
+				if err != nil {
+					return s, err
+				}
+				acts, err := ParseActions(v)
+				if err != nil {
+					return s, p.fail(vn, fe+"."+name, err)
+				}
+				if acts == 0 {
+					return s, p.fail(vn, fe+"."+name, detail(ErrSchema, "empty actions"))
+				}
+				s.resources = append(s.resources, scopeGrant{ri, acts})
+			}
+		default:
+			return s, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want name, roles, resources, services, description)"))
+		}
+	}
+	if s.name == "" {
+		return s, p.fail(n, entry, detail(ErrSchema, "a scope needs a name"))
+	}
+	if len(s.roles) == 0 {
+		return s, p.fail(n, entry, detail(ErrSchema, "scope "+quote(s.name)+" grants no role"))
+	}
+	return s, nil
+}

@@ -1,0 +1,209 @@
+package accesscontrol
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+)
+
+// Identity describes an authenticated caller as the authentication layer
+// knows it (a session, an API key, a token). NewPrincipal copies it into
+// an immutable Principal.
+type Identity struct {
+	// UID is the caller's user id; "" for an anonymous caller.
+	UID string
+	// Roles are the caller's roles: "admin", "user", "pending", … and
+	// membership roles "<resource>-<id>-<level>" such as
+	// "list-x-12345678-member". Membership roles are cumulative: a level
+	// implies every lower one, so "list-x-1-manager" alone is enough.
+	Roles []string
+	// Scopes are the scopes of the credential (an API key's, an OAuth
+	// token's). A scope the policy declares is held only while one of the
+	// caller's roles is among the scope's roles; an undeclared scope is held
+	// as given. For interactive logins, Policy.ScopesFor(roles) gives the
+	// scopes the roles are entitled to.
+	Scopes []string
+	// AccountID is the caller's account id, when the host has one.
+	AccountID string
+	// AuthMethod tells how the caller authenticated ("password", "totp",
+	// "apikey", "external:<provider>", …).
+	AuthMethod string
+	// APIKeyID is the (public) prefix of the API key used, if any.
+	APIKeyID string
+}
+
+// Principal is an immutable caller: an Identity plus the index that makes
+// decisions fast. Build one per request with NewPrincipal; its first
+// decision under a policy version indexes its roles against the policy
+// (one allocation, O(roles)); every later decision allocates nothing. The
+// zero Principal is the anonymous caller. Principals are safe for
+// concurrent use and cheap to copy.
+type Principal struct {
+	p *principal
+}
+
+type principal struct {
+	id     Identity // slices are private copies
+	roles  []string // sorted, unique
+	scopes []string // sorted, unique
+	bound  atomic.Pointer[binding]
+}
+
+// NewPrincipal returns the principal of id. The slices are copied.
+func NewPrincipal(id Identity) Principal {
+	pr := &principal{id: id}
+	pr.roles = sortedUnique(id.Roles)
+	pr.scopes = sortedUnique(id.Scopes)
+	pr.id.Roles = slices.Clone(id.Roles)
+	pr.id.Scopes = slices.Clone(id.Scopes)
+	return Principal{pr}
+}
+
+func sortedUnique(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Anonymous returns the anonymous principal (the zero Principal).
+func Anonymous() Principal { return Principal{} }
+
+// Authenticated reports whether the principal has a uid.
+func (p Principal) Authenticated() bool { return p.p != nil && p.p.id.UID != "" }
+
+// UID returns the caller's uid ("" when anonymous).
+func (p Principal) UID() string {
+	if p.p == nil {
+		return ""
+	}
+	return p.p.id.UID
+}
+
+// Identity returns a copy of the identity the principal was built from.
+func (p Principal) Identity() Identity {
+	if p.p == nil {
+		return Identity{}
+	}
+	id := p.p.id
+	id.Roles = slices.Clone(id.Roles)
+	id.Scopes = slices.Clone(id.Scopes)
+	return id
+}
+
+// Roles returns a copy of the caller's roles, sorted.
+func (p Principal) Roles() []string {
+	if p.p == nil {
+		return nil
+	}
+	return slices.Clone(p.p.roles)
+}
+
+// Scopes returns a copy of the credential's scopes, sorted. Policy.HasScopesFor
+// tells which of them the policy lets the caller use.
+func (p Principal) Scopes() []string {
+	if p.p == nil {
+		return nil
+	}
+	return slices.Clone(p.p.scopes)
+}
+
+// HasRole reports whether the caller holds role (exactly).
+func (p Principal) HasRole(role string) bool {
+	if p.p == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(p.p.roles, role)
+	return ok
+}
+
+// AccountID returns the caller's account id.
+func (p Principal) AccountID() string {
+	if p.p == nil {
+		return ""
+	}
+	return p.p.id.AccountID
+}
+
+// AuthMethod returns how the caller authenticated.
+func (p Principal) AuthMethod() string {
+	if p.p == nil {
+		return ""
+	}
+	return p.p.id.AuthMethod
+}
+
+// APIKeyID returns the prefix of the API key the caller used, if any.
+func (p Principal) APIKeyID() string {
+	if p.p == nil {
+		return ""
+	}
+	return p.p.id.APIKeyID
+}
+
+// String returns "uid" or "anonymous", for messages.
+func (p Principal) String() string {
+	if !p.Authenticated() {
+		return "anonymous"
+	}
+	return p.p.id.UID
+}
+
+// LogValue logs the uid, roles, scopes, method and key id (none of them a
+// secret).
+func (p Principal) LogValue() slog.Value {
+	if p.p == nil {
+		return slog.StringValue("anonymous")
+	}
+	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", p.p.roles)}
+	if len(p.p.scopes) > 0 {
+		attrs = append(attrs, slog.Any("scopes", p.p.scopes))
+	}
+	if p.p.id.AuthMethod != "" {
+		attrs = append(attrs, slog.String("method", p.p.id.AuthMethod))
+	}
+	if p.p.id.APIKeyID != "" {
+		attrs = append(attrs, slog.String("apikey", p.p.id.APIKeyID))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func (pr *principal) holdsAny(set map[string]bool) bool {
+	for _, r := range pr.roles {
+		if set[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// binding returns the principal indexed against c, building it at most
+// once per policy version (a concurrent first use may build it twice; both
+// results are equal).
+func (p Principal) binding(c *compiled) *binding {
+	if p.p == nil {
+		return c.anon
+	}
+	if b := p.p.bound.Load(); b != nil && b.c == c {
+		return b
+	}
+	b := c.bind(p.p)
+	p.p.bound.Store(b)
+	return b
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a copy of ctx carrying p. Authentication
+// middleware calls it once per request (for example in session's
+// WithContextFunc); the Policy's Authorizer methods and middleware read it
+// back.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal in ctx, and false when there is none.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

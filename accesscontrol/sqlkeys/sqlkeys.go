@@ -1,0 +1,255 @@
+// Package sqlkeys is an accesscontrol.KeyStore over sqlx, for PostgreSQL
+// (pgx stdlib), MySQL/MariaDB (go-sql-driver/mysql) and SQLite
+// (modernc.org/sqlite, sqlx driver name "sqlite3").
+//
+// # Schema
+//
+// One table (default name "apicrud_apikeys", see WithTable), created by
+// CreateTable or by your migrations from Schema:
+//
+//	CREATE TABLE IF NOT EXISTS apicrud_apikeys (
+//	    prefix     VARCHAR(32)  NOT NULL PRIMARY KEY, -- public key id
+//	    hash       CHAR(64)     NOT NULL,             -- hex SHA-256 (or HMAC) of the secret
+//	    uid        VARCHAR(128) NOT NULL,             -- owner
+//	    name       VARCHAR(64)  NOT NULL,             -- unique per owner
+//	    scopes     TEXT         NOT NULL,             -- space-separated
+//	    status     VARCHAR(16)  NOT NULL,             -- active, revoked
+//	    created_at BIGINT       NOT NULL,             -- unix milliseconds, UTC
+//	    expires_at BIGINT       NOT NULL,             -- 0: never
+//	    last_used  BIGINT       NOT NULL,             -- 0: never
+//	    UNIQUE (uid, name)
+//	)
+//
+// The same statement runs unchanged on the three databases. Timestamps are
+// integers so that no driver's time-zone handling is involved. The secret
+// itself is never stored. On MySQL/MariaDB the default collations compare
+// case-insensitively: a lookup by prefix may then find a key whose prefix
+// differs in case, which is harmless because the secret's hash is always
+// compared too.
+//
+// # Concurrency
+//
+// The Store is safe for concurrent use. Every method is one statement
+// (plus an existence check when an UPDATE changes no row or an INSERT
+// fails); uniqueness is enforced by the database.
+package sqlkeys
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/apicrud-go/apicrud/accesscontrol"
+)
+
+// DefaultTable is the table name unless WithTable changes it.
+const DefaultTable = "apicrud_apikeys"
+
+// Schema is the CREATE TABLE statement for DefaultTable.
+const Schema = `CREATE TABLE IF NOT EXISTS apicrud_apikeys (
+    prefix     VARCHAR(32)  NOT NULL PRIMARY KEY,
+    hash       CHAR(64)     NOT NULL,
+    uid        VARCHAR(128) NOT NULL,
+    name       VARCHAR(64)  NOT NULL,
+    scopes     TEXT         NOT NULL,
+    status     VARCHAR(16)  NOT NULL,
+    created_at BIGINT       NOT NULL,
+    expires_at BIGINT       NOT NULL,
+    last_used  BIGINT       NOT NULL,
+    UNIQUE (uid, name)
+)`
+
+var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Store is the sqlx KeyStore. Use New.
+type Store struct {
+	db    *sqlx.DB
+	table string
+	q     queries
+}
+
+var _ accesscontrol.KeyStore = (*Store)(nil)
+
+type queries struct {
+	insert, get, list, touch, status, del, exists, conflict string
+}
+
+// Option configures New.
+type Option func(*Store) error
+
+// WithTable sets the table name (default DefaultTable): lower-case
+// letters, digits and underscores, starting with a letter or underscore.
+func WithTable(name string) Option {
+	return func(s *Store) error {
+		if !tableName.MatchString(name) {
+			return fmt.Errorf("%w: sqlkeys: invalid table name %q", accesscontrol.ErrOption, name)
+		}
+		s.table = name
+		return nil
+	}
+}
+
+// New returns a Store on db. It does not create the table (CreateTable)
+// and never closes db.
+func New(db *sqlx.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%w: sqlkeys: nil db", accesscontrol.ErrOption)
+	}
+	s := &Store{db: db, table: DefaultTable}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	const cols = "prefix, hash, uid, name, scopes, status, created_at, expires_at, last_used"
+	t := s.table
+	s.q = queries{
+		insert:   db.Rebind("INSERT INTO " + t + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		get:      db.Rebind("SELECT " + cols + " FROM " + t + " WHERE prefix = ?"),
+		list:     db.Rebind("SELECT " + cols + " FROM " + t + " WHERE uid = ? ORDER BY created_at, prefix"),
+		touch:    db.Rebind("UPDATE " + t + " SET last_used = ? WHERE prefix = ? AND last_used < ?"),
+		status:   db.Rebind("UPDATE " + t + " SET status = ? WHERE prefix = ?"),
+		del:      db.Rebind("DELETE FROM " + t + " WHERE prefix = ?"),
+		exists:   db.Rebind("SELECT COUNT(*) FROM " + t + " WHERE prefix = ?"),
+		conflict: db.Rebind("SELECT COUNT(*) FROM " + t + " WHERE prefix = ? OR (uid = ? AND name = ?)"),
+	}
+	return s, nil
+}
+
+// CreateTable creates the table if it does not exist.
+func (s *Store) CreateTable(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, strings.Replace(Schema, DefaultTable, s.table, 1))
+	return err
+}
+
+type row struct {
+	Prefix   string `db:"prefix"`
+	Hash     string `db:"hash"`
+	UID      string `db:"uid"`
+	Name     string `db:"name"`
+	Scopes   string `db:"scopes"`
+	Status   string `db:"status"`
+	Created  int64  `db:"created_at"`
+	Expires  int64  `db:"expires_at"`
+	LastUsed int64  `db:"last_used"`
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func (r *row) key() (accesscontrol.APIKey, error) {
+	k := accesscontrol.APIKey{Prefix: r.Prefix, UID: r.UID, Name: r.Name, Status: r.Status,
+		Created: fromMillis(r.Created), Expires: fromMillis(r.Expires), LastUsed: fromMillis(r.LastUsed),
+		Scopes: strings.Fields(r.Scopes)}
+	if k.Scopes == nil {
+		k.Scopes = []string{}
+	}
+	h, err := hex.DecodeString(strings.TrimSpace(r.Hash))
+	if err != nil || len(h) != len(k.Hash) {
+		return accesscontrol.APIKey{}, fmt.Errorf("sqlkeys: key %s: corrupt hash column", r.Prefix)
+	}
+	copy(k.Hash[:], h)
+	return k, nil
+}
+
+// Create implements accesscontrol.KeyStore.
+func (s *Store) Create(ctx context.Context, k accesscontrol.APIKey) error {
+	for _, sc := range k.Scopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
+			return fmt.Errorf("%w: scope %q", accesscontrol.ErrInvalidKeyData, sc)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, s.q.insert, k.Prefix, hex.EncodeToString(k.Hash[:]), k.UID, k.Name,
+		strings.Join(k.Scopes, " "), k.Status, millis(k.Created), millis(k.Expires), millis(k.LastUsed))
+	if err == nil {
+		return nil
+	}
+	var n int
+	if cerr := s.db.QueryRowxContext(ctx, s.q.conflict, k.Prefix, k.UID, k.Name).Scan(&n); cerr == nil && n > 0 {
+		return accesscontrol.ErrKeyExists
+	}
+	return fmt.Errorf("sqlkeys: create: %w", err)
+}
+
+// Get implements accesscontrol.KeyStore.
+func (s *Store) Get(ctx context.Context, prefix string) (accesscontrol.APIKey, error) {
+	var r row
+	if err := s.db.QueryRowxContext(ctx, s.q.get, prefix).StructScan(&r); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return accesscontrol.APIKey{}, accesscontrol.ErrKeyNotFound
+		}
+		return accesscontrol.APIKey{}, fmt.Errorf("sqlkeys: get: %w", err)
+	}
+	return r.key()
+}
+
+// List implements accesscontrol.KeyStore.
+func (s *Store) List(ctx context.Context, uid string) ([]accesscontrol.APIKey, error) {
+	var rows []row
+	if err := s.db.SelectContext(ctx, &rows, s.q.list, uid); err != nil {
+		return nil, fmt.Errorf("sqlkeys: list: %w", err)
+	}
+	out := make([]accesscontrol.APIKey, 0, len(rows))
+	for i := range rows {
+		k, err := rows[i].key()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// exec runs an UPDATE or DELETE and maps "no row changed" to
+// ErrKeyNotFound when the key is absent.
+func (s *Store) exec(ctx context.Context, what, prefix, q string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sqlkeys: %s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		return nil
+	}
+	var n int
+	if err := s.db.QueryRowxContext(ctx, s.q.exists, prefix).Scan(&n); err != nil {
+		return fmt.Errorf("sqlkeys: %s: %w", what, err)
+	}
+	if n == 0 {
+		return accesscontrol.ErrKeyNotFound
+	}
+	return nil // present, nothing to change (MySQL counts changed rows only)
+}
+
+// Touch implements accesscontrol.KeyStore.
+func (s *Store) Touch(ctx context.Context, prefix string, at time.Time) error {
+	ms := millis(at)
+	return s.exec(ctx, "touch", prefix, s.q.touch, ms, prefix, ms)
+}
+
+// SetStatus implements accesscontrol.KeyStore.
+func (s *Store) SetStatus(ctx context.Context, prefix, status string) error {
+	return s.exec(ctx, "set status", prefix, s.q.status, status, prefix)
+}
+
+// Delete implements accesscontrol.KeyStore.
+func (s *Store) Delete(ctx context.Context, prefix string) error {
+	return s.exec(ctx, "delete", prefix, s.q.del, prefix)
+}

@@ -1,0 +1,70 @@
+package sqlkeys_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/accesscontrol/sqlkeys"
+	"github.com/apicrud-go/apicrud/accesscontrol/storetest"
+	"github.com/apicrud-go/apicrud/internal/testenv"
+)
+
+func newStore(t *testing.T, db *sqlx.DB) *sqlkeys.Store {
+	t.Helper()
+	s, err := sqlkeys.New(db, sqlkeys.WithTable("keys_"+testenv.RandomID(4)))
+	require.NoError(t, err)
+	require.NoError(t, s.CreateTable(t.Context()))
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *sqlx.DB) {
+		storetest.Run(t, func(t *testing.T) accesscontrol.KeyStore { return newStore(t, db) })
+	})
+}
+
+// TestVerify runs the whole API-key life cycle on each database.
+func TestVerify(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *sqlx.DB) {
+		ctx := t.Context()
+		keys, err := accesscontrol.NewAPIKeys(accesscontrol.WithKeyStore(newStore(t, db)))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = keys.Close(context.Background()) })
+		k, rec, err := keys.Create(ctx, "u-1", "ci", []string{"readonly"}, time.Now().Add(time.Hour))
+		require.NoError(t, err)
+		p, err := keys.Verify(ctx, k.Reveal())
+		require.NoError(t, err)
+		require.Equal(t, "u-1", p.UID())
+		require.Equal(t, rec.Prefix, p.APIKeyID())
+		got, err := keys.Get(ctx, rec.Prefix)
+		require.NoError(t, err)
+		require.False(t, got.LastUsed.IsZero(), "first use recorded")
+		require.ErrorIs(t, keys.Revoke(ctx, rec.Prefix), nil)
+		_, err = keys.Verify(ctx, k.Reveal())
+		require.ErrorIs(t, err, accesscontrol.ErrKeyRevoked)
+	})
+}
+
+func TestOptions(t *testing.T) {
+	_, err := sqlkeys.New(nil)
+	require.ErrorIs(t, err, accesscontrol.ErrOption)
+	_, err = sqlkeys.New(testenv.SQLiteDB(t), sqlkeys.WithTable("bad name; DROP"))
+	require.ErrorIs(t, err, accesscontrol.ErrOption)
+}
+
+func TestCorruptHash(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	s, err := sqlkeys.New(db)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateTable(t.Context()))
+	_, err = db.Exec(`INSERT INTO apicrud_apikeys VALUES ('corrupt00001', 'zz', 'u', 'n', '', 'active', 1, 0, 0)`)
+	require.NoError(t, err)
+	_, err = s.Get(t.Context(), "corrupt00001")
+	require.Error(t, err)
+	require.NotErrorIs(t, err, accesscontrol.ErrKeyNotFound)
+}
