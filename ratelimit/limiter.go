@@ -1,0 +1,197 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+)
+
+// DefaultService is the service of Limiter.Handler: every API call, as
+// apicrud's "*".
+const DefaultService = "*"
+
+// LimitSource gives per-account limits (the grants package implements it).
+type LimitSource interface {
+	// RateLimit returns how many requests uid may make to service per the
+	// period of the Limiter's default limit; ok is false when the source has
+	// no limit for uid, and the default limit applies. 0 requests denies
+	// every request; a negative number is an error (ErrInvalidLimit).
+	RateLimit(ctx context.Context, uid, service string) (requests int, ok bool, err error)
+}
+
+// Key names one bucket: a service and a caller, either an authenticated
+// UID or, for an anonymous caller, an IP address. Keys with a UID get the
+// LimitSource's (or the default) limit; keys without one get the anonymous
+// limit of their IP.
+type Key struct {
+	// Service is what is limited: DefaultService ("*") for every API call,
+	// or a name such as "login" or "send_sms". It may be empty.
+	Service string
+	// UID is the authenticated principal; empty for an anonymous caller.
+	UID string
+	// IP is the anonymous caller's address, used when UID is empty. IPv6
+	// addresses are limited by their /64 prefix (one host usually holds a
+	// whole /64), IPv4-mapped IPv6 addresses as IPv4.
+	IP netip.Addr
+}
+
+// storeKey returns the Store key of k: "<service>:u:<uid>" or
+// "<service>:ip:<address or /64 prefix>", with '%' and ':' in the service
+// escaped so that the key is unambiguous.
+func (k Key) storeKey() (string, error) {
+	svc := k.Service
+	if strings.ContainsAny(svc, "%:") {
+		svc = strings.NewReplacer("%", "%25", ":", "%3A").Replace(svc)
+	}
+	if k.UID != "" {
+		return svc + ":u:" + k.UID, nil
+	}
+	if !k.IP.IsValid() {
+		return "", fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
+	}
+	ip := k.IP.Unmap().WithZone("")
+	if ip.Is4() {
+		return svc + ":ip:" + ip.String(), nil
+	}
+	return svc + ":ip:" + netip.PrefixFrom(ip, 64).Masked().String(), nil
+}
+
+// Limiter enforces rate limits per Key, in its Store. It is safe for
+// concurrent use by multiple goroutines. Use New; the zero value is not
+// usable. A Limiter must not be copied.
+type Limiter struct {
+	store Store
+	owned *MemoryStore // the store New created, closed by Close
+	cfg   config
+}
+
+// New returns a Limiter configured by opts. Without options it keeps its
+// state in a new MemoryStore (call Close to stop its sweeper), limits
+// every key to DefaultRate per DefaultPeriod, and its HTTP middleware
+// limits every request by client IP, fail-closed.
+func New(opts ...Option) (*Limiter, error) {
+	cfg := config{
+		def:    Limit{Rate: DefaultRate, Period: DefaultPeriod},
+		log:    slog.New(slog.DiscardHandler),
+		policy: "default",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	l := &Limiter{store: cfg.store, cfg: cfg}
+	if l.store == nil {
+		l.owned = NewMemoryStore()
+		l.store = l.owned
+	}
+	return l, nil
+}
+
+// Close stops the sweeper of the MemoryStore the Limiter created (not of a
+// Store given with WithStore) and waits for it, or for ctx to end.
+func (l *Limiter) Close(ctx context.Context) error {
+	if l.owned == nil {
+		return nil
+	}
+	return l.owned.Close(ctx)
+}
+
+// Limit returns the limit that applies to key: the anonymous limit for a
+// key without UID, else the LimitSource's limit for (UID, Service) with the
+// default limit's period and a burst equal to its rate, else the default
+// limit. A source's 0 yields Limit{Rate: 0, Period: default period}, which
+// Allow denies without consulting the store.
+func (l *Limiter) Limit(ctx context.Context, key Key) (Limit, error) {
+	if key.UID == "" {
+		if !key.IP.IsValid() {
+			return Limit{}, fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
+		}
+		if l.cfg.anon != nil {
+			return *l.cfg.anon, nil
+		}
+		return l.cfg.def, nil
+	}
+	if l.cfg.source == nil {
+		return l.cfg.def, nil
+	}
+	req, ok, err := l.cfg.source.RateLimit(ctx, key.UID, key.Service)
+	switch {
+	case err != nil:
+		return Limit{}, fmt.Errorf("ratelimit: limit source: %w", err)
+	case !ok:
+		return l.cfg.def, nil
+	case req < 0:
+		return Limit{}, fmt.Errorf("%w: limit source returned %d requests", ErrInvalidLimit, req)
+	case req == 0:
+		return Limit{Rate: 0, Period: l.cfg.def.Period}, nil
+	}
+	lim := Limit{Rate: req, Period: l.cfg.def.Period}
+	if err := lim.Validate(); err != nil {
+		return Limit{}, fmt.Errorf("ratelimit: limit source: %w", err)
+	}
+	return lim, nil
+}
+
+// Allow takes n events from key's bucket if its limit allows them now, and
+// reports the outcome. A denied request is a Result with Allowed == 0 and
+// RetryAfter > 0; nothing is taken then. n == 0 reports the state without
+// taking anything. Allow returns an error wrapping ErrInvalidN for n < 0 or
+// n greater than the limit's burst (a request that could never be allowed),
+// ErrInvalidKey for a key without UID or IP, and the store's or the
+// LimitSource's error when the check cannot be made.
+//
+// With the Redis store, Allow is one round trip (plus whatever the
+// LimitSource costs).
+func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
+	sk, err := key.storeKey()
+	if err != nil {
+		return Result{}, err
+	}
+	lim, err := l.Limit(ctx, key)
+	if err != nil {
+		return Result{}, err
+	}
+	if lim.Rate == 0 { // the LimitSource denies everything
+		if n < 0 {
+			return Result{}, fmt.Errorf("%w: n = %d", ErrInvalidN, n)
+		}
+		if n == 0 {
+			return Result{Limit: lim}, nil
+		}
+		return Result{Limit: lim, RetryAfter: lim.Period, ResetAfter: lim.Period}, nil
+	}
+	if n < 0 || n > lim.MaxBurst() {
+		return Result{}, fmt.Errorf("%w: n = %d, burst %d", ErrInvalidN, n, lim.MaxBurst())
+	}
+	res, err := l.store.Allow(ctx, sk, lim, n)
+	if err != nil {
+		return Result{}, fmt.Errorf("ratelimit: allow: %w", err)
+	}
+	return res, nil
+}
+
+// Reset forgets key's bucket: its next request starts from a full burst
+// (apicrud reset the "login.attempt" service this way after a successful
+// login).
+func (l *Limiter) Reset(ctx context.Context, key Key) error {
+	sk, err := key.storeKey()
+	if err != nil {
+		return err
+	}
+	if err := l.store.Reset(ctx, sk); err != nil {
+		return fmt.Errorf("ratelimit: reset: %w", err)
+	}
+	return nil
+}
+
+// errCanceled reports whether err only says that the request went away.
+func errCanceled(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
