@@ -1,0 +1,104 @@
+package redisstore
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apicrud-go/apicrud/internal/rediskey"
+	"github.com/apicrud-go/apicrud/mutex"
+)
+
+// DefaultPrefix is the key prefix unless WithPrefix changes it.
+const DefaultPrefix = "apicrud:mutex:"
+
+var (
+	//go:embed obtain.lua
+	obtainSrc string
+	//go:embed extend.lua
+	extendSrc string
+	//go:embed release.lua
+	releaseSrc string
+
+	obtainScript  = redis.NewScript(obtainSrc)
+	extendScript  = redis.NewScript(extendSrc)
+	releaseScript = redis.NewScript(releaseSrc)
+)
+
+// Store is the Redis mutex.Store. It is safe for concurrent use. It does
+// not own the client: closing the client is the caller's business.
+type Store struct {
+	rdb    redis.Scripter
+	prefix string
+}
+
+var _ mutex.Store = (*Store)(nil)
+
+// Option configures New.
+type Option func(*Store)
+
+// WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
+// same prefix on the same Redis share their locks.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) { s.prefix = prefix }
+}
+
+// New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
+// *redis.Ring, a Sentinel failover client, or any redis.Scripter.
+func New(rdb redis.Scripter, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(s)
+		}
+	}
+	return s
+}
+
+// ms converts a TTL to whole milliseconds, rounding up (PX needs >= 1).
+func ms(ttl time.Duration) int64 {
+	m := (ttl + time.Millisecond - 1) / time.Millisecond
+	return max(int64(m), 1)
+}
+
+// Obtain implements mutex.Store: one round trip (obtain.lua: SET NX PX,
+// and INCR of the fencing counter on success).
+func (s *Store) Obtain(ctx context.Context, name, token string, ttl time.Duration) (int64, bool, error) {
+	keys := []string{rediskey.Tagged(s.prefix, name, ":lock"), rediskey.Tagged(s.prefix, name, ":fence")}
+	reply, err := obtainScript.Run(ctx, s.rdb, keys, token, ms(ttl)).Result()
+	if err != nil {
+		return 0, false, fmt.Errorf("mutexredis: obtain: %w", err)
+	}
+	fence, err := rediskey.Int64(reply)
+	if err != nil {
+		return 0, false, fmt.Errorf("mutexredis: obtain: %w", err)
+	}
+	return fence, fence > 0, nil
+}
+
+// Extend implements mutex.Store: one round trip (extend.lua,
+// compare-and-PEXPIRE).
+func (s *Store) Extend(ctx context.Context, name, token string, ttl time.Duration) (bool, error) {
+	return s.compare(ctx, extendScript, "extend", name, token, ms(ttl))
+}
+
+// Release implements mutex.Store: one round trip (release.lua,
+// compare-and-delete).
+func (s *Store) Release(ctx context.Context, name, token string) (bool, error) {
+	return s.compare(ctx, releaseScript, "release", name, token)
+}
+
+func (s *Store) compare(ctx context.Context, script *redis.Script, op, name string, args ...any) (bool, error) {
+	reply, err := script.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, name, ":lock")}, args...).Result()
+	if err != nil {
+		return false, fmt.Errorf("mutexredis: %s: %w", op, err)
+	}
+	n, err := rediskey.Int64(reply)
+	if err != nil {
+		return false, fmt.Errorf("mutexredis: %s: %w", op, err)
+	}
+	return n == 1, nil
+}
