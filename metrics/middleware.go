@@ -1,0 +1,137 @@
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type httpMetrics struct {
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(buckets []float64) *httpMetrics {
+	if len(buckets) == 0 {
+		buckets = prometheus.DefBuckets
+	}
+	return &httpMetrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: APICallsName,
+			Help: "API calls handled by this instance, by resource (ServeMux pattern), method and status code.",
+		}, []string{"resource", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    APIDurationName,
+			Help:    "Duration of API calls handled by this instance, by resource (ServeMux pattern) and method.",
+			Buckets: buckets,
+		}, []string{"resource", "method"}),
+	}
+}
+
+// Unmatched is the resource label of requests that matched no pattern.
+const Unmatched = "unmatched"
+
+// Middleware counts the API calls that next serves and observes their
+// durations, by resource, method and status code (the instance metrics
+// api_calls_total and api_request_duration_seconds, exposed by
+// InstanceCollector). The resource is the Go 1.22 ServeMux pattern that
+// matched (r.Pattern, without its method), never the raw path, so the
+// number of series stays bounded by the routes; WithResourceFunc changes
+// it. Methods outside the standard ones count as "OTHER".
+//
+// ServeMux sets r.Pattern on the request it is given, so wrap the mux itself
+// (rec.Middleware(mux)), inside any middleware that replaces the request
+// (r.WithContext), or wrap each route's handler. A request whose pattern is
+// not visible counts as "unmatched".
+func (r *Recorder) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				sw.code = http.StatusInternalServerError
+				r.ObserveRequest(r.resource(req), req.Method, sw.code, time.Since(start))
+				panic(p)
+			}
+			r.ObserveRequest(r.resource(req), req.Method, sw.status(), time.Since(start))
+		}()
+		next.ServeHTTP(sw, req)
+	})
+}
+
+// ObserveRequest records one API call as Middleware does: the non-HTTP
+// twin, for servers that do not use net/http's handlers. resource must
+// come from a small fixed set ("" counts as "unmatched").
+func (r *Recorder) ObserveRequest(resource, method string, code int, d time.Duration) {
+	if resource == "" {
+		resource = Unmatched
+	}
+	method = normalizeMethod(method)
+	c := "other"
+	if code >= 100 && code <= 599 {
+		c = strconv.Itoa(code)
+	}
+	r.http.calls.WithLabelValues(resource, method, c).Inc()
+	r.http.duration.WithLabelValues(resource, method).Observe(d.Seconds())
+}
+
+func normalizeMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// patternResource is the default resource: r.Pattern without its method.
+func patternResource(r *http.Request) string {
+	p := r.Pattern
+	if i := strings.IndexAny(p, " \t"); i >= 0 {
+		p = strings.TrimLeft(p[i:], " \t")
+	}
+	return p
+}
+
+// statusWriter records the status code of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 && code >= 200 { // 1xx responses are not final
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush implements http.Flusher when the underlying writer can flush.
+func (w *statusWriter) Flush() {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap returns the underlying ResponseWriter (for http.ResponseController).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
