@@ -1,0 +1,249 @@
+package bench
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apicrud-go/apicrud/session"
+	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
+)
+
+// gcm is an AES-256-GCM session.Sealer (what apicrud's crypto.Cipher does).
+type gcm struct{ aead cipher.AEAD }
+
+func newGCM(b *testing.B) gcm {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	blk, err := aes.NewCipher(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := cipher.NewGCM(blk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return gcm{a}
+}
+
+func (g gcm) Seal(p, ad []byte) ([]byte, error) {
+	n := make([]byte, 12)
+	_, _ = rand.Read(n)
+	return g.aead.Seal(n, n, p, ad), nil
+}
+
+func (g gcm) Open(c, ad []byte) ([]byte, error) {
+	if len(c) < 28 {
+		return nil, errors.New("short")
+	}
+	return g.aead.Open(nil, c[:12], c[12:], ad)
+}
+
+const sessionUsers = 64
+
+// sessionValues is what both libraries store per session: a uid, roles
+// and a username, about what a login puts there.
+var sessionValues = map[string]string{"username": "someone", "method": "password"}
+
+type backend struct {
+	name  string
+	store func(b *testing.B) (session.Store, scs.Store)
+}
+
+func sessionBackends() []backend {
+	return []backend{
+		{"memory", func(b *testing.B) (session.Store, scs.Store) {
+			s := session.NewMemoryStore()
+			b.Cleanup(func() { _ = s.Close(context.Background()) })
+			return s, memstore.New()
+		}},
+		{"redis", func(b *testing.B) (session.Store, scs.Store) {
+			rdb, prefix := benchRedis(b)
+			return sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"apicrud:")),
+				goredisstore.NewWithPrefix(rdb, prefix+"scs:")
+		}},
+	}
+}
+
+func apicrudManager(b *testing.B, store session.Store) (*session.Manager, []string) {
+	m, err := session.New(newGCM(b), []byte("0123456789abcdef0123456789abcdef"), session.WithStore(store))
+	if err != nil {
+		b.Fatal(err)
+	}
+	toks := make([]string, sessionUsers)
+	for i := range toks {
+		_, tok, err := m.Create(context.Background(), fmt.Sprintf("u-%d", i), []string{"user"}, session.Extra{Values: sessionValues})
+		if err != nil {
+			b.Fatal(err)
+		}
+		toks[i] = string(tok)
+	}
+	return m, toks
+}
+
+func scsManager(b *testing.B, store scs.Store) (*scs.SessionManager, []string) {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = 12 * time.Hour
+	sm.IdleTimeout = 30 * time.Minute
+	toks := make([]string, sessionUsers)
+	for i := range toks {
+		ctx, err := sm.Load(context.Background(), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sm.Put(ctx, "uid", fmt.Sprintf("u-%d", i))
+		sm.Put(ctx, "roles", "user")
+		for k, v := range sessionValues {
+			sm.Put(ctx, k, v)
+		}
+		if toks[i], _, err = sm.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return sm, toks
+}
+
+// BenchmarkSession compares apicrud's session package with
+// alexedwards/scs (memstore, and goredisstore on the same Redis), 64 users'
+// sessions used from parallel goroutines:
+//
+//   - load: what authenticating a request costs. apicrud: Validate (HS256
+//     JWT verification, one EVALSHA, AES-GCM open, JSON). scs: Load (one
+//     GET, gob decoding), which checks nothing but the token's presence.
+//   - request-idle: a request under a 30-minute idle timeout. apicrud:
+//     Validate, which refreshes the idle deadline only every 3 minutes.
+//     scs: Load and Commit, as LoadAndSave does, because scs marks every
+//     loaded session modified when IdleTimeout is set (a write per request).
+//   - create: starting a session. apicrud: Create. scs: Load(""), Put and
+//     Commit.
+func BenchmarkSession(b *testing.B) {
+	for _, be := range sessionBackends() {
+		b.Run("load/"+be.name+"/apicrud", func(b *testing.B) {
+			st, _ := be.store(b)
+			m, toks := apicrudManager(b, st)
+			parallel(b, func(i int64) error {
+				_, err := m.Validate(context.Background(), toks[i%sessionUsers])
+				return err
+			})
+		})
+		b.Run("load/"+be.name+"/scs", func(b *testing.B) {
+			_, st := be.store(b)
+			sm, toks := scsManager(b, st)
+			parallel(b, func(i int64) error {
+				ctx, err := sm.Load(context.Background(), toks[i%sessionUsers])
+				if err == nil && sm.GetString(ctx, "uid") == "" {
+					err = errors.New("session not found")
+				}
+				return err
+			})
+		})
+		b.Run("request-idle/"+be.name+"/apicrud", func(b *testing.B) {
+			st, _ := be.store(b)
+			m, toks := apicrudManager(b, st)
+			parallel(b, func(i int64) error {
+				_, err := m.Validate(context.Background(), toks[i%sessionUsers])
+				return err
+			})
+		})
+		b.Run("request-idle/"+be.name+"/scs", func(b *testing.B) {
+			_, st := be.store(b)
+			sm, toks := scsManager(b, st)
+			parallel(b, func(i int64) error {
+				ctx, err := sm.Load(context.Background(), toks[i%sessionUsers])
+				if err != nil {
+					return err
+				}
+				if sm.Status(ctx) == scs.Modified {
+					_, _, err = sm.Commit(ctx)
+				}
+				return err
+			})
+		})
+		b.Run("create/"+be.name+"/apicrud", func(b *testing.B) {
+			st, _ := be.store(b)
+			m, _ := apicrudManager(b, st)
+			parallel(b, func(i int64) error {
+				_, _, err := m.Create(context.Background(), fmt.Sprintf("u-%d", i%sessionUsers), []string{"user"}, session.Extra{Values: sessionValues})
+				return err
+			})
+		})
+		b.Run("create/"+be.name+"/scs", func(b *testing.B) {
+			_, st := be.store(b)
+			sm, _ := scsManager(b, st)
+			parallel(b, func(i int64) error {
+				ctx, err := sm.Load(context.Background(), "")
+				if err != nil {
+					return err
+				}
+				sm.Put(ctx, "uid", fmt.Sprintf("u-%d", i%sessionUsers))
+				sm.Put(ctx, "roles", "user")
+				for k, v := range sessionValues {
+					sm.Put(ctx, k, v)
+				}
+				_, _, err = sm.Commit(ctx)
+				return err
+			})
+		})
+	}
+}
+
+func parallel(b *testing.B, op func(i int64) error) {
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(n.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// benchRedis connects to the test Redis (APICRUD_TEST_REDIS, default
+// 127.0.0.1:6379) or skips, and returns a key prefix whose keys are
+// deleted (SCAN + UNLINK, never FLUSHDB) when the benchmark ends.
+func benchRedis(b *testing.B) (*redis.Client, string) {
+	b.Helper()
+	addr := os.Getenv("APICRUD_TEST_REDIS")
+	if addr == "" {
+		addr = "127.0.0.1:6379"
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		if os.Getenv("CI") == "true" {
+			b.Fatalf("Redis at %s is required under CI=true: %v", addr, err)
+		}
+		b.Skipf("skipping: Redis at %s: %v", addr, err)
+	}
+	rnd := make([]byte, 6)
+	_, _ = rand.Read(rnd)
+	prefix := fmt.Sprintf("apicrud:bench:%x:", rnd)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			_ = rdb.Unlink(ctx, iter.Val()).Err()
+		}
+		_ = rdb.Close()
+	})
+	return rdb, prefix
+}
