@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+)
+
+// memberLevels are the levels a list member may hold.
+var memberLevels = []string{"invitee", "member", "manager"}
+
+// memberships reads list memberships from the listmember table: the
+// session package's MembershipSource.
+type memberships struct {
+	db     *sqlx.DB
+	levels []string // the policy's privacy levels
+}
+
+// MembershipRoles returns the cumulative roles list-<id>-<level> of uid.
+func (m *memberships) MembershipRoles(ctx context.Context, uid string) ([]string, error) {
+	var rows []struct {
+		ListID string `db:"list_id"`
+		Level  string `db:"level"`
+	}
+	err := m.db.SelectContext(ctx, &rows, m.db.Rebind(
+		`SELECT m.list_id, m.level FROM listmember m JOIN list l ON l.id = m.list_id
+		 WHERE m.uid = ? AND l.status = 'active' ORDER BY m.list_id`), uid)
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	var roles []string
+	for _, r := range rows {
+		roles = append(roles, session.ExpandMembership("list", r.ListID, r.Level, m.levels)...)
+	}
+	return roles, nil
+}
+
+// keyOwners tells accesscontrol the current roles of an API key's owner at
+// every verification, so that a disabled or demoted owner's keys follow at
+// once.
+type keyOwners struct {
+	accounts *sqlaccounts.Store
+	members  *memberships
+}
+
+var errOwnerInactive = errors.New("key owner is not an active account")
+
+// KeyOwner implements accesscontrol.OwnerSource.
+func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (ac.Owner, error) {
+	acct, ok, err := o.accounts.Get(ctx, uid)
+	if err != nil {
+		return ac.Owner{}, err
+	}
+	if !ok || acct.Status != session.StatusActive {
+		return ac.Owner{}, errOwnerInactive
+	}
+	roles := []string{session.RoleUser}
+	if acct.Admin {
+		roles = append(roles, session.RoleAdmin)
+	}
+	mr, err := o.members.MembershipRoles(ctx, uid)
+	if err != nil {
+		return ac.Owner{}, err
+	}
+	return ac.Owner{Roles: append(roles, mr...), AccountID: uid}, nil
+}
+
+// seedAdmin creates the "admin" account on first start, with the
+// configured admin_password or a generated one, printed once.
+func (a *app) seedAdmin(ctx context.Context) error {
+	if _, ok, err := a.accounts.Lookup(ctx, "admin"); err != nil || ok {
+		return err
+	}
+	pw := a.cfg.AdminPassword().Reveal()
+	generated := pw == ""
+	if generated {
+		pw = rand.Text() // 26 base32 characters: 130 bits
+	}
+	acct, err := a.sessions.CreateAccount(ctx, session.NewAccount{Username: "admin", Name: "Administrator", Password: pw, Admin: true})
+	if err != nil {
+		return fmt.Errorf("creating the admin account: %w", err)
+	}
+	if err := a.ensureProfile(ctx, acct.UID, acct.Name, ""); err != nil {
+		return err
+	}
+	if generated {
+		// Shown once, on the terminal of whoever started the service; it is
+		// not logged.
+		fmt.Fprintf(os.Stderr, "contacts: created account admin with password %s (shown once; set APICRUD_ADMIN_PASSWORD to choose it)\n", pw)
+	}
+	return nil
+}
+
+// ensureProfile creates the person, default category and settings records
+// of account uid if they do not exist yet (at first login, or when the
+// admin is seeded). Registration cannot create them, because it must not
+// reveal whether an address already has an account.
+func (a *app) ensureProfile(ctx context.Context, uid, name, identity string) error {
+	var n int
+	if err := a.db.GetContext(ctx, &n, a.db.Rebind("SELECT COUNT(*) FROM settings WHERE id = ?"), uid); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var ident *string
+	if identity != "" {
+		ident = &identity
+	}
+	if name == "" {
+		name = uid
+	}
+	category := "x-" + rand.Text()[:20]
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO person (id, uid, name, identity, privacy, status, created, version) VALUES (?, ?, ?, ?, 'secret', 'active', ?, 1)`,
+			[]any{uid, uid, name, ident, now}},
+		{`INSERT INTO category (id, uid, name, status, created, version) VALUES (?, ?, 'default', 'active', ?, 1)`,
+			[]any{category, uid, now}},
+		{`INSERT INTO settings (id, uid, locale, timezone, default_privacy, default_category_id, notify_email, status, created, version)
+			VALUES (?, ?, '', 'UTC', 'member', ?, ?, 'active', ?, 1)`,
+			[]any{uid, uid, category, true, now}},
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(s.q), s.args...); err != nil {
+			if a.isDuplicate(err) { // a concurrent first login won
+				return nil
+			}
+			return fmt.Errorf("profile: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/accesscontrol/sqlkeys"
+	"github.com/apicrud-go/apicrud/config"
+	apicrypto "github.com/apicrud-go/apicrud/crypto"
+	"github.com/apicrud-go/apicrud/grants"
+	"github.com/apicrud-go/apicrud/grants/sqlstore"
+	"github.com/apicrud-go/apicrud/i18n"
+	"github.com/apicrud-go/apicrud/metrics"
+	"github.com/apicrud-go/apicrud/mutex"
+	"github.com/apicrud-go/apicrud/ratelimit"
+	"github.com/apicrud-go/apicrud/registry"
+	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+)
+
+//go:embed rbac.yaml
+var defaultPolicy []byte
+
+//go:embed locales/de.yaml
+var germanCatalog []byte
+
+//go:embed metrics.yaml
+var metricDefinitions []byte
+
+// serviceConfig is the service's configuration: the library's keys plus the
+// example's own.
+type serviceConfig struct {
+	config.Config
+	OutboxDir     string `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
+	MetricsShared bool   `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
+	InstanceID    string `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
+}
+
+// app is the wired service.
+type app struct {
+	cfg     *serviceConfig
+	log     *slog.Logger
+	db      *sqlx.DB
+	dialect string
+	be      *backends
+
+	cipher   *apicrypto.Cipher
+	policy   *ac.Policy
+	accounts *sqlaccounts.Store
+	apikeys  *ac.APIKeys
+	grants   *grants.Grants
+	sessions *session.Manager
+	limiter  *ratelimit.Limiter
+	metrics  *metrics.Recorder
+	locks    *mutex.Locker
+	registry *registry.Client
+	catalog  *i18n.Catalog
+	res      *resources
+
+	registration *registry.Registration
+	closers      []func(context.Context) error
+}
+
+// derive returns a 32-byte key for purpose from the service secret, so each
+// use has its own key.
+func derive(secret []byte, purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, "apicrud-contacts "+purpose, 32)
+	if err != nil { // only for lengths sha256 cannot produce
+		panic(err)
+	}
+	return k
+}
+
+// newApp builds the service from its configuration: database and schema,
+// backends (memory or Redis), policy, accounts, sessions, grants, rate
+// limits, metrics, registry and the HTTP routes. On error everything built
+// so far is closed.
+func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			_ = a.close(context.WithoutCancel(ctx))
+		}
+	}()
+	secret := []byte(cfg.JWTKey().Reveal())
+
+	if a.cipher, err = apicrypto.New(cfg.EncryptionPassphrase().Reveal(), apicrypto.WithPurpose("contacts")); err != nil {
+		return nil, fmt.Errorf("encryption_passphrase: %w", err)
+	}
+	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL()); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.db.Close() })
+	if a.be, err = newBackends(ctx, cfg.RedisURL()); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.be.close)
+
+	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.locks.Close)
+
+	policy := defaultPolicy
+	name := "rbac.yaml"
+	if f := cfg.PolicyFile(); f != "" {
+		if a.policy, err = ac.LoadFile(f, ac.WithLogger(log)); err != nil {
+			return nil, err
+		}
+	} else if a.policy, err = ac.LoadBytes(policy, name, ac.WithLogger(log)); err != nil {
+		return nil, err
+	}
+
+	if a.accounts, err = sqlaccounts.New(a.db); err != nil {
+		return nil, err
+	}
+	keyStore, err := sqlkeys.New(a.db)
+	if err != nil {
+		return nil, err
+	}
+	grantStore, err := sqlstore.New(a.db)
+	if err != nil {
+		return nil, err
+	}
+	// Instances starting together must not race on the schema or on the
+	// first admin account.
+	lock, err := a.locks.Acquire(ctx, "contacts:bootstrap", time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap lock: %w", err)
+	}
+	err = errors.Join(migrate(ctx, a.db, a.dialect), a.accounts.CreateTable(ctx), keyStore.CreateTable(ctx), grantStore.CreateTable(ctx))
+	if err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+
+	defaults := map[string]string{}
+	for k, v := range cfg.DefaultGrants() {
+		defaults[k] = strconv.FormatInt(v, 10)
+	}
+	gd, err := grants.NewDefaults(defaults)
+	if err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("default_grants: %w", err)
+	}
+	gopts := []grants.Option{grants.WithStore(grantStore), grants.WithLogger(log)}
+	if a.be.grantCache != nil {
+		gopts = append(gopts, grants.WithCache(a.be.grantCache))
+	}
+	if a.grants, err = grants.New(gd, gopts...); err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	a.closers = append(a.closers, a.grants.Close)
+
+	a.limiter, err = ratelimit.New(
+		ratelimit.WithStore(a.be.limits),
+		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
+		ratelimit.WithLimitSource(a.grants),
+		ratelimit.WithKeyFunc(principalUID),
+		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
+		ratelimit.WithLogger(log),
+	)
+	if err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	a.closers = append(a.closers, a.limiter.Close)
+
+	members := &memberships{db: a.db, levels: a.policy.Levels()}
+	if a.apikeys, err = ac.NewAPIKeys(
+		ac.WithKeyStore(keyStore),
+		ac.WithOwners(&keyOwners{accounts: a.accounts, members: members}),
+		ac.WithPepper(derive(secret, "api key pepper")),
+		ac.WithKeyLogger(log),
+	); err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	a.closers = append(a.closers, a.apikeys.Close)
+
+	lockout := cfg.LoginLockoutInterval()
+	throttles := session.DefaultThrottles()
+	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax(), Delays: []time.Duration{lockout}, Window: lockout}
+	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax(), Delays: []time.Duration{lockout}, Window: lockout}
+	a.sessions, err = session.New(a.cipher, secret,
+		session.WithStore(a.be.sessions),
+		session.WithAccounts(a.accounts),
+		session.WithMemberships(members),
+		session.WithAPIKeys(a.apikeys),
+		session.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL()}),
+		session.WithContextFunc(a.withPrincipal),
+		session.WithIssuer(cfg.JWTIssuer()),
+		session.WithAudience(cfg.JWTAudience()),
+		session.WithLifetime(cfg.SessionAbsoluteTTL()),
+		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
+		session.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
+		session.WithThrottle(throttles),
+		session.WithClientIP(a.limiter.ClientIP),
+		session.WithLogger(log),
+	)
+	if err != nil {
+		_ = lock.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	a.closers = append(a.closers, a.sessions.Close)
+
+	err = a.seedAdmin(ctx)
+	err = errors.Join(err, lock.Release(context.WithoutCancel(ctx)))
+	if err != nil {
+		return nil, err
+	}
+
+	defs, err := metrics.ParseDefinitions(metricDefinitions)
+	if err != nil {
+		return nil, err
+	}
+	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants), metrics.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.metrics.Close)
+
+	if a.registry, err = registry.New(a.cipher, registry.WithStore(a.be.registry),
+		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.registry.Close)
+
+	if a.catalog, err = i18n.New(i18n.WithYAML("locales/de.yaml", germanCatalog)); err != nil {
+		return nil, err
+	}
+	if a.res, err = a.newResources(secret); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// registerInstance adds this instance to the service registry; its heartbeat runs
+// until the registration is closed at shutdown.
+func (a *app) registerInstance(ctx context.Context, id string, port int) error {
+	reg, err := a.registry.Register(ctx, registry.Instance{
+		Service:   a.cfg.ServiceName(),
+		ID:        id,
+		Endpoints: a.res.names(),
+		PublicURL: a.cfg.PublicURL() + a.cfg.BaseURL(),
+		Port:      port,
+	})
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	a.registration = reg
+	return nil
+}
+
+// close releases everything newApp built, in reverse order.
+func (a *app) close(ctx context.Context) error {
+	var errs []error
+	if a.registration != nil {
+		errs = append(errs, a.registration.Close(ctx))
+	}
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i](ctx))
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// withPrincipal turns a validated session into the accesscontrol principal
+// every handler reads: an API key carries its own scopes, a login every
+// scope its roles allow.
+func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Context {
+	scopes := s.Scopes
+	if s.Method != session.MethodAPIKey {
+		scopes = a.policy.ScopesFor(s.Roles)
+	}
+	return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{
+		UID: s.UID, Roles: s.Roles, Scopes: scopes, AuthMethod: s.Method, AccountID: s.UID,
+	}))
+}
+
+// principalUID is the rate limiter's key: the authenticated principal, or
+// nothing (the client address is used).
+func principalUID(r *http.Request) (string, bool) {
+	p, ok := ac.PrincipalFrom(r.Context())
+	if !ok || !p.Authenticated() {
+		return "", false
+	}
+	return p.UID(), true
+}

@@ -1,0 +1,402 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/metrics"
+	"github.com/apicrud-go/apicrud/session"
+)
+
+// tokenBody is the answer to a successful login.
+type tokenBody struct {
+	Token   string    `json:"token"`
+	UID     string    `json:"uid"`
+	Roles   []string  `json:"roles"`
+	Expires time.Time `json:"expires"`
+}
+
+func newTokenBody(s *session.Session, tok session.Token) tokenBody {
+	return tokenBody{Token: string(tok), UID: s.UID, Roles: s.Roles, Expires: s.Expires}
+}
+
+// login is POST /auth {username, password, otp?}: 201 with a token; 401
+// for any bad credential (the same answer for an unknown user and a wrong
+// password); 429 with Retry-After while throttled. An account with TOTP
+// and no otp gets a token holding only "pendingtotp", which POST /auth/otp
+// exchanges for a full one.
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		OTP      string `json:"otp"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s, tok, err := a.sessions.Login(r.Context(), in.Username, in.Password, in.OTP)
+	a.countLogin(r, err)
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	if !s.HasRole(session.RolePendingTOTP) {
+		if err := a.ensureProfileFor(r, s.UID); err != nil {
+			a.log.ErrorContext(r.Context(), "profile", "uid", s.UID, "err", err)
+			writeProblem(w, http.StatusInternalServerError, "http.500", "")
+			return
+		}
+	}
+	writeJSON(w, http.StatusCreated, newTokenBody(s, tok))
+}
+
+// countLogin counts login attempts by outcome.
+func (a *app) countLogin(r *http.Request, err error) {
+	outcome := "success"
+	switch {
+	case errors.Is(err, session.ErrLocked):
+		outcome = "locked"
+	case err != nil:
+		outcome = "failure"
+	}
+	if err := a.metrics.Inc(r.Context(), "contacts_logins_total", metrics.Labels{"outcome": outcome}); err != nil {
+		a.log.WarnContext(r.Context(), "metrics", "err", err)
+	}
+}
+
+// ensureProfileFor creates the records of a freshly confirmed account at
+// its first login.
+func (a *app) ensureProfileFor(r *http.Request, uid string) error {
+	acct, ok, err := a.accounts.Get(r.Context(), uid)
+	if err != nil || !ok || acct.Status != session.StatusActive {
+		return err
+	}
+	return a.ensureProfile(r.Context(), uid, acct.Name, acct.Identity)
+}
+
+// logout is DELETE /auth: the token stops working at once, on every
+// instance.
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	s, ok := session.FromContext(r.Context())
+	if !ok || s.Method == session.MethodAPIKey {
+		writeProblem(w, http.StatusUnauthorized, ac.CodeUnauthenticated, "")
+		return
+	}
+	if err := a.sessions.Delete(r.Context(), s); err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	a.sessions.ClearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// completeTOTP is POST /auth/otp {otp} with a "pendingtotp" token.
+func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		OTP string `json:"otp"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	pending, ok := session.FromContext(r.Context())
+	if !ok {
+		writeProblem(w, http.StatusUnauthorized, ac.CodeUnauthenticated, "")
+		return
+	}
+	s, tok, err := a.sessions.CompleteTOTP(r.Context(), pending, in.OTP)
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	if err := a.ensureProfileFor(r, s.UID); err != nil {
+		a.log.ErrorContext(r.Context(), "profile", "uid", s.UID, "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	writeJSON(w, http.StatusCreated, newTokenBody(s, tok))
+}
+
+// loginSession returns the caller's interactive session (not an API key),
+// or answers 401.
+func loginSession(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
+	s, ok := session.FromContext(r.Context())
+	if !ok || s.Method == session.MethodAPIKey || s.HasRole(session.RolePendingTOTP) {
+		writeProblem(w, http.StatusUnauthorized, ac.CodeUnauthenticated, "")
+		return nil, false
+	}
+	return s, true
+}
+
+// enrollTOTP is POST /auth/totp: a new secret and its otpauth URI.
+func (a *app) enrollTOTP(w http.ResponseWriter, r *http.Request) {
+	s, ok := loginSession(w, r)
+	if !ok {
+		return
+	}
+	e, err := a.sessions.EnrollTOTP(r.Context(), s)
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"secret": e.Secret, "uri": e.URI})
+}
+
+// confirmTOTP is PUT /auth/totp {otp}: TOTP is required from now on; the
+// backup codes are shown once.
+func (a *app) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		OTP string `json:"otp"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s, ok := loginSession(w, r)
+	if !ok {
+		return
+	}
+	codes, err := a.sessions.ConfirmTOTP(r.Context(), s, in.OTP)
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"backup_codes": codes})
+}
+
+// disableTOTP is DELETE /auth/totp {password, otp}.
+func (a *app) disableTOTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Password string `json:"password"`
+		OTP      string `json:"otp"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s, ok := loginSession(w, r)
+	if !ok {
+		return
+	}
+	if err := a.sessions.DisableTOTP(r.Context(), s.UID, in.Password, in.OTP); err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// register is POST /account {username, name, identity, password}: 202 and
+// a confirmation link sent to the identity. The answer is the same whether
+// or not the address already has an account.
+func (a *app) register(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username string `json:"username"`
+		Name     string `json:"name"`
+		Identity string `json:"identity"`
+		Password string `json:"password"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	_, err := a.sessions.Register(r.Context(), session.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": string(session.StatusPending)})
+}
+
+// confirm is POST /account/confirm {token}, the token of a confirmation
+// link.
+func (a *app) confirm(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := a.sessions.Confirm(r.Context(), in.Token); err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// requestReset is POST /account/password_reset {login}: 202 whether or not
+// the account exists; the link goes to the account's address.
+func (a *app) requestReset(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login string `json:"login"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := a.sessions.RequestPasswordReset(r.Context(), in.Login); err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// setPassword is PUT /account/password: {token, password} with a reset
+// link, or {old_password, password} with a login session. Either ends the
+// account's live sessions.
+func (a *app) setPassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token       string `json:"token"`
+		OldPassword string `json:"old_password"`
+		Password    string `json:"password"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	var err error
+	if in.Token != "" {
+		err = a.sessions.ResetPassword(r.Context(), in.Token, in.Password)
+	} else {
+		s, ok := loginSession(w, r)
+		if !ok {
+			return
+		}
+		err = a.sessions.ChangePassword(r.Context(), s.UID, in.OldPassword, in.Password)
+	}
+	if err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiKeyBody is an API key as listed (never its secret or hash).
+type apiKeyBody struct {
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	UID      string     `json:"uid"`
+	Scopes   []string   `json:"scopes"`
+	Status   string     `json:"status"`
+	Created  time.Time  `json:"created"`
+	Expires  *time.Time `json:"expires,omitempty"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+	APIKey   string     `json:"apikey,omitempty"` // only in the answer to create
+}
+
+func newAPIKeyBody(k ac.APIKey) apiKeyBody {
+	b := apiKeyBody{ID: k.Prefix, Name: k.Name, UID: k.UID, Scopes: k.Scopes, Status: k.Status, Created: k.Created}
+	if !k.Expires.IsZero() {
+		b.Expires = &k.Expires
+	}
+	if !k.LastUsed.IsZero() {
+		b.LastUsed = &k.LastUsed
+	}
+	return b
+}
+
+// createAPIKey is POST /apikey {name, scopes, expires?}: 201 with the key
+// "prefix.secret", shown this once. The scopes must be among those the
+// caller's roles allow; the number of active keys is capped by the grant
+// "apikeys".
+func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name    string    `json:"name"`
+		Scopes  []string  `json:"scopes"`
+		Expires time.Time `json:"expires"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s, ok := loginSession(w, r)
+	if !ok {
+		return
+	}
+	allowed := a.policy.ScopesFor(s.Roles)
+	for _, sc := range in.Scopes {
+		if !slices.Contains(allowed, sc) {
+			fieldProblem(w, "scopes", "scope "+sc+" is not available to this account")
+			return
+		}
+	}
+	limit, err := a.grants.Limit(r.Context(), "apikeys", s.UID)
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "grants", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	keys, err := a.apikeys.List(r.Context(), s.UID)
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "apikeys", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	active := 0
+	for _, k := range keys {
+		if k.Status == ac.KeyActive {
+			active++
+		}
+	}
+	if limit >= 0 && int64(active) >= limit {
+		writeProblem(w, http.StatusForbidden, "contacts.apikey_limit", "the account has as many API keys as its grant allows")
+		return
+	}
+	key, rec, err := a.apikeys.Create(r.Context(), s.UID, in.Name, in.Scopes, in.Expires)
+	switch {
+	case errors.Is(err, ac.ErrKeyExists):
+		problemConflict(w, "name", "an API key of this name exists")
+		return
+	case errors.Is(err, ac.ErrInvalidKeyData):
+		fieldProblem(w, "name", "invalid name, scopes or expiry")
+		return
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "apikeys", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	b := newAPIKeyBody(rec)
+	b.APIKey = key.Reveal()
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// listAPIKeys is GET /apikey: the caller's keys.
+func (a *app) listAPIKeys(w http.ResponseWriter, r *http.Request) {
+	p, ok := caller(w, r)
+	if !ok {
+		return
+	}
+	keys, err := a.apikeys.List(r.Context(), p.UID())
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "apikeys", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	items := make([]apiKeyBody, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, newAPIKeyBody(k))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "count": len(items)})
+}
+
+// revokeAPIKey is DELETE /apikey/{id}: the key stops working at once.
+// Another user's key is a 404, as an absent one.
+func (a *app) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
+	p, ok := caller(w, r)
+	if !ok {
+		return
+	}
+	k, err := a.apikeys.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, ac.ErrKeyNotFound) || errors.Is(err, ac.ErrKeyMalformed) || err == nil && k.UID != p.UID() && !p.HasRole(session.RoleAdmin) {
+		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+		return
+	}
+	if err == nil {
+		err = a.apikeys.Revoke(r.Context(), k.Prefix)
+	}
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "apikeys", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func problemConflict(w http.ResponseWriter, field, detail string) {
+	writeProblemField(w, http.StatusConflict, "contacts.conflict", field, detail)
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // the "sqlite" driver
+)
+
+// Dialects the service runs on.
+const (
+	dialectSQLite   = "sqlite"
+	dialectPostgres = "postgres"
+	dialectMySQL    = "mysql"
+)
+
+// openDB opens the database named by a URL: "" or sqlite://<path> for SQLite
+// (default ./contacts.db), postgres://… (pgx), or mysql://user:pass@host:port/db
+// (go-sql-driver). It returns the pool and the dialect.
+func openDB(ctx context.Context, rawURL string) (*sqlx.DB, string, error) {
+	var (
+		db      *sqlx.DB
+		dialect string
+		err     error
+	)
+	switch {
+	case rawURL == "" || strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			path = "contacts.db"
+		}
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		var raw *sql.DB
+		raw, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			db, dialect = sqlx.NewDb(raw, "sqlite3"), dialectSQLite
+		}
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		db, err = sqlx.Open("pgx", rawURL)
+		dialect = dialectPostgres
+	case strings.HasPrefix(rawURL, "mysql://"):
+		var dsn string
+		if dsn, err = mysqlDSN(rawURL); err == nil {
+			db, err = sqlx.Open("mysql", dsn)
+		}
+		dialect = dialectMySQL
+	default:
+		return nil, "", errors.New("DATABASE_URL: want sqlite://path, postgres://… or mysql://…")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		_ = db.Close()
+		return nil, "", fmt.Errorf("database: %w", err)
+	}
+	return db, dialect, nil
+}
+
+// mysqlDSN turns mysql://user:pass@host:port/db?params into a
+// go-sql-driver DSN with parseTime on.
+func mysqlDSN(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	cfg := mysql.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = u.Hostname() + ":3306"
+	}
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	params := map[string]string{}
+	for k, v := range u.Query() {
+		params[k] = v[0]
+	}
+	if len(params) > 0 {
+		cfg.Params = params
+	}
+	return cfg.FormatDSN(), nil
+}
+
+// schema returns the CREATE statements of the service's own tables in
+// dialect. The library's tables (accounts, API keys, grants) are created
+// by their stores.
+func schema(dialect string) []string {
+	ts, text, engine := "DATETIME", "TEXT", ""
+	switch dialect {
+	case dialectPostgres:
+		ts = "TIMESTAMPTZ"
+	case dialectMySQL:
+		ts, text, engine = "DATETIME(6)", "TEXT", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+	}
+	id := "VARCHAR(64)"
+	common := "status VARCHAR(16) NOT NULL, created " + ts + " NOT NULL, modified " + ts + ", version BIGINT NOT NULL"
+	rank := `"rank"`
+	if dialect == dialectMySQL {
+		rank = "`rank`"
+	}
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS person (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, name VARCHAR(128) NOT NULL,
+			identity VARCHAR(254), privacy VARCHAR(16) NOT NULL, ` + common + `)` + engine,
+		`CREATE TABLE IF NOT EXISTS category (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, name VARCHAR(64) NOT NULL, ` + common + `,
+			UNIQUE (uid, name))` + engine,
+		`CREATE TABLE IF NOT EXISTS list (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, name VARCHAR(64) NOT NULL,
+			description VARCHAR(255) NOT NULL DEFAULT '', privacy VARCHAR(16) NOT NULL, category_id ` + id + `, ` + common + `,
+			UNIQUE (uid, name))` + engine,
+		`CREATE TABLE IF NOT EXISTS listmember (list_id ` + id + ` NOT NULL, uid ` + id + ` NOT NULL, level VARCHAR(16) NOT NULL,
+			created ` + ts + ` NOT NULL, PRIMARY KEY (list_id, uid))` + engine,
+		`CREATE TABLE IF NOT EXISTS contact (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, label VARCHAR(16) NOT NULL,
+			type VARCHAR(16) NOT NULL, info VARCHAR(255) NOT NULL, muted BOOLEAN NOT NULL, ` + rank + ` BIGINT NOT NULL,
+			privacy VARCHAR(16) NOT NULL, list_id ` + id + `, ` + common + `)` + engine,
+		`CREATE TABLE IF NOT EXISTS message (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, subject VARCHAR(128) NOT NULL,
+			content ` + text + ` NOT NULL, list_id ` + id + `, privacy VARCHAR(16) NOT NULL, ` + common + `)` + engine,
+		`CREATE TABLE IF NOT EXISTS settings (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, locale VARCHAR(16) NOT NULL,
+			timezone VARCHAR(64) NOT NULL, default_privacy VARCHAR(16) NOT NULL, default_category_id ` + id + `,
+			notify_email BOOLEAN NOT NULL, ` + common + `)` + engine,
+	}
+	idx := []string{
+		"CREATE INDEX person_uid ON person (uid)",
+		"CREATE INDEX contact_uid ON contact (uid)",
+		"CREATE INDEX message_list ON message (list_id)",
+		"CREATE INDEX listmember_uid ON listmember (uid)",
+	}
+	if dialect != dialectMySQL { // MySQL has no CREATE INDEX IF NOT EXISTS
+		for i, s := range idx {
+			idx[i] = strings.Replace(s, "CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+		}
+	}
+	return append(stmts, idx...)
+}
+
+// migrate creates the service's tables when they are missing.
+func migrate(ctx context.Context, db *sqlx.DB, dialect string) error {
+	for _, s := range schema(dialect) {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			if dialect == dialectMySQL && isDuplicateIndex(err) {
+				continue
+			}
+			return fmt.Errorf("schema: %w", err)
+		}
+	}
+	return nil
+}
+
+func isDuplicateIndex(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1061 // ER_DUP_KEYNAME
+}

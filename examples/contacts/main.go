@@ -1,0 +1,149 @@
+// Command contacts is the example service of apicrud for Go: people,
+// contacts, lists and messages with per-record privacy, over the HTTP
+// contract of DESIGN.md. It wires every package of the library into one
+// net/http server.
+//
+//	go run ./examples/contacts                 # SQLite ./contacts.db, in-memory backends, :8080
+//	go run ./examples/contacts -addr :9090
+//	DATABASE_URL=postgres://… REDIS_URL=redis://… go run ./examples/contacts
+//
+// Configuration comes from defaults, an optional YAML file (-config), the
+// environment (APICRUD_* and DATABASE_URL, REDIS_URL) and the flags; see
+// package config and the README. With neither jwt_key nor
+// encryption_passphrase configured and SQLite as the database, the service
+// generates both once and keeps them in contacts.keys next to the database
+// (mode 0600). A shared database or Redis means several instances, which
+// must share their secrets: they are then required.
+//
+// On first start it creates the account "admin", with the password of
+// APICRUD_ADMIN_PASSWORD or a generated one printed once.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/apicrud-go/apicrud/config"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "contacts:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the service and serves until SIGINT or SIGTERM; then in-flight
+// requests finish (up to 20 s), the registry entry is removed and every
+// backend is closed.
+func run(args []string, getenv func(string) string, stdout, stderr *os.File) error {
+	fs := flag.NewFlagSet("contacts", flag.ContinueOnError)
+	addr := fs.String("addr", "", "host:port to listen on (default: listen_addr, :8080)")
+	file := fs.String("config", "", "YAML configuration file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	lookup := func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}
+	var opts []config.Option
+	if *addr != "" {
+		opts = append(opts, config.Set("listen_addr", *addr))
+	}
+	lookup, err := withDevelopmentKeys(*file, lookup)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadAs[serviceConfig](*file, lookup, opts...)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel()}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	id := cfg.InstanceID
+	if id == "" {
+		host, _ := os.Hostname()
+		id = registryID(host) + "-" + strconv.Itoa(port)
+	}
+	if err := a.registerInstance(ctx, id, port); err != nil {
+		_ = ln.Close()
+		return errors.Join(err, a.close(context.Background()))
+	}
+	srv := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "contacts: serving http://%s%s (database %s, %s backends, instance %s)\n",
+		displayAddr(ln.Addr().String()), cfg.BaseURL(), a.dialect, a.be.kind, id)
+	log.Info("serving", "addr", ln.Addr().String(), "database", a.dialect, "backend", a.be.kind, "instance", id)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err = srv.Shutdown(sctx)
+		if errors.Is(<-served, http.ErrServerClosed) && err == nil {
+			err = nil
+		}
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, a.close(cctx))
+}
+
+// registryID keeps the characters a registry id allows.
+func registryID(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, s)
+	if s == "" || len(s) > 50 {
+		s = "contacts"
+	}
+	return s
+}
+
+// displayAddr turns ":8080" into "localhost:8080" for the start-up line.
+func displayAddr(a string) string {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}

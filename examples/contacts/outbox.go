@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/apicrud-go/apicrud/session"
+)
+
+// outbox delivers notices by writing one JSON file per message into a
+// directory only the service's user can read: a stand-in for the e-mail
+// gateway a real deployment would call. Confirmation and reset links
+// therefore never appear in an HTTP response or a log (defect §20.1 of the
+// Python original).
+type outbox struct {
+	dir       string
+	publicURL string
+}
+
+// mail is one written notice.
+type mail struct {
+	To      string    `json:"to"`
+	UID     string    `json:"uid"`
+	Purpose string    `json:"purpose"`
+	Subject string    `json:"subject"`
+	Link    string    `json:"link,omitempty"`
+	Token   string    `json:"token,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+var subjects = map[string]string{
+	session.NoticeConfirm:           "Confirm your account",
+	session.NoticeReset:             "Reset your password",
+	session.NoticeAlreadyRegistered: "Someone tried to register your address",
+}
+
+// Notify implements session.Notifier.
+func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	m := mail{To: n.Identity, UID: n.UID, Purpose: n.Purpose, Subject: subjects[n.Purpose], Token: n.Token, Expires: n.Expires}
+	if n.Token != "" {
+		m.Link = o.publicURL + "/#/" + n.Purpose + "?token=" + url.QueryEscape(n.Token)
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	to := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < ' ' {
+			return '_'
+		}
+		return r
+	}, n.Identity)
+	name := fmt.Sprintf("%d-%s-%s-%s.json", time.Now().UnixNano(), n.Purpose, to, rand.Text()[:6])
+	tmp := filepath.Join(o.dir, "."+name)
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	// Readers never see a half-written file.
+	if err := os.Rename(tmp, filepath.Join(o.dir, name)); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
+
+// isDuplicate reports whether err is a unique-key violation.
+func (a *app) isDuplicate(err error) bool {
+	var pe *pgconn.PgError
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Code == "23505"
+	case errors.As(err, &me):
+		return me.Number == 1062
+	default:
+		return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "constraint failed: UNIQUE")
+	}
+}

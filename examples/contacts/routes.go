@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/session"
+)
+
+// maxBody bounds the JSON bodies of the non-crud endpoints.
+const maxBody = 64 << 10
+
+// handler returns the service's HTTP handler: every route under the base
+// URL, behind metrics, localization, authentication and rate limiting.
+func (a *app) handler() http.Handler {
+	p := a.cfg.BaseURL()
+	api := http.NewServeMux()
+	a.res.routes(api, p)
+	api.HandleFunc("GET "+p+"/health", a.health)
+	api.HandleFunc("POST "+p+"/auth", a.login)
+	api.HandleFunc("DELETE "+p+"/auth", a.logout)
+	api.HandleFunc("POST "+p+"/auth/otp", a.completeTOTP)
+	api.HandleFunc("POST "+p+"/auth/totp", a.enrollTOTP)
+	api.HandleFunc("PUT "+p+"/auth/totp", a.confirmTOTP)
+	api.HandleFunc("DELETE "+p+"/auth/totp", a.disableTOTP)
+	api.HandleFunc("POST "+p+"/account", a.register)
+	api.HandleFunc("POST "+p+"/account/confirm", a.confirm)
+	api.HandleFunc("POST "+p+"/account/password_reset", a.requestReset)
+	api.HandleFunc("PUT "+p+"/account/password", a.setPassword)
+	api.HandleFunc("POST "+p+"/apikey", a.createAPIKey)
+	api.HandleFunc("GET "+p+"/apikey", a.listAPIKeys)
+	api.HandleFunc("DELETE "+p+"/apikey/{id}", a.revokeAPIKey)
+	api.HandleFunc("GET "+p+"/grant", a.listGrants)
+	api.HandleFunc("GET "+p+"/grant/{id}", a.getGrant)
+	api.HandleFunc("GET "+p+"/list/{id}/member", a.listMembers)
+	api.HandleFunc("PUT "+p+"/list/{id}/member/{uid}", a.putMember)
+	api.HandleFunc("DELETE "+p+"/list/{id}/member/{uid}", a.deleteMember)
+	api.HandleFunc("GET "+p+"/config", a.config)
+	api.HandleFunc("GET "+p+"/registry", a.services)
+	api.HandleFunc("GET "+p+"/openapi.json", a.openapi)
+	api.Handle("GET "+p+"/metrics", a.metricsHandler())
+
+	var h http.Handler = problemMux(api)
+	h = a.limiter.Handler(h)
+	h = a.sessions.Authenticate(h)
+	h = a.catalog.Middleware(a.accountLocale)(h)
+	h = a.metrics.Middleware(h)
+	return secureHeaders(h)
+}
+
+// problemMux answers the requests mux has no route for (404, or 405 with
+// Allow) as problem+json, like every other error.
+func problemMux(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		c := &statusCapture{header: http.Header{}}
+		mux.ServeHTTP(c, r) // only the mux's own error handler runs
+		if allow := c.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if c.code == 0 || c.code == http.StatusOK {
+			c.code = http.StatusNotFound
+		}
+		writeProblem(w, c.code, "http."+strconv.Itoa(c.code), "")
+	})
+}
+
+// statusCapture records what the mux's error handler writes.
+type statusCapture struct {
+	header http.Header
+	code   int
+}
+
+func (c *statusCapture) Header() http.Header         { return c.header }
+func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
+func (c *statusCapture) WriteHeader(code int)        { c.code = code }
+
+// secureHeaders sets the headers every API response carries: nothing is
+// cached (authenticated JSON must never be, defect §20.17) and content
+// types are not sniffed.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accountLocale is the locale of the caller's settings, for the message
+// catalog.
+func (a *app) accountLocale(r *http.Request) string {
+	uid, ok := principalUID(r)
+	if !ok {
+		return ""
+	}
+	s, err := a.settingsFor(r.Context(), uid)
+	if err != nil || s == nil {
+		return ""
+	}
+	return s.Locale
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeProblem writes a problem+json error with a stable code.
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	problem.Write(w, problem.Problem{Status: status, Code: code, Detail: detail})
+}
+
+// fieldProblem writes a 400 naming the field at fault.
+func fieldProblem(w http.ResponseWriter, field, detail string) {
+	writeProblemField(w, http.StatusBadRequest, "contacts.bad_field", field, detail)
+}
+
+// writeProblemField writes a problem naming the request field at fault.
+func writeProblemField(w http.ResponseWriter, status int, code, field, detail string) {
+	problem.Write(w, problem.Problem{Status: status, Code: code, Field: field, Detail: detail})
+}
+
+// readJSON decodes a JSON object body into v strictly: JSON content type,
+// bounded size, no unknown fields, nothing after the object.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeProblem(w, http.StatusUnsupportedMediaType, "contacts.content_type", "the body must be application/json")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			writeProblem(w, http.StatusRequestEntityTooLarge, "contacts.too_large", "the body is too large")
+		case errors.As(err, &ute):
+			fieldProblem(w, ute.Field, "wrong type")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			fieldProblem(w, strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+		default:
+			writeProblem(w, http.StatusBadRequest, "contacts.bad_json", "the body is not a valid JSON object")
+		}
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeProblem(w, http.StatusBadRequest, "contacts.bad_json", "the body is not a valid JSON object")
+		return false
+	}
+	return true
+}
+
+// caller returns the authenticated principal, or answers 401.
+func caller(w http.ResponseWriter, r *http.Request) (ac.Principal, bool) {
+	p, ok := ac.PrincipalFrom(r.Context())
+	if !ok || !p.Authenticated() {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="contacts"`)
+		writeProblem(w, http.StatusUnauthorized, ac.CodeUnauthenticated, "")
+		return ac.Principal{}, false
+	}
+	return p, true
+}
+
+// admin returns the principal if it is an admin; others get 401 or 403.
+func admin(w http.ResponseWriter, r *http.Request) bool {
+	p, ok := caller(w, r)
+	if !ok {
+		return false
+	}
+	if !p.HasRole(session.RoleAdmin) {
+		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
+		return false
+	}
+	return true
+}
+
+// health reports the state of each backend: 200 when all answer, 503
+// otherwise.
+func (a *app) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	state := func(err error) string {
+		if err != nil {
+			return "unavailable"
+		}
+		return "ok"
+	}
+	dbErr := a.db.PingContext(ctx)
+	beErr := a.be.ping(ctx)
+	status := http.StatusOK
+	if dbErr != nil || beErr != nil {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{
+		"status":   state(errors.Join(dbErr, beErr)),
+		"service":  a.cfg.ServiceName(),
+		"database": map[string]string{"dialect": a.dialect, "state": state(dbErr)},
+		"backend":  map[string]string{"kind": a.be.kind, "state": state(beErr)},
+	})
+}
+
+// config shows the configuration with every secret masked (admins only).
+func (a *app) config(w http.ResponseWriter, r *http.Request) {
+	if admin(w, r) {
+		writeJSON(w, http.StatusOK, a.cfg.Redacted())
+	}
+}
+
+// services lists the live instances of this service (admins only).
+func (a *app) services(w http.ResponseWriter, r *http.Request) {
+	if !admin(w, r) {
+		return
+	}
+	res, err := a.registry.Find(r.Context(), a.cfg.ServiceName())
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "registry", "err", err)
+		writeProblem(w, http.StatusServiceUnavailable, "http.503", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// openapi serves the OpenAPI 3.1 document of every route.
+func (a *app) openapi(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.spec())
+}
+
+// metricsHandler serves the Prometheus exposition to admins and to
+// scrapers that send the scrape key as a Bearer token. The process and Go
+// runtime collectors and this instance's own series are always exposed;
+// the shared series (read from the store) only where metrics_shared is on,
+// so that several instances on one Redis do not expose them N times.
+func (a *app) metricsHandler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector(), a.metrics.InstanceCollector())
+	if a.cfg.MetricsShared {
+		reg.MustRegister(a.metrics.SharedCollector())
+	}
+	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.scrapeAllowed(r) && !admin(w, r) {
+			return
+		}
+		prom.ServeHTTP(w, r)
+	})
+}
+
+// scrapeAllowed reports whether r carries the configured scrape key.
+func (a *app) scrapeAllowed(r *http.Request) bool {
+	key := a.cfg.MetricsScrapeKey()
+	if !key.IsSet() {
+		return false
+	}
+	got := r.Header.Get("X-Scrape-Key")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key.Reveal())) == 1
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
