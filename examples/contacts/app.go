@@ -45,6 +45,7 @@ type serviceConfig struct {
 	OutboxDir     string `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
 	MetricsShared bool   `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
 	InstanceID    string `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
+	RedisPrefix   string `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
 }
 
 // app is the wired service.
@@ -102,7 +103,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		return nil, err
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.db.Close() })
-	if a.be, err = newBackends(ctx, cfg.RedisURL()); err != nil {
+	if a.be, err = newBackends(ctx, cfg.RedisURL(), cfg.RedisPrefix); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.be.close)

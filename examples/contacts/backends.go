@@ -38,8 +38,8 @@ type backends struct {
 }
 
 // newBackends returns the in-memory stores when redisURL is empty, and the
-// Redis stores on one client otherwise.
-func newBackends(ctx context.Context, redisURL string) (*backends, error) {
+// Redis stores on one client otherwise, their keys under prefix.
+func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error) {
 	if redisURL == "" {
 		s, l, m, me, r := session.NewMemoryStore(), ratelimit.NewMemoryStore(), mutex.NewMemoryStore(), metrics.NewMemoryStore(), registry.NewMemoryStore()
 		return &backends{
@@ -63,12 +63,12 @@ func newBackends(ctx context.Context, redisURL string) (*backends, error) {
 	return &backends{
 		kind:       "redis",
 		rdb:        rdb,
-		sessions:   sessionredis.New(rdb),
-		limits:     ratelimitredis.New(rdb),
-		locks:      mutexredis.New(rdb),
-		grantCache: grantsredis.New(rdb),
-		metrics:    metricsredis.New(rdb),
-		registry:   registryredis.New(rdb),
+		sessions:   sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:")),
+		limits:     ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"ratelimit:")),
+		locks:      mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"mutex:")),
+		grantCache: grantsredis.New(rdb, grantsredis.WithPrefix(prefix+"grants:")),
+		metrics:    metricsredis.New(rdb, metricsredis.WithPrefix(prefix+"metrics:")),
+		registry:   registryredis.New(rdb, registryredis.WithPrefix(prefix+"registry:")),
 		close:      func(context.Context) error { return rdb.Close() },
 	}, nil
 }

@@ -210,3 +210,52 @@ func (a *app) getGrant(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, g)
 	}
 }
+
+// putGrant is PUT /grant/{uid}:{name} {value, expires?}: an admin sets an
+// account's override (a paid plan, a lower rate limit).
+func (a *app) putGrant(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Value   string    `json:"value"`
+		Expires time.Time `json:"expires"`
+	}
+	if !readJSON(w, r, &in) || !admin(w, r) {
+		return
+	}
+	uid, name, err := grants.ParseID(r.PathValue("id"))
+	if err != nil {
+		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+		return
+	}
+	err = a.grants.Set(r.Context(), uid, name, in.Value, in.Expires)
+	switch {
+	case errors.Is(err, grants.ErrUnknownGrant):
+		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+	case errors.Is(err, grants.ErrBadValue), errors.Is(err, grants.ErrBadUID):
+		fieldProblem(w, "value", "invalid grant value")
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "grants", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// deleteGrant is DELETE /grant/{uid}:{name}: back to the default (admins).
+func (a *app) deleteGrant(w http.ResponseWriter, r *http.Request) {
+	if !admin(w, r) {
+		return
+	}
+	uid, name, err := grants.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = a.grants.Delete(r.Context(), uid, name)
+	}
+	switch {
+	case errors.Is(err, grants.ErrBadID), errors.Is(err, grants.ErrUnknownGrant):
+		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "grants", "err", err)
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

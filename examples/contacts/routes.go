@@ -47,6 +47,8 @@ func (a *app) handler() http.Handler {
 	api.HandleFunc("DELETE "+p+"/apikey/{id}", a.revokeAPIKey)
 	api.HandleFunc("GET "+p+"/grant", a.listGrants)
 	api.HandleFunc("GET "+p+"/grant/{id}", a.getGrant)
+	api.HandleFunc("PUT "+p+"/grant/{id}", a.putGrant)
+	api.HandleFunc("DELETE "+p+"/grant/{id}", a.deleteGrant)
 	api.HandleFunc("GET "+p+"/list/{id}/member", a.listMembers)
 	api.HandleFunc("PUT "+p+"/list/{id}/member/{uid}", a.putMember)
 	api.HandleFunc("DELETE "+p+"/list/{id}/member/{uid}", a.deleteMember)
