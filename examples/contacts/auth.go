@@ -150,11 +150,8 @@ func (a *app) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		OTP string `json:"otp"`
 	}
-	if !readJSON(w, r, &in) {
-		return
-	}
 	s, ok := loginSession(w, r)
-	if !ok {
+	if !ok || !readJSON(w, r, &in) {
 		return
 	}
 	codes, err := a.sessions.ConfirmTOTP(r.Context(), s, in.OTP)
@@ -171,11 +168,8 @@ func (a *app) disableTOTP(w http.ResponseWriter, r *http.Request) {
 		Password string `json:"password"`
 		OTP      string `json:"otp"`
 	}
-	if !readJSON(w, r, &in) {
-		return
-	}
 	s, ok := loginSession(w, r)
-	if !ok {
+	if !ok || !readJSON(w, r, &in) {
 		return
 	}
 	if err := a.sessions.DisableTOTP(r.Context(), s.UID, in.Password, in.OTP); err != nil {
@@ -301,11 +295,8 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		Scopes  []string  `json:"scopes"`
 		Expires time.Time `json:"expires"`
 	}
-	if !readJSON(w, r, &in) {
-		return
-	}
 	s, ok := loginSession(w, r)
-	if !ok {
+	if !ok || !readJSON(w, r, &in) {
 		return
 	}
 	allowed := a.policy.ScopesFor(s.Roles)

@@ -218,7 +218,7 @@ func (a *app) putGrant(w http.ResponseWriter, r *http.Request) {
 		Value   string    `json:"value"`
 		Expires time.Time `json:"expires"`
 	}
-	if !readJSON(w, r, &in) || !admin(w, r) {
+	if !admin(w, r) || !readJSON(w, r, &in) {
 		return
 	}
 	uid, name, err := grants.ParseID(r.PathValue("id"))
