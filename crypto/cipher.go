@@ -155,8 +155,14 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return aead, nil
 }
 
-// KeyID returns the key id this Cipher writes into ciphertexts.
-func (c *Cipher) KeyID() uint32 { return c.id }
+// KeyID returns the key id this Cipher writes into ciphertexts (0 for a
+// nil Cipher).
+func (c *Cipher) KeyID() uint32 {
+	if c == nil {
+		return 0
+	}
+	return c.id
+}
 
 // Seal encrypts and authenticates plaintext, binds additionalData (which is
 // authenticated but neither encrypted nor included in the output), and

@@ -540,7 +540,10 @@ func TestZeroValues(t *testing.T) {
 	var nilCipher *apicrypto.Cipher
 	_, err = nilCipher.Seal(nil, nil)
 	require.Error(t, err)
+	_, err = nilCipher.Open(make([]byte, 40), nil)
+	require.ErrorIs(t, err, apicrypto.ErrDecrypt)
 	require.Equal(t, "crypto.Cipher(nil)", nilCipher.String())
+	require.Zero(t, nilCipher.KeyID())
 
 	var k apicrypto.Keyring
 	_, err = k.Seal([]byte("x"), nil)
@@ -552,6 +555,13 @@ func TestZeroValues(t *testing.T) {
 	require.Equal(t, uint32(0), k.PrimaryID())
 	require.Empty(t, k.KeyIDs())
 	require.Equal(t, "crypto.Keyring(nil)", k.String())
+	var nilRing *apicrypto.Keyring
+	require.Zero(t, nilRing.PrimaryID())
+	require.Empty(t, nilRing.KeyIDs())
+	_, err = nilRing.Open([]byte{1, 0, 0, 0, 0}, nil)
+	require.ErrorIs(t, err, apicrypto.ErrDecrypt)
+	_, err = nilRing.Seal([]byte("x"), nil)
+	require.ErrorIs(t, err, apicrypto.ErrKeyring)
 	ring, err := k.Rotate(newCipher(t, 1, apicrypto.WithKeyID(5)))
 	require.NoError(t, err)
 	require.Equal(t, uint32(5), ring.PrimaryID())

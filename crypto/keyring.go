@@ -86,8 +86,14 @@ func (k *Keyring) PrimaryID() uint32 {
 	return k.primary.id
 }
 
-// KeyIDs returns the ids of every key that Open accepts, in ascending order.
-func (k *Keyring) KeyIDs() []uint32 { return slices.Clone(k.ids) }
+// KeyIDs returns the ids of every key that Open accepts, in ascending order
+// (none for a Keyring not created with NewKeyring).
+func (k *Keyring) KeyIDs() []uint32 {
+	if k == nil {
+		return nil
+	}
+	return slices.Clone(k.ids)
+}
 
 // Seal is Cipher.Seal with the primary key.
 func (k *Keyring) Seal(plaintext, additionalData []byte) ([]byte, error) {

@@ -30,7 +30,10 @@
 // the default limit's period (burst equal to that number), or the default
 // limit when the source has none; a source's 0 denies every request. A key
 // without UID (an anonymous request) gets the anonymous limit of its IP
-// address; IPv6 addresses count per /64.
+// address; IPv6 addresses count per /64. When a key's limit changes (a
+// grant is raised), its bucket keeps its state, the time its past events
+// are worth: the share of the burst already used carries over to the new
+// limit. Reset the key to start it from a full burst.
 //
 // # Algorithm
 //

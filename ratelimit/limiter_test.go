@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -210,4 +211,39 @@ func TestLimiterClose(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel()
 	require.NoError(t, s.Close(ctx), "the store was still running")
+}
+
+// TestLimiterLimitChange: when the LimitSource changes a key's limit, the
+// bucket keeps the time its events are worth, so the share of the burst
+// already used carries over; Reset starts the key afresh.
+func TestLimiterLimitChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &source{limits: map[string]int{"u/*": 2}}
+		l, err := ratelimit.New(ratelimit.WithLimitSource(src), ratelimit.WithDefaultLimit(ratelimit.PerHour(10)))
+		require.NoError(t, err)
+		defer func() { require.NoError(t, l.Close(context.Background())) }()
+		ctx := context.Background()
+		key := ratelimit.Key{Service: "*", UID: "u"}
+		take := func() ratelimit.Result {
+			t.Helper()
+			res, err := l.Allow(ctx, key, 1)
+			require.NoError(t, err)
+			return res
+		}
+		require.Equal(t, 1, take().Allowed)
+		require.Equal(t, 1, take().Allowed) // 2 of 2: one hour's worth
+
+		src.limits["u/*"] = 4 // raised: one event per 15 min, burst 4
+		res := take()
+		require.Equal(t, 0, res.Allowed, "all of the burst was used; all of the new one is")
+		require.Equal(t, 15*time.Minute, res.RetryAfter)
+		time.Sleep(15 * time.Minute)
+		require.Equal(t, 1, take().Allowed, "refills at the new rate")
+
+		src.limits["u/*"] = 1 // lowered: one per hour
+		res = take()
+		require.Equal(t, 0, res.Allowed)
+		require.NoError(t, l.Reset(ctx, key))
+		require.Equal(t, 1, take().Allowed, "Reset: a full burst of the new limit")
+	})
 }

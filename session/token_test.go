@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -270,4 +271,32 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("token %q authenticated session %s", s, got.ID)
 		}
 	})
+}
+
+// TestJWTLibraryVersion: golang-jwt v5 before 5.2.2 allocated without
+// bound on a header full of dots (CVE-2025-30204). The module must
+// require a fixed version; govulncheck (make lint) watches for later ones.
+func TestJWTLibraryVersion(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	require.NoError(t, err)
+	var version string
+	for line := range strings.Lines(string(mod)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "github.com/golang-jwt/jwt/v5" {
+			version = f[1]
+		} else if len(f) >= 3 && f[0] == "require" && f[1] == "github.com/golang-jwt/jwt/v5" {
+			version = f[2]
+		}
+	}
+	require.NotEmpty(t, version, "go.mod does not require github.com/golang-jwt/jwt/v5")
+	var major, minor, patch int
+	_, err = fmt.Sscanf(strings.SplitN(strings.TrimPrefix(version, "v"), "-", 2)[0], "%d.%d.%d", &major, &minor, &patch)
+	require.NoError(t, err, "version %s", version)
+	fixed := major > 5 || major == 5 && (minor > 2 || minor == 2 && patch >= 2)
+	require.True(t, fixed, "golang-jwt %s is affected by CVE-2025-30204: require v5.2.2 or later", version)
+
+	// The exploit's shape (a token of dots, within the 8 KiB the parser
+	// accepts) is rejected.
+	e := newEnv(t)
+	_, err = e.m.Validate(t.Context(), strings.Repeat(".", 8000))
+	require.ErrorIs(t, err, session.ErrInvalidToken)
 }

@@ -117,17 +117,23 @@ func (c counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proce
 	return next
 }
 
-// TestConcurrentClients: 200 concurrent clients (goroutines, each through
-// a Limiter on a shared client pool) hammer one key: exactly the burst
-// passes; once one interval has passed, exactly one more passes; once
-// another has passed, exactly one more again.
+// TestConcurrentClients: 200 concurrent clients (goroutines, split over
+// two service instances: two Limiters on two Redis clients sharing one
+// prefix) hammer one key: exactly the burst passes; once one interval has
+// passed, exactly one more passes; once another has passed, exactly one
+// more again.
 func TestConcurrentClients(t *testing.T) {
-	rdb := testenv.Redis(t)
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(t, rdb)))
+	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb1)
 	// 100 per 100 s: the burst is 100 and one more comes back every second.
 	lim := ratelimit.Per(100, 100*time.Second)
-	l, err := ratelimit.New(ratelimit.WithStore(s), ratelimit.WithDefaultLimit(lim))
-	require.NoError(t, err)
+	var instances []*ratelimit.Limiter
+	for _, rdb := range []*redis.Client{rdb1, rdb2} {
+		l, err := ratelimit.New(ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))), ratelimit.WithDefaultLimit(lim))
+		require.NoError(t, err)
+		instances = append(instances, l)
+	}
+	l := instances[0]
 	key := ratelimit.Key{Service: "*", UID: "u1"}
 
 	round := func(tries int) (allowed int64, first ratelimit.Result, took time.Duration) {
@@ -136,7 +142,8 @@ func TestConcurrentClients(t *testing.T) {
 		var wg sync.WaitGroup
 		var once sync.Once
 		start := time.Now()
-		for range clients {
+		for i := range clients {
+			l := instances[i%len(instances)]
 			wg.Go(func() {
 				for range tries {
 					res, err := l.Allow(context.Background(), key, 1)

@@ -5,11 +5,14 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,4 +239,128 @@ func TestRedisIdleExpiry(t *testing.T) {
 	}, 5*time.Second, 100*time.Millisecond)
 	_, err = m.Validate(t.Context(), string(tok))
 	require.ErrorIs(t, err, session.ErrNoSession)
+}
+
+// TestValidateIsOneRoundTrip counts the commands the client sends:
+// Validate is one EVALSHA, whether or not it refreshes the idle deadline,
+// and so are Create and Delete.
+func TestValidateIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
+	var cmds atomic.Int64
+	rdb.AddHook(commandCounter{&cmds})
+	store := sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name     string
+		fraction float64 // 0: every Validate refreshes (writes)
+	}{{"refresh due on every request", 0}, {"refresh rarely due", 0.5}} {
+		m, err := session.New(newSealer(t), secret, session.WithStore(store), session.WithIdleTimeout(time.Hour, tc.fraction))
+		require.NoError(t, err)
+		s, tok, err := m.Create(ctx, "u-1", []string{"user"}, session.Extra{}) // may EVAL once after NOSCRIPT
+		require.NoError(t, err)
+		_, err = m.Validate(ctx, string(tok))
+		require.NoError(t, err)
+
+		cmds.Store(0)
+		for range 20 {
+			_, err := m.Validate(ctx, string(tok))
+			require.NoError(t, err)
+		}
+		require.Equal(t, int64(20), cmds.Load(), "%s: one round trip per Validate", tc.name)
+
+		cmds.Store(0)
+		_, _, err = m.Create(ctx, "u-1", nil, session.Extra{})
+		require.NoError(t, err)
+		require.Equal(t, int64(1), cmds.Load(), "%s: one round trip per Create", tc.name)
+		cmds.Store(0)
+		require.NoError(t, m.Delete(ctx, s))
+		require.LessOrEqual(t, cmds.Load(), int64(2), "%s: Delete is one EVALSHA (EVAL on first use)", tc.name)
+	}
+}
+
+type commandCounter struct{ n *atomic.Int64 }
+
+func (c commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (c commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestNoTokenAtRest reads back everything a login leaves in Redis (every
+// key under the prefix, every field of every hash, every member of every
+// set): neither the token, nor its jti (the session secret), nor the
+// password appears. A leaked dump holds nothing a client could present.
+func TestNoTokenAtRest(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb)
+	ctx := t.Context()
+	accounts := session.NewMemoryAccounts()
+	m, err := session.New(newSealer(t), secret, session.WithStore(sessionredis.New(rdb, sessionredis.WithPrefix(prefix))),
+		session.WithAccounts(accounts), session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
+	require.NoError(t, err)
+	_, err = m.CreateAccount(ctx, session.NewAccount{Username: "alice", Password: password})
+	require.NoError(t, err)
+	cctx := session.NewClientContext(ctx, session.Client{IP: netip.MustParseAddr("192.0.2.1")})
+	_, _, err = m.Login(cctx, "alice", "wrong password, counted", "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	var secrets []string
+	for range 3 {
+		_, tok, err := m.Login(cctx, "alice", password, "")
+		require.NoError(t, err)
+		parts := strings.Split(string(tok), ".")
+		require.Len(t, parts, 3)
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		require.NoError(t, err)
+		var claims struct {
+			JTI string `json:"jti"`
+		}
+		require.NoError(t, json.Unmarshal(payload, &claims))
+		require.NotEmpty(t, claims.JTI)
+		secrets = append(secrets, string(tok), claims.JTI, parts[2])
+	}
+
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, keys)
+	var dump []string
+	for _, k := range keys {
+		dump = append(dump, k)
+		typ, err := rdb.Type(ctx, k).Result()
+		require.NoError(t, err)
+		switch typ {
+		case "string":
+			v, err := rdb.Get(ctx, k).Result()
+			require.NoError(t, err)
+			dump = append(dump, v)
+		case "hash":
+			v, err := rdb.HGetAll(ctx, k).Result()
+			require.NoError(t, err)
+			for f, x := range v {
+				dump = append(dump, f, x)
+			}
+		case "set":
+			v, err := rdb.SMembers(ctx, k).Result()
+			require.NoError(t, err)
+			dump = append(dump, v...)
+		case "zset":
+			v, err := rdb.ZRange(ctx, k, 0, -1).Result()
+			require.NoError(t, err)
+			dump = append(dump, v...)
+		default:
+			t.Fatalf("key %s of unexpected type %s", k, typ)
+		}
+	}
+	all := strings.Join(dump, "\n")
+	for _, s := range secrets {
+		require.NotContains(t, all, s)
+	}
+	require.NotContains(t, all, password)
+	require.NotContains(t, all, "alice", "the session data is sealed")
 }
