@@ -87,6 +87,63 @@
 // deleted record is visible to callers who may read ('r') and delete ('d')
 // it. Items are named "<resource>-<id>".
 //
+// # Cache
+//
+// A [Cached] is a read-through cache of one resource's records by id, for
+// records that handlers read on almost every request, such as account
+// settings (apicrud's AccountSettings):
+//
+//	cache, err := crud.NewCached(settings, // a *Resource[Settings]
+//		crud.WithCacheStore(crudredis.New(rdb)), // default: in-memory
+//		crud.WithCacheTTL(20*time.Minute))        // default: DefaultCacheTTL
+//	defer cache.Close(ctx)
+//	s, err := cache.Get(ctx, accountSettingsID)
+//
+// [Cached.Get] loads a missing record with one SELECT (the resource's own
+// query, without authorization or hooks) and keeps it for the TTL; later
+// reads cost no query. Absent and soft-deleted records are ErrNotFound and
+// are not cached. Each hit decodes a fresh copy (every column, hidden ones
+// included), so callers may modify what they get.
+//
+// Invalidation is automatic: NewCached attaches the cache to its Resource,
+// and every write of a record through the Resource — [Resource.Update],
+// [Resource.UpdateIfMatch], [Resource.Delete] (soft or forced), the PUT and
+// DELETE handlers, and a [Trashcan]'s restore and purge — calls
+// [Cached.Uncache] for it, once inside the write's transaction (if that
+// fails, the write is rolled back: fail closed) and once after the commit
+// (so that a read during the commit cannot stay cached; a failure there is
+// logged). Writes that bypass the Resource (raw SQL, another program) must
+// call Uncache, or are seen when the entry expires. Create needs no
+// invalidation: absent records are never cached.
+//
+// Instances: the [CacheStore] holds the cached bytes. With
+// crud/redisstore (import it as crudredis) all instances share them, so an
+// Uncache on one instance is seen by every instance on its next read — no
+// pub/sub and no version check against the database. Every instance that
+// writes the table must attach a cache on the same store and prefix. With
+// [MemoryCacheStore] (the default) each process has its own entries, and
+// another instance's writes are seen when the local entry expires.
+//
+// A generation counter per key (the scheme of the grants cache) makes an
+// Uncache that races a load win: a load that read the row before the
+// Uncache cannot store it afterwards ([DefaultGenerationTTL] bounds how
+// long a load may take for that guarantee). An entry that does not decode
+// (corrupt, or written by an instance with another version of the record
+// type: a fingerprint of the columns and their Go types is part of every
+// entry) is a miss. Field types outside crud's scalar kinds are stored as
+// JSON and must round-trip through encoding/json.
+//
+// Round trips per read: memory hit 0, Redis hit 1 (an MGET); a miss adds
+// one SELECT and one store write. A write of n records adds 2n store
+// round trips per attached cache.
+//
+// Authorization: [Cached.Get] does not authorize; it is a server-side
+// read for code that has already decided (a handler reading the caller's
+// own settings). [Cached.GetAuthorized] makes the decision of
+// [Resource.Get] (operation, scopes, 'r' on the record, AfterGet hook) on
+// the cached record. Store errors are returned, never replaced by a
+// database read; a failed cache write after a load is only logged.
+//
 // # OpenAPI
 //
 // An [API] registers resources and a trashcan under one prefix, serves
@@ -115,6 +172,7 @@
 //	Delete   1 SELECT … IN, then 1 transaction: one UPDATE (or DELETE) per id
 //	List     1 SELECT with COUNT(*) OVER () (+1 COUNT for an empty page past an offset)
 //	Trashcan list: 1 COUNT and at most 1 SELECT per registered resource
+//	Cached   0 on a hit, 1 SELECT on a miss (see Cache)
 //
 // MySQL tables should use a binary collation for id columns (keyset
 // paging compares ids), and DATETIME(6) for timestamps, which are stored in
@@ -122,8 +180,8 @@
 //
 // # Concurrency
 //
-// Resource, Trashcan and API are safe for concurrent use; register
-// resources before serving. Writes are guarded by the row version (or,
+// Resource, Trashcan, API, Cached and the cache stores are safe for
+// concurrent use; register resources (and attach caches) before serving. Writes are guarded by the row version (or,
 // without a version column, by the authorization attributes): the UPDATE
 // or DELETE matches only the row as it was read and authorized, so a
 // concurrent change makes crud read, authorize and try again, and If-Match

@@ -301,6 +301,9 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 					return err
 				}
 			}
+			if err := r.uncache(ctx, id); err != nil {
+				return err
+			}
 			result = rec
 			return nil
 		})
@@ -308,6 +311,7 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 	if err != nil {
 		return nil, err
 	}
+	r.uncacheCommitted(ctx, id)
 	return result, nil
 }
 
@@ -381,7 +385,7 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 	if err != nil {
 		return err
 	}
-	return r.retry(ctx, func() error {
+	err = r.retry(ctx, func() error {
 		recs, err := r.loadMany(ctx, ids)
 		if err != nil {
 			return err
@@ -418,9 +422,14 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 					}
 				}
 			}
-			return nil
+			return r.uncache(ctx, ids...)
 		})
 	})
+	if err != nil {
+		return err
+	}
+	r.uncacheCommitted(ctx, ids...)
+	return nil
 }
 
 // deleteOne soft-deletes (status disabled) or purges one record read

@@ -28,8 +28,9 @@ func defaultPrivacyLevels() []string {
 // Resource is a REST resource over one SQL table whose rows are records of
 // type T. It serves create, get, update, delete and list through its Go
 // methods and through HTTP handlers (Routes), each guarded by the
-// Authorizer. A Resource is immutable after NewResource and safe for
-// concurrent use.
+// Authorizer. A Resource is immutable after NewResource (except that
+// NewCached attaches caches to it, which its writes uncache) and safe for
+// concurrent use; it must not be copied.
 type Resource[T any] struct {
 	db       *sqlx.DB
 	name     string
@@ -61,6 +62,8 @@ type Resource[T any] struct {
 	selectCols string // quoted table.column list
 	insertSQL  string
 	getSQL     string
+
+	caches cacheLinks[T] // attached by NewCached
 }
 
 // NewResource describes the resource name served from db with records of

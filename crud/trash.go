@@ -576,6 +576,9 @@ func (r *Resource[T]) trashRestore(ctx context.Context, id string) (any, error) 
 			if err != nil {
 				return err
 			}
+			if err := r.uncache(ctx, id); err != nil {
+				return err
+			}
 			out = rec
 			return nil
 		})
@@ -583,6 +586,7 @@ func (r *Resource[T]) trashRestore(ctx context.Context, id string) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	r.uncacheCommitted(ctx, id)
 	return out, nil
 }
 
@@ -595,7 +599,7 @@ func (r *Resource[T]) trashPurge(ctx context.Context, ids []string, check bool) 
 	if err != nil {
 		return err
 	}
-	return r.retry(ctx, func() error {
+	err = r.retry(ctx, func() error {
 		recs := make([]*T, len(ids))
 		for i, id := range ids {
 			rec, err := r.loadDeleted(ctx, r.db, id)
@@ -625,9 +629,14 @@ func (r *Resource[T]) trashPurge(ctx context.Context, ids []string, check bool) 
 					}
 				}
 			}
-			return nil
+			return r.uncache(ctx, ids...)
 		})
 	})
+	if err != nil || check {
+		return err
+	}
+	r.uncacheCommitted(ctx, ids...)
+	return nil
 }
 
 // parseLimit parses a limit parameter.
