@@ -39,7 +39,8 @@
 //
 //	POST   /name        201 {"id"}, Location, ETag. The server sets id (prefix "x-" and 96
 //	                    random bits), owner (the caller), created, status "active",
-//	                    version 1, defaults and the default category.
+//	                    version 1, defaults, the default category, and the default
+//	                    privacy (WithDefaultPrivacy, else the most restrictive level).
 //	GET    /name/{id}   200 record, ETag. 404 when absent, soft-deleted or unreadable.
 //	PUT    /name/{id}   200 updated record, ETag. Partial: only fields present change.
 //	                    403 when readable but not writable; If-Match → 412 when stale.

@@ -156,3 +156,54 @@ func TestNoVersionColumn(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+type privateNote struct {
+	ID      string    `db:"id" json:"id"`
+	UID     string    `db:"uid" json:"uid"`
+	Name    string    `db:"name" json:"name" crud:"writable,required"`
+	Privacy string    `db:"privacy" json:"privacy" crud:"writable"`
+	Status  string    `db:"status" json:"status"`
+	Created time.Time `db:"created" json:"created"`
+}
+
+// TestDefaultPrivacy: a new record without privacy takes the owner's
+// default from WithDefaultPrivacy, else the most restrictive level; a
+// level the client sends wins; an unknown level or an error fails.
+func TestDefaultPrivacy(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	_, err := db.Exec(`CREATE TABLE privatenote (id TEXT PRIMARY KEY, uid TEXT NOT NULL, name TEXT NOT NULL,
+		privacy TEXT NOT NULL, status TEXT NOT NULL, created DATETIME NOT NULL)`)
+	require.NoError(t, err)
+	defaults := map[string]string{"u-alice": "public", "u-bob": ""}
+	res, err := NewResource[privateNote](db, "privatenote", WithAuthorizer(testAuth{}), WithTable("privatenote"),
+		WithDefaultPrivacy(func(ctx context.Context, uid string) (string, error) {
+			if uid == "u-carol" {
+				return "", errors.New("settings store down")
+			}
+			if uid == "u-dave" {
+				return "bogus", nil
+			}
+			return defaults[uid], nil
+		}))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		who     *testPrincipal
+		sent    string
+		want    string
+		wantErr bool
+	}{
+		{who: alice, want: "public"},
+		{who: alice, sent: "member", want: "member"},
+		{who: bob, want: "secret"},
+		{who: &testPrincipal{uid: "u-carol"}, wantErr: true},
+		{who: &testPrincipal{uid: "u-dave"}, wantErr: true},
+	} {
+		got, err := res.Create(as(t.Context(), c.who), &privateNote{Name: "n", Privacy: c.sent})
+		if c.wantErr {
+			require.Error(t, err, "%s", c.who.uid)
+			continue
+		}
+		require.NoError(t, err, "%s", c.who.uid)
+		require.Equal(t, c.want, got.Privacy, "%s sent %q", c.who.uid, c.sent)
+	}
+}

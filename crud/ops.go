@@ -79,7 +79,20 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 		}
 	}
 	if f := m.role(rolePrivacy); f != nil && !f.hasDef && attrString(fieldOf(rec, f)) == "" {
-		setString(fieldOf(rec, f), r.privacy[len(r.privacy)-1])
+		level := ""
+		if r.defaultPrivacy != nil {
+			var err error
+			if level, err = r.defaultPrivacy(ctx, uid); err != nil {
+				return nil, r.hookError(ctx, "default privacy", err)
+			}
+			if level != "" && !slices.Contains(r.privacy, level) {
+				return nil, r.hookError(ctx, "default privacy", fmt.Errorf("unknown privacy level %q", level))
+			}
+		}
+		if level == "" {
+			level = r.privacy[len(r.privacy)-1]
+		}
+		setString(fieldOf(rec, f), level)
 	}
 	if f := m.role(roleCategory); f != nil && r.category != nil && attrString(fieldOf(rec, f)) == "" {
 		cat, err := r.category(ctx, uid)

@@ -84,30 +84,31 @@ type Columns struct {
 type Option func(*config) error
 
 type config struct {
-	auth          Authorizer
-	ops           Op
-	table         string
-	columns       Columns
-	writable      []string
-	writableSet   bool
-	filterable    []string
-	filterableSet bool
-	sortable      []string
-	sortableSet   bool
-	defaultSort   string
-	scopes        map[Op][]string
-	idPrefix      string
-	limitName     string
-	limits        Limits
-	category      func(ctx context.Context, uid string) (string, error)
-	pageDefault   int
-	pageMax       int
-	maxBody       int64
-	cursorKey     []byte
-	privacy       []string
-	hooks         any
-	logger        *slog.Logger
-	dialect       string
+	auth           Authorizer
+	ops            Op
+	table          string
+	columns        Columns
+	writable       []string
+	writableSet    bool
+	filterable     []string
+	filterableSet  bool
+	sortable       []string
+	sortableSet    bool
+	defaultSort    string
+	scopes         map[Op][]string
+	idPrefix       string
+	limitName      string
+	limits         Limits
+	category       func(ctx context.Context, uid string) (string, error)
+	defaultPrivacy func(ctx context.Context, uid string) (string, error)
+	pageDefault    int
+	pageMax        int
+	maxBody        int64
+	cursorKey      []byte
+	privacy        []string
+	hooks          any
+	logger         *slog.Logger
+	dialect        string
 }
 
 // WithAuthorizer sets the authorizer that guards every operation. It is
@@ -237,6 +238,16 @@ func WithOwnerLimit(name string, limits Limits) Option {
 // It is called only when the resource has a category column.
 func WithDefaultCategory(fn func(ctx context.Context, uid string) (string, error)) Option {
 	return func(c *config) error { c.category = fn; return nil }
+}
+
+// WithDefaultPrivacy sets the function that supplies the privacy level of
+// a new record whose client sent none, typically the owner's account
+// setting. It is called only when the resource has a privacy column; an
+// empty result (or no function) gives the most restrictive level, and a
+// level that is not among the privacy levels fails the create. Default:
+// the most restrictive level.
+func WithDefaultPrivacy(fn func(ctx context.Context, uid string) (string, error)) Option {
+	return func(c *config) error { c.defaultPrivacy = fn; return nil }
 }
 
 // WithPageSize sets the default and the maximum list limit (defaults 100

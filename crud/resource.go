@@ -45,6 +45,8 @@ type Resource[T any] struct {
 	limitName string
 	limits    Limits
 	category  func(ctx context.Context, uid string) (string, error)
+	// defaultPrivacy supplies the privacy of a new record without one.
+	defaultPrivacy func(ctx context.Context, uid string) (string, error)
 
 	pageDefault, pageMax int
 	maxBody              int64
@@ -134,7 +136,7 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 	}
 	r := &Resource[T]{
 		db: db, name: name, table: quote(dialect, table), dialect: dialect, auth: c.auth, ops: c.ops, m: m,
-		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category,
+		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category, defaultPrivacy: c.defaultPrivacy,
 		pageDefault: c.pageDefault, pageMax: c.pageMax, maxBody: c.maxBody, signer: newCursorSigner(c.cursorKey),
 		privacy: c.privacy, log: c.logger,
 	}
