@@ -104,9 +104,11 @@ func (l *Locker) try(ctx context.Context, name string, ttl time.Duration) (*Lock
 // it: it retries with exponential backoff and jitter (WithBackoff) for up
 // to the max wait (WithMaxWait), or until ctx ends, whichever comes first.
 // It returns ErrNotObtained when the wait ran out, ErrNotObtained joined
-// with ctx.Err() when ctx ended, and the store's error at once if the store
-// fails (a failure is not a reason to keep trying blindly). With the Redis
-// store each attempt is one round trip.
+// with ctx.Err() when ctx ended (between attempts or during one), and the
+// store's error at once if the store fails (a failure is not a reason to
+// keep trying blindly). With the Redis store each attempt is one round
+// trip. An attempt cut short by ctx may still have taken the lock in
+// Redis; it then expires after ttl.
 //
 // Acquire is not fair: a waiter that arrives later may get the lock first.
 func (l *Locker) Acquire(ctx context.Context, name string, ttl time.Duration) (*Lock, error) {
@@ -126,6 +128,12 @@ func (l *Locker) Acquire(ctx context.Context, name string, ttl time.Duration) (*
 			return nil, errors.Join(ErrNotObtained, err)
 		}
 		lock, err := l.try(ctx, name, ttl)
+		if err != nil && !errors.Is(err, ErrNotObtained) && ctx.Err() != nil {
+			// The context ended during the attempt (a round trip cut
+			// short): the caller asked to stop waiting, so this is "not
+			// obtained", as when it ends between attempts.
+			return nil, errors.Join(ErrNotObtained, ctx.Err())
+		}
 		if !errors.Is(err, ErrNotObtained) {
 			return lock, err
 		}
@@ -220,27 +228,33 @@ func (k *Lock) extend(ctx context.Context, ttl time.Duration) error {
 	return nil
 }
 
-// Release stops the watchdog, if any (waiting for it), and frees the lock
-// if this Lock still holds it. It returns ErrNotHeld when the lock had
-// expired or was released already: a late Release never frees a lock that
-// someone else obtained meanwhile (the store compares the token and deletes
-// in one step). With the Redis store it is one round trip.
+// Release stops the watchdog, if any (cancelling an extension in flight,
+// and waiting for its goroutine to end), and frees the lock if this Lock
+// still holds it. It returns ErrNotHeld when the lock had expired or was
+// released already: a late Release never frees a lock that someone else
+// obtained meanwhile (the store compares the token and deletes in one
+// step). When the store fails (Redis unreachable), Release returns the
+// store's error and may be called again: the lock is then still this
+// Lock's, without its watchdog, until it expires. With the Redis store it
+// is one round trip.
 func (k *Lock) Release(ctx context.Context) error {
 	k.mu.Lock()
-	released, dog := k.released, k.dog
+	if k.released {
+		k.mu.Unlock()
+		return ErrNotHeld
+	}
 	k.released = true
+	dog := k.dog
+	k.dog = nil
 	k.mu.Unlock()
 	if dog != nil {
 		dog.stop()
 	}
-	if released {
-		return ErrNotHeld
-	}
 	ok, err := k.store.Release(ctx, k.name, k.token)
-	if dog != nil {
-		dog.cancel(context.Canceled)
-	}
 	if err != nil {
+		k.mu.Lock()
+		k.released = false // perhaps still held: let the caller retry
+		k.mu.Unlock()
 		return fmt.Errorf("mutex: release %q: %w", k.name, err)
 	}
 	if !ok {
@@ -259,16 +273,23 @@ func (k *Lock) String() string {
 	return fmt.Sprintf("mutex.Lock{name: %q, fencing token: %d}", k.name, k.fence)
 }
 
+// GoString is String, so that %#v does not print the secret token either.
+func (k *Lock) GoString() string { return k.String() }
+
 // Watchdog starts a goroutine that keeps extending the lock by its TTL,
 // every third of the TTL, until Release; the Lock owns it, and Release
 // stops it and waits for it, so no goroutine outlives the Lock's use.
-// Watchdog returns a context derived from ctx that ends when the lock is
-// released (cause context.Canceled), when ctx ends (the watchdog stops and
+// Watchdog returns a context derived from ctx that ends when Release is
+// called (cause context.Canceled), when ctx ends (the watchdog stops and
 // the lock then expires after its TTL), or when the lock is lost: an
-// extension found it no longer held, or extensions kept failing until less
-// than a third of the TTL might be left (cause, from context.Cause,
-// wrapping ErrNotHeld). Run the protected work under that context and stop
-// when it ends.
+// extension found it no longer held, or extensions kept failing (each one
+// is given a third of the TTL) until less than a third of the TTL might be
+// left (cause, from context.Cause, wrapping ErrNotHeld and, when
+// extensions failed, the last error). Run the protected work under that context and stop when it
+// ends. Failed extensions are logged (WithLogger) as warnings.
+//
+// A Lock with a watchdog must be released: until Release or the end of
+// ctx, the watchdog keeps the lock held.
 //
 // Calling Watchdog again returns the context of the first call. After
 // Release it returns ErrNotHeld.
@@ -282,22 +303,22 @@ func (k *Lock) Watchdog(ctx context.Context) (context.Context, error) {
 		return k.dog.ctx, nil
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
-	d := &watchdog{ctx: wctx, cancel: cancel, quit: make(chan struct{}), done: make(chan struct{})}
+	d := &watchdog{ctx: wctx, cancel: cancel, done: make(chan struct{})}
 	k.dog = d
 	go d.run(k)
 	return wctx, nil
 }
 
 type watchdog struct {
-	ctx    context.Context
+	ctx    context.Context // the context Watchdog returned
 	cancel context.CancelCauseFunc
-	quit   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	done   chan struct{} // closed when run returns
 }
 
+// stop ends the watchdog's context (cancelling an extension in flight) and
+// waits for its goroutine to return.
 func (d *watchdog) stop() {
-	d.once.Do(func() { close(d.quit) })
+	d.cancel(context.Canceled)
 	<-d.done
 }
 
@@ -308,8 +329,6 @@ func (d *watchdog) run(k *Lock) {
 	defer ticker.Stop()
 	for {
 		select {
-		case <-d.quit:
-			return
 		case <-d.ctx.Done():
 			return
 		case <-ticker.C:

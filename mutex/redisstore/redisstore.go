@@ -28,8 +28,10 @@ var (
 	releaseScript = redis.NewScript(releaseSrc)
 )
 
-// Store is the Redis mutex.Store. It is safe for concurrent use. It does
-// not own the client: closing the client is the caller's business.
+// Store is the Redis mutex.Store: for each lock name, the holder's token
+// at <prefix>{<name>}:lock (with the lock's TTL) and the fencing counter at
+// <prefix>{<name>}:fence (no TTL). It is safe for concurrent use. Use New.
+// It does not own the client: closing the client is the caller's business.
 type Store struct {
 	rdb    redis.Scripter
 	prefix string
@@ -40,8 +42,9 @@ var _ mutex.Store = (*Store)(nil)
 // Option configures New.
 type Option func(*Store)
 
-// WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
-// same prefix on the same Redis share their locks.
+// WithPrefix sets the key prefix; the default is DefaultPrefix
+// ("apicrud:mutex:"). Stores with the same prefix on the same Redis share
+// their locks.
 func WithPrefix(prefix string) Option {
 	return func(s *Store) { s.prefix = prefix }
 }

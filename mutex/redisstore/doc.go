@@ -1,0 +1,36 @@
+// Package redisstore is the Redis mutex.Store (import alias mutexredis):
+// locks shared by every instance of a service that uses one Redis.
+//
+//	rdb := redis.NewClient(opts) // any redis.Scripter: single, Sentinel, Cluster, Ring
+//	locker, err := mutex.New(mutex.WithStore(mutexredis.New(rdb)))
+//
+// # Keys and round trips
+//
+// A lock name uses two keys, both with the hash tag {<name>} so that Redis
+// Cluster puts them in one slot (default prefix "apicrud:mutex:",
+// WithPrefix):
+//
+//   - <prefix>{<name>}:lock holds the current holder's token (22 random
+//     URL-safe characters) with the lock's TTL in milliseconds, rounded
+//     up; Redis expires it on its own clock;
+//   - <prefix>{<name>}:fence holds the fencing counter, without TTL: it
+//     must only ever grow, so it stays after Release and expiry (one small
+//     key per name ever locked; use a bounded set of names).
+//
+// Each Store method is one round trip, one Lua script run with EVALSHA
+// (EVAL when the server does not have it cached, redis.Script.Run):
+// Obtain is obtain.lua (SET NX PX, and INCR of the counter when it
+// succeeded), Extend is extend.lua (GET, compare, PEXPIRE), Release is
+// release.lua (GET, compare, DEL). Acquire makes one Obtain per attempt;
+// nothing runs in the background except a Lock's watchdog, if started.
+//
+// # Ownership and failures
+//
+// The Store never closes the client it is given. Errors (connection
+// refused, timeouts, a cancelled context) are returned wrapped with
+// "mutexredis:"; the Locker returns them to its caller at once (no blind
+// retries, no fallback to a local lock). Locks are as durable as the
+// Redis that holds them: after a failover with asynchronous replication
+// the newest locks and fencing counters may be lost (see the mutex package
+// documentation, Failure policy).
+package redisstore
