@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -193,8 +194,10 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 
 	lockout := cfg.LoginLockoutInterval()
 	throttles := session.DefaultThrottles()
-	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax(), Delays: []time.Duration{lockout}, Window: lockout}
-	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax(), Delays: []time.Duration{lockout}, Window: lockout}
+	// login_attempts_max failed logins, then the lockout: a Ladder lets
+	// Free attempts pass and locks after the next one, so Free is one less.
+	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
+	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
 	a.sessions, err = session.New(a.cipher, secret,
 		session.WithStore(a.be.sessions),
 		session.WithAccounts(a.accounts),
@@ -227,7 +230,8 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	if err != nil {
 		return nil, err
 	}
-	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants), metrics.WithLogger(log)); err != nil {
+	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants),
+		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log)); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.metrics.Close)
@@ -281,6 +285,9 @@ func (a *app) close(ctx context.Context) error {
 // every handler reads: an API key carries its own scopes, a login every
 // scope its roles allow.
 func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Context {
+	if box, _ := ctx.Value(callerBoxKey{}).(*callerBox); box != nil {
+		box.uid = s.UID
+	}
 	scopes := s.Scopes
 	if s.Method != session.MethodAPIKey {
 		scopes = a.policy.ScopesFor(s.Roles)
@@ -288,6 +295,29 @@ func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Con
 	return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{
 		UID: s.UID, Roles: s.Roles, Scopes: scopes, AuthMethod: s.Method, AccountID: s.UID,
 	}))
+}
+
+// endpoints are the first path segments under the base URL that the API
+// serves: the resource label of the request metrics (a fixed set, never
+// raw input).
+var endpoints = map[string]bool{
+	"person": true, "contact": true, "list": true, "message": true, "category": true, "settings": true,
+	"trashcan": true, "grant": true, "auth": true, "account": true, "apikey": true, "health": true,
+	"config": true, "registry": true, "metrics": true, "openapi.json": true,
+}
+
+// resourceOf names the endpoint of r for the request metrics; "" (counted
+// as "unmatched") for a path the API does not serve.
+func (a *app) resourceOf(r *http.Request) string {
+	rest, ok := strings.CutPrefix(r.URL.Path, a.cfg.BaseURL()+"/")
+	if !ok {
+		return ""
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	if endpoints[seg] {
+		return seg
+	}
+	return ""
 }
 
 // principalUID is the rate limiter's key: the authenticated principal, or

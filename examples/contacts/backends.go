@@ -8,6 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/apicrud-go/apicrud/crud"
+	crudredis "github.com/apicrud-go/apicrud/crud/redisstore"
 	"github.com/apicrud-go/apicrud/grants"
 	grantsredis "github.com/apicrud-go/apicrud/grants/redisstore"
 	"github.com/apicrud-go/apicrud/metrics"
@@ -34,6 +36,7 @@ type backends struct {
 	grantCache grants.Cache // nil: the grants package's own memory cache
 	metrics    metrics.Store
 	registry   registry.Store
+	records    crud.CacheStore // the settings cache
 	close      func(context.Context) error
 }
 
@@ -42,10 +45,11 @@ type backends struct {
 func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error) {
 	if redisURL == "" {
 		s, l, m, me, r := session.NewMemoryStore(), ratelimit.NewMemoryStore(), mutex.NewMemoryStore(), metrics.NewMemoryStore(), registry.NewMemoryStore()
+		c := crud.NewMemoryCacheStore()
 		return &backends{
-			kind: "memory", sessions: s, limits: l, locks: m, metrics: me, registry: r,
+			kind: "memory", sessions: s, limits: l, locks: m, metrics: me, registry: r, records: c,
 			close: func(ctx context.Context) error {
-				return errors.Join(s.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx))
+				return errors.Join(s.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx), c.Close(ctx))
 			},
 		}, nil
 	}
@@ -69,6 +73,7 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 		grantCache: grantsredis.New(rdb, grantsredis.WithPrefix(prefix+"grants:")),
 		metrics:    metricsredis.New(rdb, metricsredis.WithPrefix(prefix+"metrics:")),
 		registry:   registryredis.New(rdb, registryredis.WithPrefix(prefix+"registry:")),
+		records:    crudredis.New(rdb, crudredis.WithPrefix(prefix+"crud:")),
 		close:      func(context.Context) error { return rdb.Close() },
 	}, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/metrics"
 )
@@ -20,6 +19,9 @@ type resources struct {
 	message  *crud.Resource[Message]
 	category *crud.Resource[Category]
 	settings *crud.Resource[Settings]
+	// cache serves settings, read on most requests; every write through
+	// the settings resource uncaches, on every instance with Redis.
+	cache *crud.Cached[Settings]
 	trash    *crud.Trashcan
 	api      *crud.API
 }
@@ -41,28 +43,21 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 			crud.WithScopes(writeOps, "full"),
 			crud.WithLogger(a.log),
 			crud.WithPrivacyLevels(a.policy.Levels()...),
+			crud.WithDefaultPrivacy(a.defaultPrivacy),
 		}, opts...)
 	}
 	r := &resources{}
 	var err error
-	if r.person, err = crud.NewResource[Person](a.db, "person", common(
-		crud.WithHooks(crud.Hooks[Person]{BeforeCreate: func(ctx context.Context, p *Person) error {
-			return a.defaultPrivacy(ctx, &p.Privacy)
-		}}))...); err != nil {
+	if r.person, err = crud.NewResource[Person](a.db, "person", common()...); err != nil {
 		return nil, err
 	}
-	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(
-		crud.WithOwnerLimit("contacts", a.grants),
-		crud.WithHooks(crud.Hooks[Contact]{BeforeCreate: func(ctx context.Context, c *Contact) error {
-			return a.defaultPrivacy(ctx, &c.Privacy)
-		}}))...); err != nil {
+	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(crud.WithOwnerLimit("contacts", a.grants))...); err != nil {
 		return nil, err
 	}
 	if r.list, err = crud.NewResource[List](a.db, "list", common(
 		crud.WithOwnerLimit("lists", a.grants),
 		crud.WithDefaultCategory(a.defaultCategory),
 		crud.WithHooks(crud.Hooks[List]{
-			BeforeCreate: func(ctx context.Context, l *List) error { return a.defaultPrivacy(ctx, &l.Privacy) },
 			// Membership roles name active lists only: deleting or
 			// restoring a list changes its members' roles.
 			AfterDelete: func(ctx context.Context, tx *sqlx.Tx, l *List, force bool) error {
@@ -77,7 +72,6 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	if r.message, err = crud.NewResource[Message](a.db, "message", common(
 		crud.WithHooks(crud.Hooks[Message]{
-			BeforeCreate: func(ctx context.Context, m *Message) error { return a.defaultPrivacy(ctx, &m.Privacy) },
 			// The daily message credit is taken inside the insert's
 			// transaction: a refused message is not stored, and a failed
 			// insert costs no credit.
@@ -96,16 +90,13 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	// Settings are created with the account's profile; clients read and
 	// change them.
-	if r.settings, err = crud.NewResource[Settings](a.db, "settings", common(
-		crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList),
-		crud.WithHooks(crud.Hooks[Settings]{
-			AfterUpdate: func(ctx context.Context, _ *sqlx.Tx, _, s *Settings) error {
-				a.uncacheSettings(ctx, s.ID)
-				return nil
-			},
-		}))...); err != nil {
+	if r.settings, err = crud.NewResource[Settings](a.db, "settings", common(crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList))...); err != nil {
 		return nil, err
 	}
+	if r.cache, err = crud.NewCached(r.settings, crud.WithCacheStore(a.be.records), crud.WithCacheLogger(a.log)); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, r.cache.Close)
 	if r.trash, err = crud.NewTrashcan(crud.WithTrashCursorKey(derive(secret, "trash cursor")), crud.WithTrashLogger(a.log)); err != nil {
 		return nil, err
 	}
@@ -123,22 +114,15 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	return r, nil
 }
 
-// defaultPrivacy fills an unset privacy from the caller's settings.
-func (a *app) defaultPrivacy(ctx context.Context, privacy *string) error {
-	if *privacy != "" {
-		return nil
+// defaultPrivacy is the privacy of a new record whose client sent none:
+// the owner's setting (issue 10: the account's default privacy applies to
+// new records).
+func (a *app) defaultPrivacy(ctx context.Context, uid string) (string, error) {
+	s, err := a.settingsFor(ctx, uid)
+	if err != nil || s == nil {
+		return "", err
 	}
-	*privacy = "secret"
-	if p, ok := ac.PrincipalFrom(ctx); ok && p.Authenticated() {
-		s, err := a.settingsFor(ctx, p.UID())
-		if err != nil {
-			return err
-		}
-		if s != nil && s.DefaultPrivacy != "" {
-			*privacy = s.DefaultPrivacy
-		}
-	}
-	return nil
+	return s.DefaultPrivacy, nil
 }
 
 // defaultCategory is the category of a new list that names none.
@@ -150,21 +134,15 @@ func (a *app) defaultCategory(ctx context.Context, uid string) (string, error) {
 	return *s.DefaultCategoryID, nil
 }
 
-// settingsFor returns the settings of account uid (nil when it has none).
+// settingsFor returns the settings of account uid from the cache (nil when
+// the account has none). Reading them costs no query once cached.
 func (a *app) settingsFor(ctx context.Context, uid string) (*Settings, error) {
-	var s Settings
-	err := a.db.GetContext(ctx, &s, a.db.Rebind("SELECT * FROM settings WHERE id = ? AND status = 'active'"), uid)
-	if err != nil {
-		if isNoRows(err) {
-			return nil, nil
-		}
-		return nil, err
+	s, err := a.res.cache.Get(ctx, uid)
+	if errors.Is(err, crud.ErrNotFound) || errors.Is(err, crud.ErrInvalid) {
+		return nil, nil
 	}
-	return &s, nil
+	return s, err
 }
-
-// uncacheSettings drops the cached settings of uid.
-func (a *app) uncacheSettings(context.Context, string) {}
 
 // routes registers the resources' routes.
 func (r *resources) routes(mux *http.ServeMux, prefix string) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -61,6 +60,7 @@ func (a *app) handler() http.Handler {
 	h = a.limiter.Handler(h)
 	h = a.sessions.Authenticate(h)
 	h = a.catalog.Middleware(a.accountLocale)(h)
+	h = withCallerBox(h)
 	h = a.metrics.Middleware(h)
 	return secureHeaders(h)
 }
@@ -107,14 +107,28 @@ func secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// callerBox carries the authenticated uid of a request out to the
+// middleware that wraps authentication (the message catalog localizes
+// errors on the way out, with the request it was given).
+type callerBox struct{ uid string }
+
+type callerBoxKey struct{}
+
+// withCallerBox gives each request an empty callerBox.
+func withCallerBox(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerBoxKey{}, &callerBox{})))
+	})
+}
+
 // accountLocale is the locale of the caller's settings, for the message
-// catalog.
+// catalog; "" for an anonymous caller.
 func (a *app) accountLocale(r *http.Request) string {
-	uid, ok := principalUID(r)
-	if !ok {
+	box, _ := r.Context().Value(callerBoxKey{}).(*callerBox)
+	if box == nil || box.uid == "" {
 		return ""
 	}
-	s, err := a.settingsFor(r.Context(), uid)
+	s, err := a.settingsFor(r.Context(), box.uid)
 	if err != nil || s == nil {
 		return ""
 	}
@@ -285,4 +299,3 @@ func (a *app) scrapeAllowed(r *http.Request) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key.Reveal())) == 1
 }
 
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
