@@ -9,18 +9,32 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// CollectorOption configures SharedCollector.
-type CollectorOption func(*sharedCollector)
+// CollectorOption configures SharedCollector and InstanceCollector.
+type CollectorOption func(*collectorConfig)
 
-// IncludePerUser makes the shared collector also expose the series of
-// counters, gauges and histograms that declare a "uid" label. Without it
-// (the default), no series that belongs to a single account is exposed:
-// usage metrics are only ever exposed as totals over all accounts, and
-// per-account values are only available through Find, which the host
+type collectorConfig struct {
+	perUser bool
+}
+
+func collectorOptions(opts []CollectorOption) collectorConfig {
+	var c collectorConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return c
+}
+
+// IncludePerUser makes a collector also expose the series of counters,
+// gauges and histograms that declare a "uid" label. Without it (the
+// default), no collector exposes a series that belongs to a single
+// account: usage metrics are only ever exposed as totals over all accounts,
+// and per-account values are only available through Find, which the host
 // authorizes. Use it only for an endpoint that only operators can scrape,
 // and mind the cardinality (one series per account).
 func IncludePerUser() CollectorOption {
-	return func(c *sharedCollector) { c.perUser = true }
+	return func(c *collectorConfig) { c.perUser = true }
 }
 
 // SharedCollector returns a prometheus.Collector of the shared (store)
@@ -33,14 +47,10 @@ func IncludePerUser() CollectorOption {
 // With several instances on one Redis, the shared series must be exposed
 // once: see the package doc, "Several instances".
 func (r *Recorder) SharedCollector(opts ...CollectorOption) prometheus.Collector {
+	cfg := collectorOptions(opts)
 	c := &sharedCollector{r: r}
-	for _, o := range opts {
-		if o != nil {
-			o(c)
-		}
-	}
 	for _, d := range r.order {
-		if d.Scope != Shared || !c.perUser && d.perUser() && !isUsage(d.Type) {
+		if d.Scope != Shared || !cfg.perUser && d.perUser() && !isUsage(d.Type) {
 			continue
 		}
 		c.defs = append(c.defs, d)
@@ -50,10 +60,9 @@ func (r *Recorder) SharedCollector(opts ...CollectorOption) prometheus.Collector
 }
 
 type sharedCollector struct {
-	r       *Recorder
-	perUser bool
-	defs    []*def
-	names   []string
+	r     *Recorder
+	defs  []*def
+	names []string
 }
 
 // Describe implements prometheus.Collector.
@@ -182,11 +191,13 @@ func (c *sharedCollector) collectHistogram(ch chan<- prometheus.Metric, d *def, 
 // metrics: the definitions of scope instance and the HTTP middleware's
 // api_calls_total and api_request_duration_seconds. Every instance exposes
 // its own; Prometheus tells them apart by its instance label, and sum()
-// over instances is the service's total. It does no I/O.
-func (r *Recorder) InstanceCollector() prometheus.Collector {
+// over instances is the service's total. It does no I/O. Definitions with
+// a "uid" label are left out unless IncludePerUser is given.
+func (r *Recorder) InstanceCollector(opts ...CollectorOption) prometheus.Collector {
+	cfg := collectorOptions(opts)
 	cs := []prometheus.Collector{r.http.calls, r.http.duration}
 	for _, d := range r.order {
-		if d.local != nil {
+		if d.local != nil && (cfg.perUser || !d.perUser()) {
 			cs = append(cs, d.local)
 		}
 	}

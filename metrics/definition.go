@@ -142,8 +142,9 @@ type Definition struct {
 	Retain int `yaml:"retain,omitempty" json:"retain,omitempty"`
 }
 
-// ParseDefinitions reads a YAML list of definitions. Unknown fields are
-// errors. The definitions are validated by New, not here.
+// ParseDefinitions reads a YAML list of definitions (one YAML document;
+// empty input is no definitions). Unknown fields and a second, non-empty
+// document are errors wrapping ErrConfig. The definitions are validated by New, not here.
 func ParseDefinitions(data []byte) ([]Definition, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -154,7 +155,21 @@ func ParseDefinitions(data []byte) ([]Definition, error) {
 		}
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return defs, nil
+	for {
+		// Empty documents after the list (a trailing "---") are harmless;
+		// anything else would be silently ignored.
+		var extra any
+		err := dec.Decode(&extra)
+		if errors.Is(err, io.EOF) {
+			return defs, nil
+		}
+		if err == nil && extra != nil {
+			err = errors.New("more than one YAML document")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
 }
 
 // Names of the metrics of the HTTP middleware, reserved.
@@ -175,6 +190,9 @@ func (d Definition) normalize() (Definition, error) {
 	}
 	if !validMetricName(d.Name) {
 		return bad("name must match [a-zA-Z_:][a-zA-Z0-9_:]*")
+	}
+	if reservedName(d.Name) {
+		return bad("names starting with process_, go_, promhttp_ or scrape_, and up, are reserved for client_golang's collectors and Prometheus")
 	}
 	total := strings.HasSuffix(d.Name, "_total")
 	switch d.Type {
@@ -298,6 +316,21 @@ func (d Definition) exposedNames() []string {
 // refusedName is the counter of refused uses of grant-style metric name.
 func refusedName(name string) string {
 	return strings.TrimSuffix(name, "_total") + "_refused_total"
+}
+
+// reservedName reports a name that another collector of a typical
+// /metrics endpoint (client_golang's process and Go collectors, promhttp's
+// own metrics) or Prometheus itself (up, scrape_*) already uses: a
+// definition with it would make the host's registry fail, or shadow the
+// real series (apicrud's config defines process_cpu_seconds_total and
+// process_resident_memory_bytes itself, with wrong values).
+func reservedName(s string) bool {
+	for _, p := range []string{"process_", "go_", "promhttp_", "scrape_"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return s == "up"
 }
 
 func validMetricName(s string) bool {

@@ -103,13 +103,19 @@ func decodeSeries(s string, names []string) (values []string, suffix string, err
 			return nil, "", errSeries
 		}
 		i += len(n) + 1
-		var v strings.Builder
+		start := i
+		var v strings.Builder // used only once an escape is seen
+		escaped := false
 	value:
 		for i < len(s) {
 			switch c := s[i]; c {
 			case '\\':
 				if i+1 >= len(s) {
 					return nil, "", errSeries
+				}
+				if !escaped {
+					escaped = true
+					v.WriteString(s[start:i])
 				}
 				v.WriteByte(s[i+1])
 				i += 2
@@ -118,14 +124,20 @@ func decodeSeries(s string, names []string) (values []string, suffix string, err
 			case '=':
 				return nil, "", errSeries
 			default:
-				v.WriteByte(c)
+				if escaped {
+					v.WriteByte(c)
+				}
 				i++
 			}
 		}
-		if !utf8.ValidString(v.String()) {
+		val := s[start:i] // no escape: a substring, no copy
+		if escaped {
+			val = v.String()
+		}
+		if !utf8.ValidString(val) {
 			return nil, "", errSeries
 		}
-		values = append(values, v.String())
+		values = append(values, val)
 	}
 	if i < len(s) {
 		if s[i] != '|' {

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +116,46 @@ func TestPeriodBounds(t *testing.T) {
 	require.Equal(t, "all", key)
 	require.Equal(t, 31*24*time.Hour, Month.Duration())
 	require.Zero(t, Indefinite.Duration())
+}
+
+// FuzzParseLabels: ParseLabels never panics; what it accepts has valid
+// names, and every label set it accepts encodes to one series key that
+// decodes back to the same values, whatever the order of the pairs.
+func FuzzParseLabels(f *testing.F) {
+	for _, s := range []string{"resource=person\nmethod=GET", "a=\nb=x,y", `a=\|=,`, "a", "=x", "__a=1", "a=1\na=2", "a=\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pairs := strings.Split(s, "\n")
+		l, err := ParseLabels(pairs)
+		if err != nil {
+			require.ErrorIs(t, err, ErrLabel)
+			require.Nil(t, l)
+			return
+		}
+		require.Len(t, l, len(pairs))
+		names := make([]string, 0, len(l))
+		for n := range l {
+			require.True(t, validLabelName(n), "%q", n)
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		key, err := encodeSeries(names, l)
+		if err != nil {
+			require.ErrorIs(t, err, ErrLabel) // a value too long or not UTF-8
+			return
+		}
+		slices.Reverse(pairs)
+		l2, err := ParseLabels(pairs)
+		require.NoError(t, err)
+		key2, err := encodeSeries(names, l2)
+		require.NoError(t, err)
+		require.Equal(t, key, key2, "order does not matter")
+		vals, suffix, err := decodeSeries(key, names)
+		require.NoError(t, err)
+		require.Empty(t, suffix)
+		for i, n := range names {
+			require.Equal(t, l[n], vals[i])
+		}
+	})
 }

@@ -111,7 +111,8 @@ func (w *statusWriter) status() int {
 
 // WriteHeader implements http.ResponseWriter.
 func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 && code >= 200 { // 1xx responses are not final
+	// 1xx responses are not final, except 101 Switching Protocols.
+	if w.code == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		w.code = code
 	}
 	w.ResponseWriter.WriteHeader(code)

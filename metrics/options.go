@@ -20,12 +20,18 @@ type Limits interface {
 // Notice is passed to the WithNotify function when a use takes an account
 // past a grant-style metric's Notify percentage.
 type Notice struct {
-	UID     string
-	Metric  string
-	Percent int // the definition's Notify
-	Period  Period
-	Left    int64
-	Limit   int64
+	// UID is the account.
+	UID string
+	// Metric is the grant-style metric's name.
+	Metric string
+	// Percent is the definition's Notify.
+	Percent int
+	// Period is the metric's period.
+	Period Period
+	// Left is the credit left after the use.
+	Left int64
+	// Limit is the account's limit.
+	Limit int64
 }
 
 // DefaultScrapeTimeout bounds the store read of one scrape when

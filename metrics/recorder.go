@@ -2,10 +2,12 @@ package metrics
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -145,6 +147,9 @@ func (r *Recorder) Definitions() []Definition {
 	out := make([]Definition, len(r.order))
 	for i, d := range r.order {
 		out[i] = d.Definition
+		// The Recorder keeps using its own slices: hand out copies.
+		out[i].Labels = slices.Clone(d.Labels)
+		out[i].Buckets = slices.Clone(d.Buckets)
 	}
 	return out
 }
@@ -392,9 +397,25 @@ type Usage struct {
 	// Value is the amount metered, or the units used in the running
 	// grant-style period.
 	Value float64 `json:"value"`
-	// Limit and Left are a grant-style metric's credit (-1: no limit).
+	// Limit and Left are a grant-style metric's credit (-1: no limit). In
+	// JSON they are always present on a grant-style line (a credit used up
+	// is "left": 0) and absent from a metered one.
 	Limit int64 `json:"limit,omitempty"`
 	Left  int64 `json:"left,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler: as the field tags say, except that
+// a grant-style line always has "limit" and "left", zero included.
+func (u Usage) MarshalJSON() ([]byte, error) {
+	type plain Usage // without this method
+	if u.Type != Grant {
+		return json.Marshal(plain(u))
+	}
+	return json.Marshal(struct {
+		plain
+		Limit int64 `json:"limit"`
+		Left  int64 `json:"left"`
+	}{plain(u), u.Limit, u.Left})
 }
 
 // Find returns account uid's usage of every usage metric, in definition

@@ -16,7 +16,9 @@ const (
 
 // Delta is an increment of one field of a metric's hash.
 type Delta struct {
+	// Field is the hash field: a series key, or FieldUsed or FieldRefused.
 	Field string
+	// Value is added to the field.
 	Value float64
 }
 
@@ -35,8 +37,10 @@ type CreditState struct {
 
 // ConsumeRequest takes N units of UID's credit of grant-style Metric.
 type ConsumeRequest struct {
+	// Metric is the grant-style metric.
 	Metric string
-	UID    string
+	// UID is the account.
+	UID string
 	// Limit is the account's current limit (>= 0).
 	Limit int64
 	// N is the number of units (>= 1).
@@ -48,7 +52,10 @@ type ConsumeRequest struct {
 
 // PeriodKey names one metered period of one metric.
 type PeriodKey struct {
+	// Metric is the metered metric.
 	Metric string
+	// Period names the calendar period: 2006-01-02T15 (hour), 2006-01-02
+	// (day), 2006-W01 (ISO week), 2006-01 (month) or "all" (indefinite).
 	Period string
 }
 
