@@ -8,7 +8,7 @@ GOVULNCHECK_VERSION := v1.1.4
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test services vet lint fuzz bench tools cover
+.PHONY: run test services testtools vet lint fuzz bench tools cover
 
 run:
 	$(GO) run ./examples/contacts
@@ -16,10 +16,16 @@ run:
 services:
 	@./scripts/services.sh
 
+# Tools the tests call: promtool (checks the metrics exposition) and an
+# OpenAPI validator (checks the example's document). Installed when absent.
+testtools:
+	@./scripts/promtool.sh >/dev/null
+	@./scripts/openapi-validator.sh --install
+
 vet:
 	$(GO) vet ./...
 
-test: services vet
+test: services testtools vet
 	$(GO) test -race -count=1 -shuffle=on ./...
 
 cover: services
