@@ -35,6 +35,11 @@
 // are worth: the share of the burst already used carries over to the new
 // limit. Reset the key to start it from a full burst.
 //
+// Each check asks the LimitSource (with grants on Redis, a round trip).
+// WithLimitSourceTTL keeps its answers in the process for a while, so a
+// check costs only the store's round trip; a changed limit then takes
+// effect within that TTL.
+//
 // # Algorithm
 //
 // GCRA (the generic cell rate algorithm, as in go-redis/redis_rate): each
@@ -67,7 +72,8 @@
 //     hash tag.
 //   - round trips: Allow is 1 (EVALSHA of one Lua script that reads
 //     redis.call("TIME"), falling back to EVAL once after NOSCRIPT); Reset
-//     is 1. A LimitSource may add its own.
+//     is 1. A LimitSource may add its own (none while its answer is kept,
+//     see WithLimitSourceTTL).
 //
 // Both stores pass ratelimit/storetest. There is no automatic fallback from
 // Redis to memory: a silent fallback would turn a shared limit into a

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"time"
+
+	"github.com/apicrud-go/apicrud/internal/memstore"
 )
 
 // DefaultService is the service of Limiter.Handler: every API call, as
@@ -63,9 +66,10 @@ func (k Key) storeKey() (string, error) {
 // concurrent use by multiple goroutines. Use New; the zero value is not
 // usable. A Limiter must not be copied.
 type Limiter struct {
-	store Store
-	owned *MemoryStore // the store New created, closed by Close
-	cfg   config
+	store  Store
+	owned  *MemoryStore                  // the store New created, closed by Close
+	limits *memstore.Store[sourceAnswer] // LimitSource answers (WithLimitSourceTTL), or nil
+	cfg    config
 }
 
 // New returns a Limiter configured by opts. Without options it keeps its
@@ -91,16 +95,46 @@ func New(opts ...Option) (*Limiter, error) {
 		l.owned = NewMemoryStore()
 		l.store = l.owned
 	}
+	if cfg.source != nil && cfg.sourceTTL > 0 {
+		l.limits = memstore.New[sourceAnswer](time.Minute)
+	}
 	return l, nil
+}
+
+// sourceAnswer is a LimitSource answer kept for WithLimitSourceTTL.
+type sourceAnswer struct {
+	requests int
+	ok       bool
 }
 
 // Close stops the sweeper of the MemoryStore the Limiter created (not of a
 // Store given with WithStore) and waits for it, or for ctx to end.
 func (l *Limiter) Close(ctx context.Context) error {
-	if l.owned == nil {
-		return nil
+	var errs []error
+	if l.limits != nil {
+		errs = append(errs, l.limits.Close(ctx))
 	}
-	return l.owned.Close(ctx)
+	if l.owned != nil {
+		errs = append(errs, l.owned.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// sourceLimit asks the LimitSource, or the answer kept for
+// WithLimitSourceTTL.
+func (l *Limiter) sourceLimit(ctx context.Context, key Key) (int, bool, error) {
+	if l.limits == nil {
+		return l.cfg.source.RateLimit(ctx, key.UID, key.Service)
+	}
+	k := key.Service + "\x00" + key.UID
+	if a, ok := l.limits.Get(k); ok {
+		return a.requests, a.ok, nil
+	}
+	req, ok, err := l.cfg.source.RateLimit(ctx, key.UID, key.Service)
+	if err == nil {
+		l.limits.Set(k, sourceAnswer{requests: req, ok: ok}, l.cfg.sourceTTL)
+	}
+	return req, ok, err
 }
 
 // Limit returns the limit that applies to key: the anonymous limit for a
@@ -121,7 +155,7 @@ func (l *Limiter) Limit(ctx context.Context, key Key) (Limit, error) {
 	if l.cfg.source == nil {
 		return l.cfg.def, nil
 	}
-	req, ok, err := l.cfg.source.RateLimit(ctx, key.UID, key.Service)
+	req, ok, err := l.sourceLimit(ctx, key)
 	switch {
 	case err != nil:
 		return Limit{}, fmt.Errorf("ratelimit: limit source: %w", err)

@@ -247,3 +247,41 @@ func TestLimiterLimitChange(t *testing.T) {
 		require.Equal(t, 1, take().Allowed, "Reset: a full burst of the new limit")
 	})
 }
+
+// TestLimiterLimitSourceTTL: with WithLimitSourceTTL the source is asked
+// once per (uid, service) and TTL; a changed limit applies after the TTL;
+// errors are not kept.
+func TestLimiterLimitSourceTTL(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &source{limits: map[string]int{"u1/*": 3, "u1/sms": 1}}
+		l, err := ratelimit.New(ratelimit.WithLimitSource(src), ratelimit.WithLimitSourceTTL(10*time.Second))
+		require.NoError(t, err)
+		defer func() { require.NoError(t, l.Close(context.Background())) }()
+		ctx := t.Context()
+		limit := func(service string) int {
+			t.Helper()
+			lim, err := l.Limit(ctx, ratelimit.Key{Service: service, UID: "u1"})
+			require.NoError(t, err)
+			return lim.Rate
+		}
+		require.Equal(t, 3, limit("*"))
+		require.Equal(t, 3, limit("*"))
+		require.Equal(t, 1, limit("sms"))
+		require.Equal(t, 2, src.calls, "one call per (uid, service) within the TTL")
+
+		src.limits["u1/*"] = 7
+		time.Sleep(9 * time.Second)
+		require.Equal(t, 3, limit("*"), "the kept answer, within the TTL")
+		time.Sleep(2 * time.Second)
+		require.Equal(t, 7, limit("*"), "the new limit, after the TTL")
+
+		src.err = errDown
+		time.Sleep(11 * time.Second)
+		_, err = l.Limit(ctx, ratelimit.Key{Service: "*", UID: "u1"})
+		require.ErrorIs(t, err, errDown)
+		src.err = nil
+		require.Equal(t, 7, limit("*"), "an error is not kept")
+	})
+	_, err := ratelimit.New(ratelimit.WithLimitSourceTTL(-time.Second))
+	require.ErrorIs(t, err, ratelimit.ErrOption)
+}

@@ -43,10 +43,11 @@ var metricDefinitions []byte
 // example's own.
 type serviceConfig struct {
 	config.Config
-	OutboxDir     string `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
-	MetricsShared bool   `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
-	InstanceID    string `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
-	RedisPrefix   string `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
+	OutboxDir     string        `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
+	MetricsShared bool          `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
+	InstanceID    string        `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
+	RedisPrefix   string        `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
+	LimitCacheTTL time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 }
 
 // app is the wired service.
@@ -170,6 +171,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		ratelimit.WithStore(a.be.limits),
 		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
 		ratelimit.WithLimitSource(a.grants),
+		ratelimit.WithLimitSourceTTL(cfg.LimitCacheTTL),
 		ratelimit.WithKeyFunc(principalUID),
 		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
 		ratelimit.WithLogger(log),
