@@ -33,6 +33,9 @@ import (
 //go:embed rbac.yaml
 var defaultPolicy []byte
 
+//go:embed locales/en.yaml
+var englishCatalog []byte
+
 //go:embed locales/de.yaml
 var germanCatalog []byte
 
@@ -244,7 +247,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	}
 	a.closers = append(a.closers, a.registry.Close)
 
-	if a.catalog, err = i18n.New(i18n.WithYAML("locales/de.yaml", germanCatalog)); err != nil {
+	if a.catalog, err = i18n.New(i18n.WithYAML("locales/en.yaml", englishCatalog), i18n.WithYAML("locales/de.yaml", germanCatalog)); err != nil {
 		return nil, err
 	}
 	if a.res, err = a.newResources(secret); err != nil {

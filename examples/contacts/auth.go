@@ -302,7 +302,7 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	allowed := a.policy.ScopesFor(s.Roles)
 	for _, sc := range in.Scopes {
 		if !slices.Contains(allowed, sc) {
-			fieldProblem(w, "scopes", "scope "+sc+" is not available to this account")
+			writeProblemField(w, http.StatusBadRequest, "contacts.bad_scope", "scopes", "scope "+sc+" is not available to this account")
 			return
 		}
 	}
@@ -334,7 +334,7 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		problemConflict(w, "name", "an API key of this name exists")
 		return
 	case errors.Is(err, ac.ErrInvalidKeyData):
-		fieldProblem(w, "name", "invalid name, scopes or expiry")
+		writeProblemField(w, http.StatusBadRequest, "contacts.bad_apikey", "name", "invalid name, scopes or expiry")
 		return
 	case err != nil:
 		a.log.ErrorContext(r.Context(), "apikeys", "err", err)

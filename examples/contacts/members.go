@@ -74,7 +74,7 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !slices.Contains(memberLevels, in.Level) {
-		fieldProblem(w, "level", "must be invitee, member or manager")
+		writeProblemField(w, http.StatusBadRequest, "contacts.bad_level", "level", "must be invitee, member or manager")
 		return
 	}
 	l, ok := a.memberList(w, r, 'h')
@@ -87,7 +87,7 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			a.log.ErrorContext(ctx, "members", "err", err)
 		}
-		writeProblemField(w, http.StatusBadRequest, "contacts.bad_field", "uid", "no such account")
+		writeProblemField(w, http.StatusBadRequest, "contacts.unknown_account", "uid", "no such account")
 		return
 	}
 	limit, err := a.grants.Limit(ctx, "list_size", l.UID)
@@ -231,7 +231,7 @@ func (a *app) putGrant(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, grants.ErrUnknownGrant):
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 	case errors.Is(err, grants.ErrBadValue), errors.Is(err, grants.ErrBadUID):
-		fieldProblem(w, "value", "invalid grant value")
+		writeProblemField(w, http.StatusBadRequest, "contacts.bad_grant_value", "value", "invalid grant value")
 	case err != nil:
 		a.log.ErrorContext(r.Context(), "grants", "err", err)
 		writeProblem(w, http.StatusInternalServerError, "http.500", "")

@@ -153,11 +153,6 @@ func writeProblem(w http.ResponseWriter, status int, code, detail string) {
 	problem.Write(w, problem.Problem{Status: status, Code: code, Detail: detail})
 }
 
-// fieldProblem writes a 400 naming the field at fault.
-func fieldProblem(w http.ResponseWriter, field, detail string) {
-	writeProblemField(w, http.StatusBadRequest, "contacts.bad_field", field, detail)
-}
-
 // writeProblemField writes a problem naming the request field at fault.
 func writeProblemField(w http.ResponseWriter, status int, code, field, detail string) {
 	problem.Write(w, problem.Problem{Status: status, Code: code, Field: field, Detail: detail})
@@ -179,9 +174,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		case errors.As(err, &mbe):
 			writeProblem(w, http.StatusRequestEntityTooLarge, "contacts.too_large", "the body is too large")
 		case errors.As(err, &ute):
-			fieldProblem(w, ute.Field, "wrong type")
+			writeProblemField(w, http.StatusBadRequest, "crud.invalid_value", ute.Field, "wrong type")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			fieldProblem(w, strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+			writeProblemField(w, http.StatusBadRequest, "crud.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
 		default:
 			writeProblem(w, http.StatusBadRequest, "contacts.bad_json", "the body is not a valid JSON object")
 		}
@@ -298,4 +293,3 @@ func (a *app) scrapeAllowed(r *http.Request) bool {
 	got := r.Header.Get("X-Scrape-Key")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key.Reveal())) == 1
 }
-
