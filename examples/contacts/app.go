@@ -50,6 +50,7 @@ type serviceConfig struct {
 	MetricsShared bool          `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
 	InstanceID    string        `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
 	RedisPrefix   string        `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
+	Registration  string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
 	LimitCacheTTL time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 }
 

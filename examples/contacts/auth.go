@@ -189,6 +189,12 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 		Identity string `json:"identity"`
 		Password string `json:"password"`
 	}
+	if a.cfg.Registration == "closed" {
+		// The Python original declared registration policies and never
+		// enforced them (defect §20.19).
+		writeProblem(w, http.StatusForbidden, "contacts.registration_closed", "registration is closed")
+		return
+	}
 	if !readJSON(w, r, &in) {
 		return
 	}
@@ -390,4 +396,35 @@ func (a *app) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 
 func problemConflict(w http.ResponseWriter, field, detail string) {
 	writeProblemField(w, http.StatusConflict, "contacts.conflict", field, detail)
+}
+
+// setAccountStatus is PUT /account/{uid} {status: active|disabled}
+// (admins): disabling an account ends its live sessions and stops its API
+// keys at once.
+func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if !admin(w, r) || !readJSON(w, r, &in) {
+		return
+	}
+	st := session.Status(in.Status)
+	if st != session.StatusActive && st != session.StatusDisabled {
+		writeProblemField(w, http.StatusBadRequest, "contacts.bad_status", "status", "must be active or disabled")
+		return
+	}
+	uid := r.PathValue("uid")
+	if _, ok, err := a.accounts.Get(r.Context(), uid); err != nil || !ok {
+		if err != nil {
+			session.WriteError(w, err)
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+		return
+	}
+	if err := a.sessions.SetStatus(r.Context(), uid, st); err != nil {
+		session.WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -38,6 +38,7 @@ func (a *app) handler() http.Handler {
 	api.HandleFunc("PUT "+p+"/auth/totp", a.confirmTOTP)
 	api.HandleFunc("DELETE "+p+"/auth/totp", a.disableTOTP)
 	api.HandleFunc("POST "+p+"/account", a.register)
+	api.HandleFunc("PUT "+p+"/account/{uid}", a.setAccountStatus)
 	api.HandleFunc("POST "+p+"/account/confirm", a.confirm)
 	api.HandleFunc("POST "+p+"/account/password_reset", a.requestReset)
 	api.HandleFunc("PUT "+p+"/account/password", a.setPassword)
