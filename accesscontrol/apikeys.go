@@ -135,6 +135,7 @@ func WithKeyLogger(l *slog.Logger) KeyOption {
 // APIKeys creates and verifies API keys: apicrud's apikey_create,
 // apikey_hash and apikey_verify, done properly. It is safe for concurrent
 // use. Its VerifyAPIKey method is the session package's APIKeyVerifier.
+// Use NewAPIKeys: the zero value is not usable.
 type APIKeys struct {
 	o        keyOptions
 	ownStore *MemoryKeyStore

@@ -234,6 +234,26 @@ type binding struct {
 func (c *compiled) bind(pr *principal) *binding {
 	b := &binding{c: c, uid: pr.id.UID}
 	var ids []int32
+	if len(c.private) > 0 {
+		// Size the membership maps up front: a principal may hold
+		// dozens of membership roles.
+		var n [maxPrivate]int
+		for _, role := range pr.roles {
+			for pi := range c.private {
+				if strings.HasPrefix(role, c.privPre[pi]) {
+					n[pi]++
+				}
+			}
+		}
+		for pi := range c.private {
+			if n[pi] > 0 {
+				if b.members == nil {
+					b.members = make([]map[string]uint8, len(c.private))
+				}
+				b.members[pi] = make(map[string]uint8, n[pi])
+			}
+		}
+	}
 	for _, role := range pr.roles {
 		if id, ok := c.roleIdx[role]; ok {
 			ids = append(ids, id)
@@ -245,12 +265,6 @@ func (c *compiled) bind(pr *principal) *binding {
 		}
 		for pi := range c.private {
 			if id, l := c.memberRole(role, pi); l > 0 {
-				if b.members == nil {
-					b.members = make([]map[string]uint8, len(c.private))
-				}
-				if b.members[pi] == nil {
-					b.members[pi] = map[string]uint8{}
-				}
 				if l > b.members[pi][id] {
 					b.members[pi][id] = l
 				}

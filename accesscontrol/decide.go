@@ -231,17 +231,23 @@ func (p *Policy) Explain(pr Principal, action byte, resource string, rec Record)
 // explainer evaluates rules one by one from the principal's identity,
 // independently of the compiled index (tests check both agree).
 type explainer struct {
-	c  *compiled
-	pr Principal
-	r  *compiledRes
-	v  *view
+	c      *compiled
+	pr     Principal
+	r      *compiledRes
+	v      *view
+	sorted []string // the caller's roles, sorted (roles)
 }
 
+// roles returns the caller's roles sorted, so that Explain names the same
+// role whatever order the session gave them in.
 func (e *explainer) roles() []string {
 	if e.pr.p == nil {
 		return nil
 	}
-	return e.pr.p.roles
+	if e.sorted == nil {
+		e.sorted = sortedUnique(e.pr.p.roles)
+	}
+	return e.sorted
 }
 
 func (e *explainer) owns() (bool, string) {

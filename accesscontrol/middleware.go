@@ -3,6 +3,7 @@ package accesscontrol
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,9 @@ func (p *Policy) refuse(w http.ResponseWriter, r *http.Request, e *AuditEvent) {
 	p.opts.log.DebugContext(ctx, "accesscontrol: request refused", "status", e.Status, "method", e.Method,
 		"path", e.Path, "uid", e.UID, "reason", e.Reason)
 	if p.opts.audit != nil {
-		p.opts.audit(context.WithoutCancel(ctx), *e)
+		ev := *e
+		ev.Scopes = slices.Clone(e.Scopes) // the hook's own copy: the middleware keeps requiring its own
+		p.opts.audit(context.WithoutCancel(ctx), ev)
 	}
 	if e.Status == http.StatusUnauthorized {
 		if p.opts.challenge != "" {

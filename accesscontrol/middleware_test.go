@@ -103,3 +103,23 @@ func TestMiddlewareChallenge(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, w.Code)
 	require.Empty(t, w.Header().Get("WWW-Authenticate"))
 }
+
+// TestMiddlewareAuditCannotChangeTheCheck: the audit hook receives its own
+// copy of what was required; changing it does not change what the
+// middleware requires next.
+func TestMiddlewareAuditCannotChangeTheCheck(t *testing.T) {
+	p, err := ac.LoadFile("testdata/rbac.yaml", ac.WithAudit(func(_ context.Context, e ac.AuditEvent) {
+		if len(e.Scopes) > 0 {
+			e.Scopes[0] = "readonly"
+		}
+	}))
+	require.NoError(t, err)
+	user := ac.NewPrincipal(ac.Identity{UID: "u-u", Roles: []string{"user"}, Scopes: []string{"readonly"}})
+	h := p.RequireScopes("full")(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	for i := range 2 {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r.WithContext(ac.WithPrincipal(r.Context(), user)))
+		require.Equal(t, http.StatusForbidden, w.Code, "request %d", i)
+	}
+}

@@ -17,6 +17,8 @@ import (
 // decision sees either the old version or the new one, never a mix. A
 // Policy is safe for concurrent use. It implements crud's Authorizer
 // (UID, Allowed, Filter, HasScopes), reading the caller from the context.
+// The zero Policy is not usable (its methods panic): use Load, LoadFile or
+// LoadBytes.
 type Policy struct {
 	cur    atomic.Pointer[compiled]
 	opts   options

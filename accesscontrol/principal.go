@@ -36,16 +36,19 @@ type Identity struct {
 // Principal is an immutable caller: an Identity plus the index that makes
 // decisions fast. Build one per request with NewPrincipal; its first
 // decision under a policy version indexes its roles against the policy
-// (one allocation, O(roles)); every later decision allocates nothing. The
-// zero Principal is the anonymous caller. Principals are safe for
-// concurrent use and cheap to copy.
+// (a few allocations, O(roles)); every later decision under that version
+// allocates nothing. The index is kept for one policy version at a time:
+// use one Principal per Policy. The zero Principal is the anonymous caller.
+// Principals are safe for concurrent use and cheap to copy.
 type Principal struct {
 	p *principal
 }
 
 type principal struct {
-	id     Identity // slices are private copies
-	roles  []string // sorted, unique
+	id Identity // slices are private copies
+	// roles are id.Roles as given: sorting 50 roles would cost more than
+	// indexing them, and only Roles and Explain need them in order.
+	roles  []string
 	scopes []string // sorted, unique
 	bound  atomic.Pointer[binding]
 }
@@ -53,16 +56,21 @@ type principal struct {
 // NewPrincipal returns the principal of id. The slices are copied.
 func NewPrincipal(id Identity) Principal {
 	pr := &principal{id: id}
-	pr.roles = sortedUnique(id.Roles)
-	pr.scopes = sortedUnique(id.Scopes)
 	pr.id.Roles = slices.Clone(id.Roles)
 	pr.id.Scopes = slices.Clone(id.Scopes)
+	pr.roles = pr.id.Roles
+	pr.scopes = sortedUnique(id.Scopes)
 	return Principal{pr}
 }
 
+// sortedUnique returns a sorted copy of s without duplicates. Input that
+// is already sorted (as a session that stores sorted roles gives it) is
+// only copied.
 func sortedUnique(s []string) []string {
 	out := slices.Clone(s)
-	slices.Sort(out)
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
+	}
 	return slices.Compact(out)
 }
 
@@ -91,12 +99,12 @@ func (p Principal) Identity() Identity {
 	return id
 }
 
-// Roles returns a copy of the caller's roles, sorted.
+// Roles returns a copy of the caller's roles, sorted, without duplicates.
 func (p Principal) Roles() []string {
 	if p.p == nil {
 		return nil
 	}
-	return slices.Clone(p.p.roles)
+	return sortedUnique(p.p.roles)
 }
 
 // Scopes returns a copy of the credential's scopes, sorted. Policy.HasScopesFor
@@ -113,8 +121,7 @@ func (p Principal) HasRole(role string) bool {
 	if p.p == nil {
 		return false
 	}
-	_, ok := slices.BinarySearch(p.p.roles, role)
-	return ok
+	return slices.Contains(p.p.roles, role)
 }
 
 // AccountID returns the caller's account id.
@@ -155,7 +162,7 @@ func (p Principal) LogValue() slog.Value {
 	if p.p == nil {
 		return slog.StringValue("anonymous")
 	}
-	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", p.p.roles)}
+	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", sortedUnique(p.p.roles))}
 	if len(p.p.scopes) > 0 {
 		attrs = append(attrs, slog.Any("scopes", p.p.scopes))
 	}

@@ -1,37 +1,3 @@
-// Package sqlkeys is an accesscontrol.KeyStore over sqlx, for PostgreSQL
-// (pgx stdlib), MySQL/MariaDB (go-sql-driver/mysql) and SQLite
-// (modernc.org/sqlite, sqlx driver name "sqlite3").
-//
-// # Schema
-//
-// One table (default name "apicrud_apikeys", see WithTable), created by
-// CreateTable or by your migrations from Schema:
-//
-//	CREATE TABLE IF NOT EXISTS apicrud_apikeys (
-//	    prefix     VARCHAR(32)  NOT NULL PRIMARY KEY, -- public key id
-//	    hash       CHAR(64)     NOT NULL,             -- hex SHA-256 (or HMAC) of the secret
-//	    uid        VARCHAR(128) NOT NULL,             -- owner
-//	    name       VARCHAR(64)  NOT NULL,             -- unique per owner
-//	    scopes     TEXT         NOT NULL,             -- space-separated
-//	    status     VARCHAR(16)  NOT NULL,             -- active, revoked
-//	    created_at BIGINT       NOT NULL,             -- unix milliseconds, UTC
-//	    expires_at BIGINT       NOT NULL,             -- 0: never
-//	    last_used  BIGINT       NOT NULL,             -- 0: never
-//	    UNIQUE (uid, name)
-//	)
-//
-// The same statement runs unchanged on the three databases. Timestamps are
-// integers so that no driver's time-zone handling is involved. The secret
-// itself is never stored. On MySQL/MariaDB the default collations compare
-// case-insensitively: a lookup by prefix may then find a key whose prefix
-// differs in case, which is harmless because the secret's hash is always
-// compared too.
-//
-// # Concurrency
-//
-// The Store is safe for concurrent use. Every method is one statement
-// (plus an existence check when an UPDATE changes no row or an INSERT
-// fails); uniqueness is enforced by the database.
 package sqlkeys
 
 import (
@@ -52,7 +18,8 @@ import (
 // DefaultTable is the table name unless WithTable changes it.
 const DefaultTable = "apicrud_apikeys"
 
-// Schema is the CREATE TABLE statement for DefaultTable.
+// Schema is the CREATE TABLE statement for DefaultTable on PostgreSQL and
+// SQLite, whose text comparisons are byte for byte.
 const Schema = `CREATE TABLE IF NOT EXISTS apicrud_apikeys (
     prefix     VARCHAR(32)  NOT NULL PRIMARY KEY,
     hash       CHAR(64)     NOT NULL,
@@ -63,6 +30,25 @@ const Schema = `CREATE TABLE IF NOT EXISTS apicrud_apikeys (
     created_at BIGINT       NOT NULL,
     expires_at BIGINT       NOT NULL,
     last_used  BIGINT       NOT NULL,
+    UNIQUE (uid, name)
+)`
+
+// SchemaMySQL is the CREATE TABLE statement for DefaultTable on MySQL and
+// MariaDB. The compared columns are binary strings (lengths in bytes: 128
+// and 64 characters of UTF-8), because the servers' text collations ignore
+// case (the default ones) or trailing spaces (every PAD SPACE collation,
+// utf8mb4_bin included): with them, "CI" and "ci " would be taken for the
+// name "ci".
+const SchemaMySQL = `CREATE TABLE IF NOT EXISTS apicrud_apikeys (
+    prefix     VARBINARY(32)  NOT NULL PRIMARY KEY,
+    hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    uid        VARBINARY(512) NOT NULL,
+    name       VARBINARY(256) NOT NULL,
+    scopes     BLOB           NOT NULL,
+    status     VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    created_at BIGINT         NOT NULL,
+    expires_at BIGINT         NOT NULL,
+    last_used  BIGINT         NOT NULL,
     UNIQUE (uid, name)
 )`
 
@@ -123,10 +109,23 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// CreateTable creates the table if it does not exist.
+// CreateStatement returns the CREATE TABLE statement CreateTable runs:
+// SchemaMySQL for the sqlx driver name "mysql", Schema otherwise, with the
+// table name of WithTable. Use it in migrations.
+func (s *Store) CreateStatement() string {
+	schema := Schema
+	if s.db.DriverName() == "mysql" {
+		schema = SchemaMySQL
+	}
+	return strings.Replace(schema, DefaultTable, s.table, 1)
+}
+
+// CreateTable creates the table if it does not exist (CreateStatement).
 func (s *Store) CreateTable(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, strings.Replace(Schema, DefaultTable, s.table, 1))
-	return err
+	if _, err := s.db.ExecContext(ctx, s.CreateStatement()); err != nil {
+		return fmt.Errorf("sqlkeys: create table: %w", err)
+	}
+	return nil
 }
 
 type row struct {

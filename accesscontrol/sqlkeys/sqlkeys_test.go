@@ -16,6 +16,13 @@ import (
 
 func newStore(t *testing.T, db *sqlx.DB) *sqlkeys.Store {
 	t.Helper()
+	if testenv.Dialect(db) == testenv.MySQL {
+		// testenv creates MySQL databases with a binary collation; a
+		// server's default (utf8mb4_general_ci: case-insensitive, trailing
+		// spaces ignored) is what CreateTable must withstand.
+		_, err := db.ExecContext(t.Context(), "ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+		require.NoError(t, err)
+	}
 	s, err := sqlkeys.New(db, sqlkeys.WithTable("keys_"+testenv.RandomID(4)))
 	require.NoError(t, err)
 	require.NoError(t, s.CreateTable(t.Context()))

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accesscontrol.KeyStore) {
 		{"SetStatus", testSetStatus},
 		{"Delete", testDelete},
 		{"Isolation", testIsolation},
+		{"ExactMatch", testExactMatch},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentTouch", testConcurrentTouch},
 	}
@@ -170,6 +171,31 @@ func testIsolation(t *testing.T, s accesscontrol.KeyStore) {
 	again, err := s.Get(ctx, k.Prefix)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"full", "metric"}, again.Scopes)
+}
+
+// testExactMatch: prefixes, owners and names compare byte for byte, as
+// the in-memory store compares them, whatever the database's collation:
+// case and trailing spaces are significant.
+func testExactMatch(t *testing.T, s accesscontrol.KeyStore) {
+	ctx := t.Context()
+	require.NoError(t, s.Create(ctx, key("exactmatch01", "u-1", "ci", base)))
+	require.NoError(t, s.Create(ctx, key("exactmatch02", "u-1", "CI", base)), "names differ in case")
+	require.NoError(t, s.Create(ctx, key("exactmatch03", "u-1", "ci ", base)), "names differ by a trailing space")
+	require.NoError(t, s.Create(ctx, key("EXACTMATCH01", "u-1", "upper", base)), "prefixes differ in case")
+	got, err := s.Get(ctx, "EXACTMATCH01")
+	require.NoError(t, err)
+	require.Equal(t, "upper", got.Name)
+	_, err = s.Get(ctx, "Exactmatch02")
+	require.ErrorIs(t, err, accesscontrol.ErrKeyNotFound)
+	list, err := s.List(ctx, "U-1")
+	require.NoError(t, err)
+	require.Empty(t, list, "owners differ in case")
+	list, err = s.List(ctx, "u-1 ")
+	require.NoError(t, err)
+	require.Empty(t, list, "owners differ by a trailing space")
+	list, err = s.List(ctx, "u-1")
+	require.NoError(t, err)
+	require.Len(t, list, 4)
 }
 
 func testConcurrentCreate(t *testing.T, s accesscontrol.KeyStore) {

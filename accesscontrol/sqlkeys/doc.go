@@ -1,0 +1,96 @@
+// Package sqlkeys is an [accesscontrol.KeyStore] over sqlx, for PostgreSQL
+// (pgx stdlib), MySQL/MariaDB (go-sql-driver/mysql) and SQLite
+// (modernc.org/sqlite, opened with the sqlx driver name "sqlite3" so that
+// sqlx binds '?' placeholders). It passes accesscontrol/storetest on the
+// three databases.
+//
+//	store, err := sqlkeys.New(db) // db *sqlx.DB; never closed by the store
+//	if err != nil { … }
+//	if err := store.CreateTable(ctx); err != nil { … } // or run CreateStatement in a migration
+//	keys, err := accesscontrol.NewAPIKeys(accesscontrol.WithKeyStore(store))
+//
+// # Schema
+//
+// One table, named "apicrud_apikeys" unless [WithTable] says otherwise.
+// [Store.CreateTable] creates it if it does not exist; [Store.CreateStatement]
+// returns the statement for your migrations. It holds no secret: the
+// secret of a key is never stored, only its SHA-256 (or, with
+// accesscontrol.WithPepper, HMAC-SHA-256) in hex.
+//
+//	column      meaning
+//	prefix      the key's public id (primary key); 8 to 32 of [A-Za-z0-9_-]
+//	hash        hex SHA-256 or HMAC-SHA-256 of the secret (64 characters)
+//	uid         the owner
+//	name        unique per owner (UNIQUE (uid, name))
+//	scopes      the key's scopes, separated by spaces ("" for none)
+//	status      "active" or "revoked"
+//	created_at  Unix milliseconds, UTC
+//	expires_at  Unix milliseconds, UTC; 0 for never
+//	last_used   Unix milliseconds, UTC; 0 for never
+//
+// Timestamps are integers so that no driver's time-zone handling is
+// involved. Prefix, owner and name must compare byte for byte, as the
+// in-memory store compares them; the statement therefore depends on the
+// dialect.
+//
+// PostgreSQL and SQLite ([Schema]), whose equality on text is byte for byte
+// (PostgreSQL with any deterministic collation; SQLite's BINARY):
+//
+//	CREATE TABLE IF NOT EXISTS apicrud_apikeys (
+//	    prefix     VARCHAR(32)  NOT NULL PRIMARY KEY,
+//	    hash       CHAR(64)     NOT NULL,
+//	    uid        VARCHAR(128) NOT NULL,
+//	    name       VARCHAR(64)  NOT NULL,
+//	    scopes     TEXT         NOT NULL,
+//	    status     VARCHAR(16)  NOT NULL,
+//	    created_at BIGINT       NOT NULL,
+//	    expires_at BIGINT       NOT NULL,
+//	    last_used  BIGINT       NOT NULL,
+//	    UNIQUE (uid, name)
+//	)
+//
+// SQLite stores the VARCHAR columns as TEXT (length not enforced) and
+// BIGINT as INTEGER; PostgreSQL enforces the lengths in characters.
+//
+// MySQL and MariaDB ([SchemaMySQL], chosen for the sqlx driver name
+// "mysql"): their text collations ignore case (the servers' defaults, such
+// as utf8mb4_general_ci) or trailing spaces (every PAD SPACE collation,
+// utf8mb4_bin included), so the compared columns are binary strings, with
+// lengths in bytes (128 and 64 characters of UTF-8 take up to 512 and 256
+// bytes):
+//
+//	CREATE TABLE IF NOT EXISTS apicrud_apikeys (
+//	    prefix     VARBINARY(32)  NOT NULL PRIMARY KEY,
+//	    hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+//	    uid        VARBINARY(512) NOT NULL,
+//	    name       VARBINARY(256) NOT NULL,
+//	    scopes     BLOB           NOT NULL,
+//	    status     VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+//	    created_at BIGINT         NOT NULL,
+//	    expires_at BIGINT         NOT NULL,
+//	    last_used  BIGINT         NOT NULL,
+//	    UNIQUE (uid, name)
+//	)
+//
+// The unique index on (uid, name) takes at most 768 bytes, within InnoDB's
+// limit. Keys are listed oldest first, ties in the database's order of the
+// prefix column (byte order on SQLite and MySQL; the column's collation on
+// PostgreSQL).
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. Every method is one statement, plus
+// one existence check when an UPDATE or DELETE changes no row or an INSERT
+// fails; uniqueness of prefixes and of (uid, name) is enforced by the
+// database, so two instances creating the same name at once get one key and
+// one [accesscontrol.ErrKeyExists]. Touch only moves last_used forward
+// (UPDATE … WHERE last_used < ?), so racing verifications never move it
+// back.
+//
+// # Failures
+//
+// Database errors are returned wrapped ("sqlkeys: get: …"), never mapped to
+// ErrKeyNotFound, so that accesscontrol.APIKeys.Verify fails closed (an
+// error, not an unknown key) while the database is down. A row whose hash
+// column is not 64 hex digits is reported as corrupt.
+package sqlkeys
