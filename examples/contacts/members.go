@@ -99,13 +99,17 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 	tx, err := a.db.BeginTxx(ctx, nil)
 	if err == nil {
 		defer func() { _ = tx.Rollback() }()
+		// Write first: on SQLite a transaction that reads and then writes
+		// fails with SQLITE_BUSY when another writer committed in between,
+		// while one that starts with a write waits (busy_timeout).
+		_, err = tx.ExecContext(ctx, tx.Rebind("DELETE FROM listmember WHERE list_id = ? AND uid = ?"), l.ID, uid)
 		var n int64
-		if err = tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM listmember WHERE list_id = ? AND uid <> ?"), l.ID, uid); err == nil && limit >= 0 && n >= limit {
+		if err == nil {
+			err = tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM listmember WHERE list_id = ?"), l.ID)
+		}
+		if err == nil && limit >= 0 && n >= limit {
 			writeProblem(w, http.StatusForbidden, "crud.limit_exceeded", "the list has as many members as its owner's grant allows")
 			return
-		}
-		if err == nil {
-			_, err = tx.ExecContext(ctx, tx.Rebind("DELETE FROM listmember WHERE list_id = ? AND uid = ?"), l.ID, uid)
 		}
 		if err == nil {
 			_, err = tx.ExecContext(ctx, tx.Rebind("INSERT INTO listmember (list_id, uid, level, created) VALUES (?, ?, ?, ?)"),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/metrics"
 )
@@ -22,8 +23,8 @@ type resources struct {
 	// cache serves settings, read on most requests; every write through
 	// the settings resource uncaches, on every instance with Redis.
 	cache *crud.Cached[Settings]
-	trash    *crud.Trashcan
-	api      *crud.API
+	trash *crud.Trashcan
+	api   *crud.API
 }
 
 // names lists the top-level resources, for the registry's url_map.
@@ -72,6 +73,14 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	if r.message, err = crud.NewResource[Message](a.db, "message", common(
 		crud.WithHooks(crud.Hooks[Message]{
+			// Owning the message is not enough to post it to a list.
+			BeforeCreate: func(ctx context.Context, m *Message) error { return a.mayPost(ctx, m.ListID) },
+			BeforeUpdate: func(ctx context.Context, old, m *Message) error {
+				if m.ListID == nil || old.ListID != nil && *old.ListID == *m.ListID {
+					return nil
+				}
+				return a.mayPost(ctx, m.ListID)
+			},
 			// The daily message credit is taken inside the insert's
 			// transaction: a refused message is not stored, and a failed
 			// insert costs no credit.
@@ -123,6 +132,25 @@ func (a *app) defaultPrivacy(ctx context.Context, uid string) (string, error) {
 		return "", err
 	}
 	return s.DefaultPrivacy, nil
+}
+
+// mayPost checks that the caller may post a message to list listID: its
+// owner, or a member whom the policy lets create the list's messages
+// (invitees and up). The policy alone cannot say it: the caller owns the
+// new message, and the owner rule allows any create.
+func (a *app) mayPost(ctx context.Context, listID *string) error {
+	if listID == nil {
+		return nil
+	}
+	l, err := a.res.list.Get(ctx, *listID) // a list the caller cannot read is ErrNotFound
+	if err != nil {
+		return err
+	}
+	p, _ := ac.PrincipalFrom(ctx)
+	if l.UID == p.UID() || a.policy.AllowedFor(p, 'c', "message", ac.Record{Parent: l.ID, ParentResource: "list"}) {
+		return nil
+	}
+	return crud.ErrForbidden
 }
 
 // defaultCategory is the category of a new list that names none.

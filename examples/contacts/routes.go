@@ -76,8 +76,11 @@ func problemMux(mux *http.ServeMux) http.Handler {
 		}
 		c := &statusCapture{header: http.Header{}}
 		mux.ServeHTTP(c, r) // only the mux's own error handler runs
-		if allow := c.header.Get("Allow"); allow != "" {
-			w.Header().Set("Allow", allow)
+		// Allow of a 405; Location of the redirect from an unclean path.
+		for _, h := range []string{"Allow", "Location"} {
+			if v := c.header.Get(h); v != "" {
+				w.Header().Set(h, v)
+			}
 		}
 		if c.code == 0 || c.code == http.StatusOK {
 			c.code = http.StatusNotFound
@@ -266,7 +269,7 @@ func (a *app) openapi(w http.ResponseWriter, _ *http.Request) {
 }
 
 // metricsHandler serves the Prometheus exposition to admins and to
-// scrapers that send the scrape key as a Bearer token. The process and Go
+// scrapers that send the scrape key in X-Scrape-Key. The process and Go
 // runtime collectors and this instance's own series are always exposed;
 // the shared series (read from the store) only where metrics_shared is on,
 // so that several instances on one Redis do not expose them N times.
