@@ -295,6 +295,15 @@ func (r *Resource[T]) uncache(ctx context.Context, ids ...string) error {
 // when the request's context has ended.
 const uncacheTimeout = 5 * time.Second
 
+// committed finishes a write that committed: the caches drop ids again
+// (uncacheCommitted) and the Committed hook runs.
+func (r *Resource[T]) committed(ctx context.Context, op Op, ids ...string) {
+	r.uncacheCommitted(ctx, ids...)
+	if h := r.hooks.Committed; h != nil {
+		h(context.WithoutCancel(ctx), op, ids...)
+	}
+}
+
 // uncacheCommitted drops ids from the attached caches again after the
 // write committed, so that a load that read the old row between the first
 // uncache and the commit cannot stay cached. The write has happened, so a

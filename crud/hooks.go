@@ -18,7 +18,8 @@ import (
 // related rows, and return an error to roll everything back. A hook error
 // that is a *StatusError, a *FieldError or one of the sentinel errors is
 // reported to the client as such; any other error is a 500 whose text is
-// only logged.
+// only logged. Committed runs after the transaction, when nothing can be
+// rolled back any more.
 type Hooks[T any] struct {
 	// BeforeCreate may fill or check the new record (id, owner, created
 	// and status are already set).
@@ -41,4 +42,12 @@ type Hooks[T any] struct {
 	BeforeList func(ctx context.Context, q *Query) error
 	// AfterList may redact the items of a page.
 	AfterList func(ctx context.Context, page *Page[T]) error
+	// Committed runs after a write has committed, with the ids it wrote:
+	// OpCreate, OpUpdate (a trashcan restore too: the record is active
+	// again) or OpDelete (soft, forced or a trashcan purge). It is the
+	// place for effects that must see the committed state, such as
+	// refreshing the sessions whose roles a record defines. The write has
+	// happened whatever the hook does, so it returns nothing; it runs with
+	// ctx detached from the request's cancellation.
+	Committed func(ctx context.Context, op Op, ids ...string)
 }

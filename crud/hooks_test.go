@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,4 +208,48 @@ func TestDefaultPrivacy(t *testing.T) {
 		require.NoError(t, err, "%s", c.who.uid)
 		require.Equal(t, c.want, got.Privacy, "%s sent %q", c.who.uid, c.sent)
 	}
+}
+
+// TestCommittedHook: Committed sees every write after its commit, with
+// its operation and ids, and no write that failed.
+func TestCommittedHook(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	type event struct {
+		op  Op
+		ids string
+	}
+	var mu sync.Mutex
+	var got []event
+	contacts := newContacts(t, db, WithHooks(Hooks[contact]{
+		Committed: func(ctx context.Context, op Op, ids ...string) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, event{op, strings.Join(ids, ",")})
+		},
+	}))
+	tc, err := NewTrashcan()
+	require.NoError(t, err)
+	require.NoError(t, tc.Register(contacts))
+	ctx, cancel := context.WithCancel(as(t.Context(), alice))
+	a, err := contacts.Create(ctx, &contact{Name: "a", Privacy: "public"})
+	require.NoError(t, err)
+	b, err := contacts.Create(ctx, &contact{Name: "b", Privacy: "public"})
+	require.NoError(t, err)
+	_, err = contacts.Update(ctx, a.ID, &contact{Name: "a2"}, "name")
+	require.NoError(t, err)
+	_, err = contacts.Update(as(t.Context(), bob), a.ID, &contact{Name: "x"}, "name")
+	require.ErrorIs(t, err, ErrForbidden, "a refused write commits nothing")
+	_, err = contacts.Create(ctx, &contact{Name: "b", Privacy: "public"})
+	require.ErrorIs(t, err, ErrConflict, "a failed insert commits nothing")
+	require.NoError(t, contacts.Delete(ctx, false, a.ID, b.ID))
+	_, err = tc.Restore(ctx, "contact-"+a.ID)
+	require.NoError(t, err)
+	require.NoError(t, tc.Purge(ctx, "contact-"+b.ID))
+	require.NoError(t, contacts.Delete(ctx, true, a.ID))
+	cancel()
+	want := []event{
+		{OpCreate, a.ID}, {OpCreate, b.ID}, {OpUpdate, a.ID},
+		{OpDelete, a.ID + "," + b.ID}, {OpUpdate, a.ID}, {OpDelete, b.ID}, {OpDelete, a.ID},
+	}
+	require.Equal(t, want, got)
 }

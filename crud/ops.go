@@ -152,6 +152,9 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 	if err != nil {
 		return nil, err
 	}
+	if h := r.hooks.Committed; h != nil {
+		h(context.WithoutCancel(ctx), OpCreate, r.ID(rec))
+	}
 	return rec, nil
 }
 
@@ -324,7 +327,7 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 	if err != nil {
 		return nil, err
 	}
-	r.uncacheCommitted(ctx, id)
+	r.committed(ctx, OpUpdate, id)
 	return result, nil
 }
 
@@ -441,7 +444,7 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 	if err != nil {
 		return err
 	}
-	r.uncacheCommitted(ctx, ids...)
+	r.committed(ctx, OpDelete, ids...)
 	return nil
 }
 
