@@ -58,17 +58,7 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.list, err = crud.NewResource[List](a.db, "list", common(
 		crud.WithOwnerLimit("lists", a.grants),
 		crud.WithDefaultCategory(a.defaultCategory),
-		crud.WithHooks(crud.Hooks[List]{
-			// Membership roles name active lists only: deleting or
-			// restoring a list changes its members' roles.
-			AfterDelete: func(ctx context.Context, tx *sqlx.Tx, l *List, force bool) error {
-				if force {
-					_, err := tx.ExecContext(ctx, tx.Rebind("DELETE FROM listmember WHERE list_id = ?"), l.ID)
-					return err
-				}
-				return nil
-			},
-		}))...); err != nil {
+		crud.WithHooks(crud.Hooks[List]{Committed: a.listCommitted}))...); err != nil {
 		return nil, err
 	}
 	if r.message, err = crud.NewResource[Message](a.db, "message", common(
@@ -151,6 +141,38 @@ func (a *app) mayPost(ctx context.Context, listID *string) error {
 		return nil
 	}
 	return crud.ErrForbidden
+}
+
+// listCommitted keeps the members' sessions in step with their lists:
+// membership roles name active lists only, so once a list is deleted (or
+// restored from the trashcan) every live session of its members gets its
+// roles again, at once and on every instance. The memberships of a purged
+// list go with it.
+func (a *app) listCommitted(ctx context.Context, op crud.Op, ids ...string) {
+	if op == crud.OpCreate {
+		return
+	}
+	for _, id := range ids {
+		var uids []string
+		if err := a.db.SelectContext(ctx, &uids, a.db.Rebind("SELECT uid FROM listmember WHERE list_id = ?"), id); err != nil {
+			a.log.ErrorContext(ctx, "list members", "list", id, "err", err)
+			continue
+		}
+		for _, uid := range uids {
+			if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
+				a.log.ErrorContext(ctx, "refreshing roles", "uid", uid, "err", err)
+			}
+		}
+	}
+	if op == crud.OpDelete {
+		q, args, err := sqlx.In("DELETE FROM listmember WHERE list_id IN (?) AND list_id NOT IN (SELECT id FROM list)", ids)
+		if err == nil {
+			_, err = a.db.ExecContext(ctx, a.db.Rebind(q), args...)
+		}
+		if err != nil {
+			a.log.ErrorContext(ctx, "purging list members", "err", err)
+		}
+	}
 }
 
 // defaultCategory is the category of a new list that names none.
