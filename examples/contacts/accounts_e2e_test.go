@@ -15,16 +15,16 @@ import (
 // API keys and logout.
 func accountScenarios() []scenario {
 	return []scenario{
-		{"a new user registers, confirms the link from the outbox and logs in", testRegisterConfirmLogin},
-		{"registration reveals neither a taken address nor the link", testRegistrationRevealsNothing},
-		{"a wrong password and an unknown user get the same 401", testLoginFailuresAlike},
-		{"failed logins lock the account out for that client address only", testLockout},
-		{"a password reset link changes the password and ends every live session", testPasswordReset},
-		{"changing the password with the old one ends the live sessions", testPasswordChange},
-		{"logout ends the session at once", testLogout},
-		{"an admin disables an account, which ends its sessions and stops its API keys at once", testAccountStatus},
-		{"TOTP makes login take two steps, each code working once, and backup codes work once", testTOTP},
-		{"API keys authenticate, a read-only key cannot write, and a revoked key is refused at once", testAPIKeys},
+		{"defect 20.1: a new user registers, confirms the link from the outbox and logs in", testRegisterConfirmLogin},
+		{"defect 20.1: registration reveals neither a taken address nor the link", testRegistrationRevealsNothing},
+		{"defect 20.14: a wrong password and an unknown user get the same 401", testLoginFailuresAlike},
+		{"defect 20.14: failed logins lock the account out for that client address only", testLockout},
+		{"defect 20.1, 20.2, 20.18: a password reset link changes the password and ends every live session", testPasswordReset},
+		{"defect 20.18: changing the password with the old one ends the live sessions", testPasswordChange},
+		{"defect 20.8, 20.9: logout ends the session at once", testLogout},
+		{"defect 20.18: an admin disables an account, which ends its sessions and stops its API keys at once", testAccountStatus},
+		{"defect 20.11, 20.12: TOTP makes login take two steps, each code working once, and backup codes work once", testTOTP},
+		{"defect 20.3, 20.18: API keys authenticate, a read-only key cannot write, and a revoked key is refused at once", testAPIKeys},
 	}
 }
 

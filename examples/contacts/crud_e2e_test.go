@@ -17,12 +17,12 @@ import (
 func crudScenarios() []scenario {
 	return []scenario{
 		{"an owner creates, reads, changes and deletes a record of every resource", testOwnerCRUD},
-		{"a stranger can neither read, change nor delete others' records, which answer 404", testStranger},
+		{"defect 20.13: a stranger can neither read, change nor delete others' records, which answer 404", testStranger},
 		{"an admin reads, changes and deletes every user's records", testAdminCRUD},
-		{"list members read records by privacy level, and roles follow membership without a new login", testListMembers},
+		{"defect 20.13: list members read records by privacy level, and roles follow membership without a new login", testListMembers},
 		{"the list_size grant of its owner caps a list's members", testListSize},
 		{"a record created without a privacy gets the owner's default privacy", testDefaultPrivacy},
-		{"a user cannot write server-controlled fields (mass assignment is a 400)", testMassAssignment},
+		{"defect 20.4: a user cannot write server-controlled fields (mass assignment is a 400)", testMassAssignment},
 		{"paging through 1,000 records has no duplicates or gaps", testPagination},
 		{"a deleted record waits in the trashcan, is restored, and is purged for good", testTrashcan},
 		{"the contacts grant caps the records an account keeps, restores included", testOwnerLimit},

@@ -19,13 +19,13 @@ import (
 // and their localization, caching, health.
 func operationScenarios() []scenario {
 	return []scenario{
-		{"requests over a user's rate limit get 429 with RateLimit headers", testRateLimit},
-		{"metrics are for admins and scrapers only, pass promtool and hold no per-user data", testMetrics},
-		{"the configuration is for admins only and masks every secret", testConfig},
+		{"defect 20.14: requests over a user's rate limit get 429 with RateLimit headers", testRateLimit},
+		{"defect 20.15: metrics are for admins and scrapers only, pass promtool and hold no per-user data", testMetrics},
+		{"defect 20.15: the configuration is for admins only and masks every secret", testConfig},
 		{"the OpenAPI document is valid according to a real validator", testOpenAPI},
-		{"every error is problem+json, and missing credentials are a 401", testErrors},
+		{"defect 20.15: every error is problem+json, and missing credentials are a 401", testErrors},
 		{"errors are in German for Accept-Language de or a German account", testGerman},
-		{"answers to authenticated requests are never cacheable", testNoStore},
+		{"defect 20.17: answers to authenticated requests are never cacheable", testNoStore},
 		{"health reports the database and the backend", testHealth},
 	}
 }

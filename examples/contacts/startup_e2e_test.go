@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// TestInsecureSecretsRefuseToStart starts the service with missing or
+// TestDefect20_20_InsecureSecretsRefuseToStart starts the service with missing or
 // published secrets outside development mode: it must exit with status 1
 // naming the key, before it serves anything (§20.20).
-func TestInsecureSecretsRefuseToStart(t *testing.T) {
+func TestDefect20_20_InsecureSecretsRefuseToStart(t *testing.T) {
 	bin := binary(t)
 	t.Parallel()
 	dir := t.TempDir()
@@ -106,10 +106,10 @@ func TestFirstStartGeneratesSecrets(t *testing.T) {
 	})
 }
 
-// TestClosedRegistration runs the service with registration closed: the
+// TestDefect20_19_ClosedRegistration runs the service with registration closed: the
 // form is refused whatever it holds (§20.19: the original declared
 // registration policies and never enforced them).
-func TestClosedRegistration(t *testing.T) {
+func TestDefect20_19_ClosedRegistration(t *testing.T) {
 	binary(t)
 	t.Parallel()
 	in := sqliteDeployment(t).start(t, "closed", "APICRUD_REGISTRATION=closed")
