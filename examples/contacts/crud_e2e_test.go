@@ -331,6 +331,13 @@ func testListMembers(t *testing.T, in *instance) {
 		}
 		mbr.put(t, "/contact/"+contacts["member"], map[string]any{"info": "changed"}).wantProblem(t, http.StatusForbidden, "")
 	})
+	t.Run("a contact is shared only with a list its owner belongs to", func(t *testing.T) {
+		shared := invitee.create(t, "contact", map[string]any{"info": "invitee@example.com", "privacy": "invitee", "list_id": listID})
+		invitee.delete(t, "/contact/"+shared+"?force=true").want(t, http.StatusNoContent)
+		stranger.post(t, "/contact", map[string]any{"info": "spam@example.com", "privacy": "public", "list_id": listID}).want(t, http.StatusForbidden, http.StatusNotFound)
+		own := stranger.create(t, "contact", map[string]any{"info": "stranger@example.com", "privacy": "public"})
+		stranger.put(t, "/contact/"+own, map[string]any{"list_id": listID}).want(t, http.StatusForbidden, http.StatusNotFound)
+	})
 	t.Run("a manager adds a member, whose roles follow at once", func(t *testing.T) {
 		manager.put(t, "/list/"+listID+"/member/"+stranger.uid, map[string]string{"level": "member"}).want(t, http.StatusNoContent)
 		check(t, "the new member", stranger, levels[:3], levels[:3])

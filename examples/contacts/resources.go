@@ -10,6 +10,7 @@ import (
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/metrics"
+	"github.com/apicrud-go/apicrud/session"
 )
 
 // resources are the service's crud resources and trashcan.
@@ -52,7 +53,18 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.person, err = crud.NewResource[Person](a.db, "person", common()...); err != nil {
 		return nil, err
 	}
-	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(crud.WithOwnerLimit("contacts", a.grants))...); err != nil {
+	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(
+		crud.WithOwnerLimit("contacts", a.grants),
+		crud.WithHooks(crud.Hooks[Contact]{
+			// A contact is shared only with a list the owner belongs to.
+			BeforeCreate: func(ctx context.Context, c *Contact) error { return a.mayShare(ctx, c.ListID) },
+			BeforeUpdate: func(ctx context.Context, old, c *Contact) error {
+				if c.ListID == nil || old.ListID != nil && *old.ListID == *c.ListID {
+					return nil
+				}
+				return a.mayShare(ctx, c.ListID)
+			},
+		}))...); err != nil {
 		return nil, err
 	}
 	if r.list, err = crud.NewResource[List](a.db, "list", common(
@@ -138,6 +150,24 @@ func (a *app) mayPost(ctx context.Context, listID *string) error {
 	}
 	p, _ := ac.PrincipalFrom(ctx)
 	if l.UID == p.UID() || a.policy.AllowedFor(p, 'c', "message", ac.Record{Parent: l.ID, ParentResource: "list"}) {
+		return nil
+	}
+	return crud.ErrForbidden
+}
+
+// mayShare checks that the caller may share a contact with list listID:
+// its owner, an admin, or one of its members (any level). Otherwise
+// anyone could push a contact into a stranger's list.
+func (a *app) mayShare(ctx context.Context, listID *string) error {
+	if listID == nil {
+		return nil
+	}
+	l, err := a.res.list.Get(ctx, *listID) // a list the caller cannot read is ErrNotFound
+	if err != nil {
+		return err
+	}
+	p, _ := ac.PrincipalFrom(ctx)
+	if l.UID == p.UID() || p.HasRole(session.RoleAdmin) || p.HasRole("list-"+l.ID+"-"+memberLevels[0]) {
 		return nil
 	}
 	return crud.ErrForbidden
