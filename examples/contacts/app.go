@@ -51,6 +51,7 @@ type serviceConfig struct {
 	InstanceID    string        `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
 	RedisPrefix   string        `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
 	Registration  string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
+	DBMaxConns    int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
 	LimitCacheTTL time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 }
 
@@ -105,7 +106,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	if a.cipher, err = apicrypto.New(cfg.EncryptionPassphrase().Reveal(), apicrypto.WithPurpose("contacts")); err != nil {
 		return nil, fmt.Errorf("encryption_passphrase: %w", err)
 	}
-	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL()); err != nil {
+	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL(), cfg.DBMaxConns); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.db.Close() })

@@ -24,8 +24,9 @@ const (
 
 // openDB opens the database named by a URL: "" or sqlite://<path> for SQLite
 // (default ./contacts.db), postgres://… (pgx), or mysql://user:pass@host:port/db
-// (go-sql-driver). It returns the pool and the dialect.
-func openDB(ctx context.Context, rawURL string) (*sqlx.DB, string, error) {
+// (go-sql-driver), with a pool of up to maxConns connections. It returns
+// the pool and the dialect.
+func openDB(ctx context.Context, rawURL string, maxConns int) (*sqlx.DB, string, error) {
 	var (
 		db      *sqlx.DB
 		dialect string
@@ -58,6 +59,11 @@ func openDB(ctx context.Context, rawURL string) (*sqlx.DB, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	// database/sql keeps 2 idle connections by default: under concurrent
+	// load every other request would open a new one.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
