@@ -48,7 +48,10 @@
 // link through the [Notifier]; [Manager.Confirm] activates it.
 // [Manager.RequestPasswordReset] and [Manager.ResetPassword] use the same
 // link mechanism. [Manager.ChangePassword], [Manager.SetStatus] and
-// [Manager.DeleteAccount] end the account's live sessions.
+// [Manager.DeleteAccount] end the account's live sessions, and so do
+// [Manager.Confirm] and [Manager.ResetPassword]; then the
+// [WithCredentialsChanged] function runs, so that the host can end the
+// credentials it keeps itself, such as API keys.
 // [Manager.EnrollTOTP], [Manager.ConfirmTOTP], [Manager.DisableTOTP] and
 // [Manager.RememberDevice] manage the second factor.
 //

@@ -49,6 +49,7 @@ type config struct {
 	accounts     AccountStore
 	members      MembershipSource
 	notifier     Notifier
+	credentials  func(ctx context.Context, uid string, reason string) error
 	apiKeys      APIKeyVerifier
 	contextFunc  func(context.Context, *Session) context.Context
 	errorHandler func(http.ResponseWriter, *http.Request, error)
@@ -240,6 +241,26 @@ func WithNotifier(n Notifier) Option {
 		c.notifier = n
 		return nil
 	}
+}
+
+// Reasons passed to the WithCredentialsChanged function.
+const (
+	ReasonConfirmed      = "confirmed"       // Confirm activated the account
+	ReasonPasswordReset  = "password_reset"  // ResetPassword: the account was recovered
+	ReasonPasswordChange = "password_change" // ChangePassword
+	ReasonStatus         = "status"          // SetStatus
+	ReasonDeleted        = "deleted"         // DeleteAccount
+)
+
+// WithCredentialsChanged sets a function the Manager calls after it has
+// ended the live sessions of account uid because its credentials or
+// status changed (reason: one of the Reason constants), so that the host
+// can end the credentials the Manager does not own, such as API keys: an
+// account recovered by a password reset should not keep keys an intruder
+// made. The method that made the change returns the function's error.
+// Default: none.
+func WithCredentialsChanged(fn func(ctx context.Context, uid string, reason string) error) Option {
+	return func(c *config) error { c.credentials = fn; return nil }
 }
 
 // WithAPIKeys makes the middleware accept X-Api-Key headers, verified by v

@@ -189,8 +189,7 @@ func (m *Manager) Confirm(ctx context.Context, token string) error {
 		}
 		return err
 	}
-	_, err = m.DeleteAll(ctx, uid)
-	return err
+	return m.endSessions(ctx, uid, ReasonConfirmed)
 }
 
 // RequestPasswordReset sends a password-reset link to the owner of the
@@ -287,8 +286,7 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) 
 	}); err != nil {
 		return err
 	}
-	_, err = m.DeleteAll(ctx, uid)
-	return err
+	return m.endSessions(ctx, uid, ReasonPasswordReset)
 }
 
 // ChangePassword replaces the password of account uid after checking the
@@ -330,8 +328,7 @@ func (m *Manager) ChangePassword(ctx context.Context, uid, oldPassword, newPassw
 		return err
 	}
 	m.forgive(ctx, akey, true)
-	_, err = m.DeleteAll(ctx, uid)
-	return err
+	return m.endSessions(ctx, uid, ReasonPasswordChange)
 }
 
 // SetStatus changes the status of account uid and ends all its live
@@ -353,8 +350,7 @@ func (m *Manager) SetStatus(ctx context.Context, uid string, status Status) erro
 	}); err != nil {
 		return err
 	}
-	_, err := m.DeleteAll(ctx, uid)
-	return err
+	return m.endSessions(ctx, uid, ReasonStatus)
 }
 
 // DeleteAccount deletes account uid and ends all its live sessions, so
@@ -371,11 +367,26 @@ func (m *Manager) DeleteAccount(ctx context.Context, uid string) error {
 	if err != nil {
 		return fmt.Errorf("%w: deleting account: %w", ErrUnavailable, err)
 	}
-	if _, err := m.DeleteAll(ctx, uid); err != nil {
+	if err := m.endSessions(ctx, uid, ReasonDeleted); err != nil {
 		return err
 	}
 	if !existed {
 		return ErrAccountNotFound
+	}
+	return nil
+}
+
+// endSessions ends every live session of uid after a change of its
+// credentials or status, then lets the host end its own credentials
+// (WithCredentialsChanged).
+func (m *Manager) endSessions(ctx context.Context, uid, reason string) error {
+	if _, err := m.DeleteAll(ctx, uid); err != nil {
+		return err
+	}
+	if m.cfg.credentials != nil {
+		if err := m.cfg.credentials(ctx, uid, reason); err != nil {
+			return fmt.Errorf("session: credentials changed (%s): %w", reason, err)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -242,4 +243,40 @@ func TestPasswordResetFloodIsCapped(t *testing.T) {
 		require.NoError(t, e.m.RequestPasswordReset(t.Context(), "alice"))
 		require.Len(t, e.notes.all(), 4)
 	})
+}
+
+// TestCredentialsChanged: every change that ends an account's sessions
+// calls the WithCredentialsChanged function with its reason, after the
+// sessions ended; its error is returned.
+func TestCredentialsChanged(t *testing.T) {
+	type call struct{ uid, reason string }
+	var calls []call
+	var fail error
+	e := newEnv(t, session.WithCredentialsChanged(func(ctx context.Context, uid, reason string) error {
+		calls = append(calls, call{uid, reason})
+		return fail
+	}))
+	ctx := t.Context()
+	alice := e.user(t, "alice", false)
+	_, tok, err := e.m.Login(from(ctx, "192.0.2.1"), "alice", goodPassword, "")
+	require.NoError(t, err)
+
+	require.NoError(t, e.m.RequestPasswordReset(ctx, "alice"))
+	require.NoError(t, e.m.ResetPassword(ctx, e.notes.last(t, session.NoticeReset).Token, goodPassword+" 2"))
+	_, err = e.m.Validate(ctx, string(tok))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "sessions end before the hook runs")
+	require.NoError(t, e.m.ChangePassword(from(ctx, "192.0.2.1"), alice.UID, goodPassword+" 2", goodPassword+" 3"))
+	require.NoError(t, e.m.SetStatus(ctx, alice.UID, session.StatusDisabled))
+	fail = errors.New("key store down")
+	err = e.m.DeleteAccount(ctx, alice.UID)
+	require.ErrorIs(t, err, fail)
+
+	uid, err := e.m.Register(ctx, session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword})
+	require.NoError(t, err)
+	fail = nil
+	require.NoError(t, e.m.Confirm(ctx, e.notes.last(t, session.NoticeConfirm).Token))
+	require.Equal(t, []call{
+		{alice.UID, session.ReasonPasswordReset}, {alice.UID, session.ReasonPasswordChange},
+		{alice.UID, session.ReasonStatus}, {alice.UID, session.ReasonDeleted}, {uid, session.ReasonConfirmed},
+	}, calls)
 }
