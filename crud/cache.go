@@ -297,10 +297,10 @@ const uncacheTimeout = 5 * time.Second
 
 // committed finishes a write that committed: the caches drop ids again
 // (uncacheCommitted) and the Committed hook runs.
-func (r *Resource[T]) committed(ctx context.Context, op Op, ids ...string) {
+func (r *Resource[T]) committed(ctx context.Context, c Change, ids ...string) {
 	r.uncacheCommitted(ctx, ids...)
 	if h := r.hooks.Committed; h != nil {
-		h(context.WithoutCancel(ctx), op, ids...)
+		h(context.WithoutCancel(ctx), c, ids...)
 	}
 }
 

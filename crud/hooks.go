@@ -2,6 +2,7 @@ package crud
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -10,10 +11,11 @@ import (
 // special cases that generic CRUD does not cover (apicrud's update_contact,
 // the message controller's list row, ...). Every field is optional.
 //
-// Before hooks run after the caller has been authorized for the operation
-// and before the transaction starts; they may change the record (server
-// code is trusted: a hook may set fields clients cannot write, such as
-// status), and crud authorizes the final attributes again. After hooks run
+// Before hooks run after the operation and scope checks (and, for update
+// and delete, after the stored record was authorized) and before the
+// transaction starts; they may change the record (server code is trusted:
+// a hook may set fields clients cannot write, such as status), and crud
+// then authorizes the final attributes. After hooks run
 // inside the transaction of the write, after the main statement: use tx for
 // related rows, and return an error to roll everything back. A hook error
 // that is a *StatusError, a *FieldError or one of the sentinel errors is
@@ -42,12 +44,39 @@ type Hooks[T any] struct {
 	BeforeList func(ctx context.Context, q *Query) error
 	// AfterList may redact the items of a page.
 	AfterList func(ctx context.Context, page *Page[T]) error
-	// Committed runs after a write has committed, with the ids it wrote:
-	// OpCreate, OpUpdate (a trashcan restore too: the record is active
-	// again) or OpDelete (soft, forced or a trashcan purge). It is the
-	// place for effects that must see the committed state, such as
-	// refreshing the sessions whose roles a record defines. The write has
-	// happened whatever the hook does, so it returns nothing; it runs with
-	// ctx detached from the request's cancellation.
-	Committed func(ctx context.Context, op Op, ids ...string)
+	// Committed runs after a write has committed, with what it did and
+	// the ids it wrote. It is the place for effects that must see the
+	// committed state, such as refreshing the sessions whose roles a record
+	// defines. The write has happened whatever the hook does, so it returns
+	// nothing; it runs with ctx detached from the request's cancellation.
+	Committed func(ctx context.Context, change Change, ids ...string)
+}
+
+// Change is what a committed write did (see Hooks.Committed).
+type Change uint8
+
+// Changes reported to Hooks.Committed.
+const (
+	ChangeCreated  Change = iota + 1 // Create
+	ChangeUpdated                    // Update, UpdateIfMatch
+	ChangeDeleted                    // a soft Delete: the record is in the trashcan
+	ChangeRestored                   // a trashcan restore: the record is active again
+	ChangePurged                     // a forced Delete or a trashcan purge: the row is gone
+)
+
+// String returns the change's name ("created", "updated", …).
+func (c Change) String() string {
+	switch c {
+	case ChangeCreated:
+		return "created"
+	case ChangeUpdated:
+		return "updated"
+	case ChangeDeleted:
+		return "deleted"
+	case ChangeRestored:
+		return "restored"
+	case ChangePurged:
+		return "purged"
+	}
+	return "Change(" + strconv.Itoa(int(c)) + ")"
 }

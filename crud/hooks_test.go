@@ -215,16 +215,16 @@ func TestDefaultPrivacy(t *testing.T) {
 func TestCommittedHook(t *testing.T) {
 	db := testenv.SQLiteDB(t)
 	type event struct {
-		op  Op
-		ids string
+		change Change
+		ids    string
 	}
 	var mu sync.Mutex
 	var got []event
 	contacts := newContacts(t, db, WithHooks(Hooks[contact]{
-		Committed: func(ctx context.Context, op Op, ids ...string) {
+		Committed: func(ctx context.Context, c Change, ids ...string) {
 			mu.Lock()
 			defer mu.Unlock()
-			got = append(got, event{op, strings.Join(ids, ",")})
+			got = append(got, event{c, strings.Join(ids, ",")})
 		},
 	}))
 	tc, err := NewTrashcan()
@@ -248,8 +248,9 @@ func TestCommittedHook(t *testing.T) {
 	require.NoError(t, contacts.Delete(ctx, true, a.ID))
 	cancel()
 	want := []event{
-		{OpCreate, a.ID}, {OpCreate, b.ID}, {OpUpdate, a.ID},
-		{OpDelete, a.ID + "," + b.ID}, {OpUpdate, a.ID}, {OpDelete, b.ID}, {OpDelete, a.ID},
+		{ChangeCreated, a.ID}, {ChangeCreated, b.ID}, {ChangeUpdated, a.ID},
+		{ChangeDeleted, a.ID + "," + b.ID}, {ChangeRestored, a.ID}, {ChangePurged, b.ID}, {ChangePurged, a.ID},
 	}
 	require.Equal(t, want, got)
+	require.Equal(t, "restored", ChangeRestored.String())
 }

@@ -153,7 +153,7 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 		return nil, err
 	}
 	if h := r.hooks.Committed; h != nil {
-		h(context.WithoutCancel(ctx), OpCreate, r.ID(rec))
+		h(context.WithoutCancel(ctx), ChangeCreated, r.ID(rec))
 	}
 	return rec, nil
 }
@@ -327,7 +327,7 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 	if err != nil {
 		return nil, err
 	}
-	r.committed(ctx, OpUpdate, id)
+	r.committed(ctx, ChangeUpdated, id)
 	return result, nil
 }
 
@@ -444,7 +444,11 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 	if err != nil {
 		return err
 	}
-	r.committed(ctx, OpDelete, ids...)
+	if !force && r.m.role(roleStatus) != nil {
+		r.committed(ctx, ChangeDeleted, ids...)
+	} else {
+		r.committed(ctx, ChangePurged, ids...)
+	}
 	return nil
 }
 

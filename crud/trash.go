@@ -586,7 +586,7 @@ func (r *Resource[T]) trashRestore(ctx context.Context, id string) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	r.committed(ctx, OpUpdate, id)
+	r.committed(ctx, ChangeRestored, id)
 	return out, nil
 }
 
@@ -635,7 +635,7 @@ func (r *Resource[T]) trashPurge(ctx context.Context, ids []string, check bool) 
 	if err != nil || check {
 		return err
 	}
-	r.committed(ctx, OpDelete, ids...)
+	r.committed(ctx, ChangePurged, ids...)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -93,9 +92,9 @@ func (a *app) seedAdmin(ctx context.Context) error {
 		return err
 	}
 	if generated {
-		// Shown once, on the terminal of whoever started the service; it is
-		// not logged.
-		fmt.Fprintf(os.Stderr, "contacts: created account admin with password %s (shown once; set APICRUD_ADMIN_PASSWORD to choose it)\n", pw)
+		// Shown once, on the service's standard output next to its URL,
+		// not in the log stream (standard error).
+		fmt.Fprintf(a.out, "contacts: created account admin with password %s (shown once; set APICRUD_ADMIN_PASSWORD to choose it)\n", pw)
 	}
 	return nil
 }

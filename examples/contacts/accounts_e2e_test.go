@@ -25,6 +25,7 @@ func accountScenarios() []scenario {
 		{"defect 20.18: an admin disables an account, which ends its sessions and stops its API keys at once", testAccountStatus},
 		{"defect 20.11, 20.12: TOTP makes login take two steps, each code working once, and backup codes work once", testTOTP},
 		{"defect 20.3, 20.18: API keys authenticate, a read-only key cannot write, and a revoked key is refused at once", testAPIKeys},
+		{"defect 20.1, 20.3: a pending account makes no API key, and an account recovery revokes its keys", testAPIKeyTakeover},
 	}
 }
 
@@ -426,6 +427,10 @@ func testAPIKeys(t *testing.T, in *instance) {
 	r.post(t, "/contact", map[string]any{"info": "x@example.com"}).wantProblem(t, http.StatusForbidden, "")
 	r.put(t, "/contact/"+id, map[string]any{"rank": 3}).wantProblem(t, http.StatusForbidden, "")
 	r.delete(t, "/contact/"+id).wantProblem(t, http.StatusForbidden, "")
+	// The hand-written endpoints that write need the scope full too.
+	listID := u.create(t, "list", map[string]any{"name": "ro-" + randomText(6)})
+	r.put(t, "/list/"+listID+"/member/"+stranger.uid, map[string]string{"level": "member"}).wantProblem(t, http.StatusForbidden, "accesscontrol.forbidden")
+	r.delete(t, "/apikey/"+full.ID).wantProblem(t, http.StatusForbidden, "accesscontrol.forbidden")
 
 	// §20.3: the secret is checked on every request, whatever is cached.
 	forged := prefix + "." + strings.Repeat("A", len(secret))
@@ -447,4 +452,30 @@ func testAPIKeys(t *testing.T, in *instance) {
 	}
 	// The revoked key no longer counts against the grant.
 	u.post(t, "/apikey", map[string]any{"name": "replacement", "scopes": []string{"full"}}).want(t, http.StatusCreated)
+}
+
+// testAPIKeyTakeover is the pre-account takeover of defect 20.1/20.3: an
+// attacker registers the victim's address, and while the account is still
+// pending makes an API key that would start working once the real owner
+// recovers the account. A pending account gets no key; and a password
+// reset (account recovery) revokes every key the account had.
+func testAPIKeyTakeover(t *testing.T, in *instance) {
+	attacker := in.anonymous()
+	attacker.username, attacker.identity, attacker.password = "squatter-"+randomText(6), "victim-"+randomText(6)+"@example.com", "Squatter-Password-77"
+	attacker.post(t, "/account", map[string]string{"username": attacker.username, "identity": attacker.identity, "password": attacker.password}).
+		want(t, http.StatusAccepted)
+	if tb := attacker.login(t); !slices.Equal(tb.Roles, []string{"pending"}) {
+		t.Fatalf("pending login roles = %v", tb.Roles)
+	}
+	attacker.post(t, "/apikey", map[string]any{"name": "sleeper"}).wantProblem(t, http.StatusForbidden, "accesscontrol.forbidden")
+
+	u := in.newUser(t, "recovered")
+	key := decode[apiKeyBody](t, u.post(t, "/apikey", map[string]any{"name": "old", "scopes": []string{"full"}}).want(t, http.StatusCreated))
+	k := u.withAPIKey(key.APIKey)
+	k.get(t, "/contact").want(t, http.StatusOK)
+	anon := in.anonymous()
+	anon.post(t, "/account/password_reset", map[string]string{"login": u.username}).want(t, http.StatusAccepted)
+	m := in.d.takeMail(t, u.identity, "reset")
+	anon.put(t, "/account/password", map[string]string{"token": m.Token, "password": u.password + "-new"}).want(t, http.StatusNoContent)
+	k.get(t, "/contact").wantProblem(t, http.StatusUnauthorized, "session.invalid_token")
 }

@@ -7,10 +7,12 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -46,13 +48,14 @@ var metricDefinitions []byte
 // example's own.
 type serviceConfig struct {
 	config.Config
-	OutboxDir     string        `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
-	MetricsShared bool          `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
-	InstanceID    string        `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
-	RedisPrefix   string        `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
-	Registration  string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
-	DBMaxConns    int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
-	LimitCacheTTL time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
+	OutboxDir      string        `config:"outbox_dir" default:"outbox" path:"true" doc:"directory where notices (confirmation and reset links) are written, standing in for an e-mail gateway"`
+	MetricsShared  bool          `config:"metrics_shared" default:"true" doc:"expose the shared (Redis) metric series from this instance; enable it on one instance only"`
+	InstanceID     string        `config:"instance_id" doc:"id of this instance in the registry (default: host name and port)"`
+	RedisPrefix    string        `config:"redis_prefix" default:"apicrud:" min:"1" doc:"prefix of every Redis key the service writes"`
+	Registration   string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
+	DBMaxConns     int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
+	StrictRequests int           `config:"strict_requests" default:"30" min:"1" doc:"registrations, confirmations, reset requests and bad credentials a client address may make per ratelimit_interval"`
+	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 }
 
 // app is the wired service.
@@ -76,6 +79,13 @@ type app struct {
 	catalog  *i18n.Catalog
 	res      *resources
 
+	strict *ratelimit.Limiter // per client address, for costly anonymous requests
+	out    io.Writer          // where the generated admin password is shown
+
+	specOnce sync.Once // the OpenAPI document, built at its first request
+	specBody []byte
+	specErr  error
+
 	registration *registry.Registration
 	closers      []func(context.Context) error
 }
@@ -90,18 +100,24 @@ func derive(secret []byte, purpose string) []byte {
 	return k
 }
 
-// newApp builds the service from its configuration: database and schema,
-// backends (memory or Redis), policy, accounts, sessions, grants, rate
-// limits, metrics, registry and the HTTP routes. On error everything built
-// so far is closed.
-func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log}
+// newApp builds the service from its configuration: database, backends
+// (memory or Redis), policy, accounts, sessions, grants, rate limits,
+// metrics, registry and resources; then, under a lock that instances
+// starting together share, the schema and the first admin account. out
+// receives the admin password generated at first start. On error
+// everything built so far is closed.
+func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Writer) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, out: out}
 	defer func() {
 		if err != nil {
 			_ = a.close(context.WithoutCancel(ctx))
 		}
 	}()
+	// One secret for tokens and, derived from it with HKDF, the cursor
+	// keys and the API-key pepper: rotating jwt_key ends the sessions,
+	// cursors and API keys of the service.
 	secret := []byte(cfg.JWTKey().Reveal())
+	closing := func(c func(context.Context) error) { a.closers = append(a.closers, c) }
 
 	if a.cipher, err = apicrypto.New(cfg.EncryptionPassphrase().Reveal(), apicrypto.WithPurpose("contacts")); err != nil {
 		return nil, fmt.Errorf("encryption_passphrase: %w", err)
@@ -109,24 +125,21 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL(), cfg.DBMaxConns); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, func(context.Context) error { return a.db.Close() })
+	closing(func(context.Context) error { return a.db.Close() })
 	if a.be, err = newBackends(ctx, cfg.RedisURL(), cfg.RedisPrefix); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.be.close)
-
+	closing(a.be.close)
 	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log)); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.locks.Close)
-
-	policy := defaultPolicy
-	name := "rbac.yaml"
+	closing(a.locks.Close)
 	if f := cfg.PolicyFile(); f != "" {
-		if a.policy, err = ac.LoadFile(f, ac.WithLogger(log)); err != nil {
-			return nil, err
-		}
-	} else if a.policy, err = ac.LoadBytes(policy, name, ac.WithLogger(log)); err != nil {
+		a.policy, err = ac.LoadFile(f, ac.WithLogger(log))
+	} else {
+		a.policy, err = ac.LoadBytes(defaultPolicy, "rbac.yaml", ac.WithLogger(log))
+	}
+	if err != nil {
 		return nil, err
 	}
 
@@ -141,25 +154,12 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	if err != nil {
 		return nil, err
 	}
-	// Instances starting together must not race on the schema or on the
-	// first admin account.
-	lock, err := a.locks.Acquire(ctx, "contacts:bootstrap", time.Minute)
-	if err != nil {
-		return nil, fmt.Errorf("bootstrap lock: %w", err)
-	}
-	err = errors.Join(migrate(ctx, a.db, a.dialect), a.accounts.CreateTable(ctx), keyStore.CreateTable(ctx), grantStore.CreateTable(ctx))
-	if err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
-		return nil, err
-	}
-
 	defaults := map[string]string{}
 	for k, v := range cfg.DefaultGrants() {
 		defaults[k] = strconv.FormatInt(v, 10)
 	}
 	gd, err := grants.NewDefaults(defaults)
 	if err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("default_grants: %w", err)
 	}
 	gopts := []grants.Option{grants.WithStore(grantStore), grants.WithLogger(log)}
@@ -167,12 +167,11 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		gopts = append(gopts, grants.WithCache(a.be.grantCache))
 	}
 	if a.grants, err = grants.New(gd, gopts...); err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	a.closers = append(a.closers, a.grants.Close)
+	closing(a.grants.Close)
 
-	a.limiter, err = ratelimit.New(
+	if a.limiter, err = ratelimit.New(
 		ratelimit.WithStore(a.be.limits),
 		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
 		ratelimit.WithLimitSource(a.grants),
@@ -180,12 +179,23 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		ratelimit.WithKeyFunc(principalUID),
 		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
 		ratelimit.WithLogger(log),
-	)
-	if err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
+	); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.limiter.Close)
+	closing(a.limiter.Close)
+	// The strict limiter counts, per client address, what anonymous
+	// callers can make the service do at a cost: register, confirm, ask
+	// for a reset link, and present bad credentials.
+	if a.strict, err = ratelimit.New(
+		ratelimit.WithStore(a.be.limits),
+		ratelimit.WithPolicyName("anonymous"),
+		ratelimit.WithAnonymousLimit(ratelimit.Per(cfg.StrictRequests, cfg.RateLimitInterval())),
+		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
+		ratelimit.WithLogger(log),
+	); err != nil {
+		return nil, err
+	}
+	closing(a.strict.Close)
 
 	members := &memberships{db: a.db, levels: a.policy.Levels()}
 	if a.apikeys, err = ac.NewAPIKeys(
@@ -194,10 +204,9 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		ac.WithPepper(derive(secret, "api key pepper")),
 		ac.WithKeyLogger(log),
 	); err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	a.closers = append(a.closers, a.apikeys.Close)
+	closing(a.apikeys.Close)
 
 	lockout := cfg.LoginLockoutInterval()
 	throttles := session.DefaultThrottles()
@@ -205,13 +214,15 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 	// Free attempts pass and locks after the next one, so Free is one less.
 	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
 	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
-	a.sessions, err = session.New(a.cipher, secret,
+	if a.sessions, err = session.New(a.cipher, secret,
 		session.WithStore(a.be.sessions),
 		session.WithAccounts(a.accounts),
 		session.WithMemberships(members),
 		session.WithAPIKeys(a.apikeys),
 		session.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL()}),
+		session.WithCredentialsChanged(a.credentialsChanged),
 		session.WithContextFunc(a.withPrincipal),
+		session.WithErrorHandler(a.authError),
 		session.WithIssuer(cfg.JWTIssuer()),
 		session.WithAudience(cfg.JWTAudience()),
 		session.WithLifetime(cfg.SessionAbsoluteTTL()),
@@ -220,18 +231,10 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		session.WithThrottle(throttles),
 		session.WithClientIP(a.limiter.ClientIP),
 		session.WithLogger(log),
-	)
-	if err != nil {
-		_ = lock.Release(context.WithoutCancel(ctx))
+	); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.sessions.Close)
-
-	err = a.seedAdmin(ctx)
-	err = errors.Join(err, lock.Release(context.WithoutCancel(ctx)))
-	if err != nil {
-		return nil, err
-	}
+	closing(a.sessions.Close)
 
 	defs, err := metrics.ParseDefinitions(metricDefinitions)
 	if err != nil {
@@ -241,21 +244,71 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger) (_ *app, 
 		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log)); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.metrics.Close)
-
+	closing(a.metrics.Close)
 	if a.registry, err = registry.New(a.cipher, registry.WithStore(a.be.registry),
 		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log)); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.registry.Close)
-
+	closing(a.registry.Close)
 	if a.catalog, err = i18n.New(i18n.WithYAML("locales/en.yaml", englishCatalog), i18n.WithYAML("locales/de.yaml", germanCatalog)); err != nil {
 		return nil, err
 	}
 	if a.res, err = a.newResources(secret); err != nil {
 		return nil, err
 	}
+
+	// Instances starting together must not race on the schema or on the
+	// first admin account.
+	lock, err := a.locks.Acquire(ctx, "contacts:bootstrap", time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap lock: %w", err)
+	}
+	err = errors.Join(migrate(ctx, a.db, a.dialect), a.accounts.CreateTable(ctx), keyStore.CreateTable(ctx), grantStore.CreateTable(ctx))
+	if err == nil {
+		err = a.seedAdmin(ctx)
+	}
+	if err = errors.Join(err, lock.Release(context.WithoutCancel(ctx))); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// credentialsChanged ends the API keys of an account that was recovered
+// by a password reset (an intruder's keys must not outlive the recovery)
+// or deleted. A password change by its owner keeps them, and a disabled
+// account's keys stop working while it is disabled (keyOwners).
+func (a *app) credentialsChanged(ctx context.Context, uid, reason string) error {
+	if reason != session.ReasonPasswordReset && reason != session.ReasonDeleted {
+		return nil
+	}
+	keys, err := a.apikeys.List(ctx, uid)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k.Status == ac.KeyActive {
+			if err := a.apikeys.Revoke(ctx, k.Prefix); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// authError answers a request whose credential the session middleware
+// refused. A bad token or API key also costs the client address one
+// request of the strict budget, so that guessing keys (each guess costs a
+// lookup) is throttled like everything else anonymous.
+func (a *app) authError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, session.ErrInvalidToken) {
+		res, lerr := a.strict.Allow(r.Context(), ratelimit.Key{Service: "credentials", IP: a.strict.ClientIP(r)}, 1)
+		if lerr == nil && res.Allowed == 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((res.RetryAfter+time.Second-1)/time.Second)))
+			writeProblem(w, http.StatusTooManyRequests, "ratelimit.exceeded", "")
+			return
+		}
+	}
+	session.WriteError(w, err)
 }
 
 // registerInstance adds this instance to the service registry; its heartbeat runs

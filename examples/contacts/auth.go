@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -98,12 +99,12 @@ func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		OTP string `json:"otp"`
 	}
-	if !readJSON(w, r, &in) {
-		return
-	}
 	pending, ok := session.FromContext(r.Context())
 	if !ok {
 		writeProblem(w, http.StatusUnauthorized, ac.CodeUnauthenticated, "")
+		return
+	}
+	if !readJSON(w, r, &in) {
 		return
 	}
 	s, tok, err := a.sessions.CompleteTOTP(r.Context(), pending, in.OTP)
@@ -191,8 +192,20 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cfg.Registration == "closed" {
 		// The Python original declared registration policies and never
-		// enforced them (defect §20.19).
-		writeProblem(w, http.StatusForbidden, "contacts.registration_closed", "registration is closed")
+		// enforced them (defect §20.19). Admins still create accounts.
+		if p, ok := ac.PrincipalFrom(r.Context()); !ok || !p.HasRole(session.RoleAdmin) {
+			writeProblem(w, http.StatusForbidden, "contacts.registration_closed", "registration is closed")
+			return
+		}
+		if _, ok := a.writer(w, r); !ok || !readJSON(w, r, &in) {
+			return
+		}
+		acct, err := a.sessions.CreateAccount(r.Context(), session.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
+		if err != nil {
+			session.WriteError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]string{"uid": acct.UID, "status": string(acct.Status)})
 		return
 	}
 	if !readJSON(w, r, &in) {
@@ -231,9 +244,10 @@ func (a *app) requestReset(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
+	// The answer is 202 whatever happened: a delivery failure happens only
+	// for accounts that exist, so reporting it would tell which do.
 	if err := a.sessions.RequestPasswordReset(r.Context(), in.Login); err != nil {
-		session.WriteError(w, err)
-		return
+		a.log.ErrorContext(r.Context(), "password reset", "err", err)
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -305,6 +319,12 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	if !ok || !readJSON(w, r, &in) {
 		return
 	}
+	if !s.HasRole(session.RoleUser) {
+		// A pending account's key would start working once the address
+		// is confirmed, or recovered by its real owner.
+		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
+		return
+	}
 	allowed := a.policy.ScopesFor(s.Roles)
 	for _, sc := range in.Scopes {
 		if !slices.Contains(allowed, sc) {
@@ -312,6 +332,15 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Counting the keys and creating one is one step per account, on
+	// every instance.
+	lock, err := a.locks.Acquire(r.Context(), "apikeys:"+s.UID, 10*time.Second)
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "apikeys lock", "err", err)
+		writeProblem(w, http.StatusServiceUnavailable, "http.503", "")
+		return
+	}
+	defer func() { _ = lock.Release(context.WithoutCancel(r.Context())) }()
 	limit, err := a.grants.Limit(r.Context(), "apikeys", s.UID)
 	if err != nil {
 		a.log.ErrorContext(r.Context(), "grants", "err", err)
@@ -374,12 +403,12 @@ func (a *app) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 // revokeAPIKey is DELETE /apikey/{id}: the key stops working at once.
 // Another user's key is a 404, as an absent one.
 func (a *app) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
-	p, ok := caller(w, r)
+	p, ok := a.writer(w, r)
 	if !ok {
 		return
 	}
 	k, err := a.apikeys.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ac.ErrKeyNotFound) || errors.Is(err, ac.ErrKeyMalformed) || err == nil && k.UID != p.UID() && !p.HasRole(session.RoleAdmin) {
+	if errors.Is(err, ac.ErrKeyNotFound) || errors.Is(err, ac.ErrKeyMalformed) || err == nil && !a.policy.AllowedFor(p, 'd', "apikey", ac.Record{ID: k.Prefix, Owner: k.UID}) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}
@@ -405,7 +434,10 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Status string `json:"status"`
 	}
-	if !admin(w, r) || !readJSON(w, r, &in) {
+	if !admin(w, r) {
+		return
+	}
+	if _, ok := a.writer(w, r); !ok || !readJSON(w, r, &in) {
 		return
 	}
 	st := session.Status(in.Status)
@@ -416,7 +448,7 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	if _, ok, err := a.accounts.Get(r.Context(), uid); err != nil || !ok {
 		if err != nil {
-			session.WriteError(w, err)
+			a.internalError(w, r, "accounts", err)
 			return
 		}
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")

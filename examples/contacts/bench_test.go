@@ -52,7 +52,7 @@ func benchApp(b *testing.B, n int) (*app, http.Handler, string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -142,8 +142,8 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 				}
 				who.create(t, "message", map[string]any{"content": fmt.Sprintf("post %d", i), "privacy": "secret"})
 			}
-			onB.post(t, "/message", map[string]any{"content": "one too many", "privacy": "secret"}).wantProblem(t, http.StatusTooManyRequests, "contacts.message_limit")
-			u.post(t, "/message", map[string]any{"content": "one too many", "privacy": "secret"}).wantProblem(t, http.StatusTooManyRequests, "contacts.message_limit")
+			onB.post(t, "/message", map[string]any{"content": "one too many", "privacy": "secret"}).wantProblem(t, http.StatusForbidden, "contacts.message_limit")
+			u.post(t, "/message", map[string]any{"content": "one too many", "privacy": "secret"}).wantProblem(t, http.StatusForbidden, "contacts.message_limit")
 			if l := decode[list[Message]](t, onB.get(t, "/message").want(t, http.StatusOK)); l.Count != credit {
 				t.Errorf("messages stored = %d, want %d (a refused message is not stored)", l.Count, credit)
 			}

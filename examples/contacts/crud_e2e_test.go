@@ -117,6 +117,17 @@ func testStranger(t *testing.T, in *instance) {
 	stranger := in.newUser(t, "mallory")
 	anon := in.anonymous()
 	missing := stranger.get(t, "/contact/x-"+randomText(16)).wantProblem(t, http.StatusNotFound, "crud.not_found")
+	t.Run("a stranger cannot file records in another's category", func(t *testing.T) {
+		cat := owner.create(t, "category", map[string]any{"name": "private-" + randomText(6)})
+		if p := stranger.post(t, "/list", map[string]any{"name": "mine-" + randomText(6), "category_id": cat}).wantProblem(t, http.StatusBadRequest, "crud.invalid_value"); p.Field != "category_id" {
+			t.Errorf("field = %q, want category_id", p.Field)
+		}
+		sets := decode[list[record]](t, stranger.get(t, "/settings").want(t, http.StatusOK))
+		if len(sets.Items) != 1 {
+			t.Fatalf("stranger's settings: %d records", len(sets.Items))
+		}
+		stranger.put(t, "/settings/"+stranger.uid, map[string]any{"default_category_id": cat}).wantProblem(t, http.StatusBadRequest, "crud.invalid_value")
+	})
 	for _, rc := range resourceCases() {
 		t.Run(rc.resource, func(t *testing.T) {
 			id := owner.create(t, rc.resource, rc.create)
@@ -396,7 +407,7 @@ func testDefaultPrivacy(t *testing.T, in *instance) {
 			if rc.resource == "category" {
 				continue // no privacy
 			}
-			body := maps(rc.create)
+			body := copyRecord(rc.create)
 			delete(body, "privacy")
 			id := u.create(t, rc.resource, body)
 			if got := decode[record](t, u.get(t, "/"+rc.resource+"/"+id).want(t, http.StatusOK)).str("privacy"); got != want {
@@ -461,7 +472,7 @@ func testMassAssignment(t *testing.T, in *instance) {
 		u.post(t, "/apikey", map[string]any{"name": "k", "scopes": []string{"full"}, "uid": victim.uid}).wantProblem(t, http.StatusBadRequest, "")
 	})
 	t.Run("echoing the stored values is allowed", func(t *testing.T) {
-		echo := maps(original)
+		echo := copyRecord(original)
 		echo["rank"] = 7
 		changed := decode[record](t, u.put(t, "/contact/"+id, echo).want(t, http.StatusOK))
 		if changed.num("rank") != 7 || changed.str("uid") != u.uid {
@@ -486,8 +497,8 @@ func testMassAssignment(t *testing.T, in *instance) {
 	})
 }
 
-// maps copies a record.
-func maps(r record) record {
+// copyRecord copies a record.
+func copyRecord(r record) record {
 	out := make(record, len(r))
 	for k, v := range r {
 		out[k] = v

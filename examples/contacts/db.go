@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -84,10 +85,11 @@ func mysqlDSN(raw string) (string, error) {
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()
 	cfg.Net = "tcp"
-	cfg.Addr = u.Host
-	if u.Port() == "" {
-		cfg.Addr = u.Hostname() + ":3306"
+	port := u.Port()
+	if port == "" {
+		port = "3306"
 	}
+	cfg.Addr = net.JoinHostPort(u.Hostname(), port)
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
@@ -110,7 +112,9 @@ func schema(dialect string) []string {
 	case dialectPostgres:
 		ts = "TIMESTAMPTZ"
 	case dialectMySQL:
-		ts, text, engine = "DATETIME(6)", "TEXT", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+		// MEDIUMTEXT: a message's 65,536 characters take up to 256 KiB in
+		// utf8mb4, more than TEXT holds.
+		ts, text, engine = "DATETIME(6)", "MEDIUMTEXT", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 	}
 	id := "VARCHAR(64)"
 	common := "status VARCHAR(16) NOT NULL, created " + ts + " NOT NULL, modified " + ts + ", version BIGINT NOT NULL"
@@ -141,6 +145,7 @@ func schema(dialect string) []string {
 		"CREATE INDEX person_uid ON person (uid)",
 		"CREATE INDEX contact_uid ON contact (uid)",
 		"CREATE INDEX message_list ON message (list_id)",
+		"CREATE INDEX message_uid ON message (uid)",
 		"CREATE INDEX listmember_uid ON listmember (uid)",
 	}
 	if dialect != dialectMySQL { // MySQL has no CREATE INDEX IF NOT EXISTS

@@ -52,14 +52,17 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 	if err != nil {
 		return nil, err
 	}
+	// Only the secret that is not configured is supplied: one set in the
+	// file or the environment is never replaced.
+	jwt, pass := !cfg.JWTKey().IsSet(), !cfg.EncryptionPassphrase().IsSet()
 	return func(k string) (string, bool) {
 		if v, ok := lookup(k); ok {
 			return v, ok
 		}
-		switch k {
-		case "APICRUD_JWT_KEY":
+		switch {
+		case k == "APICRUD_JWT_KEY" && jwt:
 			return keys.JWTKey, true
-		case "APICRUD_ENCRYPTION_PASSPHRASE":
+		case k == "APICRUD_ENCRYPTION_PASSPHRASE" && pass:
 			return keys.EncryptionPassphrase, true
 		}
 		return "", false
@@ -82,13 +85,18 @@ func loadDevKeys(path string) (devKeys, error) {
 	}
 	k = devKeys{JWTKey: rand.Text() + rand.Text(), EncryptionPassphrase: rand.Text() + rand.Text()}
 	data, _ = json.Marshal(k)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	// Written whole under a temporary name, then linked into place: a
+	// process starting at the same time sees no file or a complete one.
+	tmp := path + "." + rand.Text()[:8]
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return k, err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) { // another process was first
 			return loadDevKeys(path)
 		}
 		return k, err
 	}
-	_, err = f.Write(data)
-	return k, errors.Join(err, f.Close())
+	return k, nil
 }

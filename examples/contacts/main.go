@@ -79,7 +79,7 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, log)
+	a, err := newApp(ctx, cfg, log, stdout)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -109,14 +109,18 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	log.Info("serving", "addr", ln.Addr().String(), "database", a.dialect, "backend", a.be.kind, "instance", id)
 
 	select {
-	case err = <-served:
+	case err = <-served: // the listener failed
 	case <-ctx.Done():
 		log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		err = srv.Shutdown(sctx)
-		if errors.Is(<-served, http.ErrServerClosed) && err == nil {
-			err = nil
+		if err = srv.Shutdown(sctx); err != nil {
+			// In-flight requests did not finish in time: cut them off
+			// before the backends they use are closed.
+			err = errors.Join(err, srv.Close())
+		}
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
 		}
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

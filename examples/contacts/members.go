@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"net/http"
 	"slices"
@@ -70,39 +71,56 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Level string `json:"level"`
 	}
-	if !readJSON(w, r, &in) {
+	if _, ok := a.writer(w, r); !ok {
+		return
+	}
+	l, ok := a.memberList(w, r, 'h')
+	if !ok || !readJSON(w, r, &in) {
 		return
 	}
 	if !slices.Contains(memberLevels, in.Level) {
 		writeProblemField(w, http.StatusBadRequest, "contacts.bad_level", "level", "must be invitee, member or manager")
 		return
 	}
-	l, ok := a.memberList(w, r, 'h')
-	if !ok {
-		return
-	}
 	uid := r.PathValue("uid")
 	ctx := r.Context()
 	if _, ok, err := a.accounts.Get(ctx, uid); err != nil || !ok {
 		if err != nil {
-			a.log.ErrorContext(ctx, "members", "err", err)
+			a.internalError(w, r, "members", err)
+			return
 		}
 		writeProblemField(w, http.StatusBadRequest, "contacts.unknown_account", "uid", "no such account")
 		return
 	}
 	limit, err := a.grants.Limit(ctx, "list_size", l.UID)
-	if err != nil && !errors.Is(err, grants.ErrUnknownGrant) {
-		a.log.ErrorContext(ctx, "grants", "err", err)
-		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+	switch {
+	case errors.Is(err, grants.ErrUnknownGrant):
+		limit = -1 // no such grant configured: no cap
+	case err != nil:
+		a.internalError(w, r, "grants", err)
 		return
 	}
 	tx, err := a.db.BeginTxx(ctx, nil)
 	if err == nil {
 		defer func() { _ = tx.Rollback() }()
-		// Write first: on SQLite a transaction that reads and then writes
-		// fails with SQLITE_BUSY when another writer committed in between,
-		// while one that starts with a write waits (busy_timeout).
-		_, err = tx.ExecContext(ctx, tx.Rebind("DELETE FROM listmember WHERE list_id = ? AND uid = ?"), l.ID, uid)
+		// Write first, to the list's own row: it serializes the adds to one
+		// list on every dialect (the count below cannot be raced past), it
+		// checks again that the list is active, and on SQLite a transaction
+		// that starts with a write waits for other writers (busy_timeout)
+		// instead of failing with SQLITE_BUSY.
+		var res sql.Result
+		res, err = tx.ExecContext(ctx, tx.Rebind("UPDATE list SET version = version WHERE id = ? AND status = 'active'"), l.ID)
+		var rows int64
+		if err == nil {
+			rows, err = res.RowsAffected()
+		}
+		if err == nil && rows == 0 && a.dialect != dialectMySQL { // MySQL counts changed rows only
+			writeProblem(w, http.StatusNotFound, "crud.not_found", "")
+			return
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, tx.Rebind("DELETE FROM listmember WHERE list_id = ? AND uid = ?"), l.ID, uid)
+		}
 		var n int64
 		if err == nil {
 			err = tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM listmember WHERE list_id = ?"), l.ID)
@@ -119,11 +137,11 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 			err = tx.Commit()
 		}
 	}
-	if err == nil {
-		err = a.sessions.RefreshRoles(ctx, uid)
-	}
 	if err != nil {
-		a.log.ErrorContext(ctx, "members", "err", err)
+		a.internalError(w, r, "members", err)
+		return
+	}
+	if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
 		session.WriteError(w, err)
 		return
 	}
@@ -134,7 +152,7 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 // or by the member leaving.
 func (a *app) deleteMember(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
-	p, ok := caller(w, r)
+	p, ok := a.writer(w, r)
 	if !ok {
 		return
 	}
@@ -155,11 +173,11 @@ func (a *app) deleteMember(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}
-	if err == nil {
-		err = a.sessions.RefreshRoles(r.Context(), uid)
-	}
 	if err != nil {
-		a.log.ErrorContext(r.Context(), "members", "err", err)
+		a.internalError(w, r, "members", err)
+		return
+	}
+	if err := a.sessions.RefreshRoles(r.Context(), uid); err != nil {
 		session.WriteError(w, err)
 		return
 	}
@@ -175,7 +193,7 @@ func (a *app) listGrants(w http.ResponseWriter, r *http.Request) {
 	}
 	uid := p.UID()
 	if q := r.URL.Query().Get("uid"); q != "" && q != uid {
-		if !p.HasRole(session.RoleAdmin) {
+		if !a.policy.AllowedFor(p, 'r', "grant", ac.Record{Owner: q}) {
 			writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
 			return
 		}
@@ -199,7 +217,7 @@ func (a *app) getGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	uid, _, err := grants.ParseID(id)
-	if err != nil || uid != p.UID() && !p.HasRole(session.RoleAdmin) {
+	if err != nil || !a.policy.AllowedFor(p, 'r', "grant", ac.Record{ID: id, Owner: uid}) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}
@@ -222,7 +240,7 @@ func (a *app) putGrant(w http.ResponseWriter, r *http.Request) {
 		Value   string    `json:"value"`
 		Expires time.Time `json:"expires"`
 	}
-	if !admin(w, r) || !readJSON(w, r, &in) {
+	if !a.grantWriter(w, r) || !readJSON(w, r, &in) {
 		return
 	}
 	uid, name, err := grants.ParseID(r.PathValue("id"))
@@ -246,7 +264,7 @@ func (a *app) putGrant(w http.ResponseWriter, r *http.Request) {
 
 // deleteGrant is DELETE /grant/{uid}:{name}: back to the default (admins).
 func (a *app) deleteGrant(w http.ResponseWriter, r *http.Request) {
-	if !admin(w, r) {
+	if !a.grantWriter(w, r) {
 		return
 	}
 	uid, name, err := grants.ParseID(r.PathValue("id"))
@@ -262,4 +280,19 @@ func (a *app) deleteGrant(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// grantWriter checks that the caller may change grant {id}: the policy's
+// 'u' on the grant (admins), with the "full" scope.
+func (a *app) grantWriter(w http.ResponseWriter, r *http.Request) bool {
+	p, ok := a.writer(w, r)
+	if !ok {
+		return false
+	}
+	uid, _, err := grants.ParseID(r.PathValue("id"))
+	if err != nil || !a.policy.AllowedFor(p, 'u', "grant", ac.Record{ID: r.PathValue("id"), Owner: uid}) {
+		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
+		return false
+	}
+	return true
 }

@@ -58,13 +58,10 @@ func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	to := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r < ' ' {
-			return '_'
-		}
-		return r
-	}, n.Identity)
-	name := fmt.Sprintf("%d-%s-%s-%s.json", time.Now().UnixNano(), n.Purpose, to, rand.Text()[:6])
+	// The address stays inside the file: in a name it could exceed the
+	// file system's limit, and delivery must not fail for some accounts
+	// only (that would tell which exist).
+	name := fmt.Sprintf("%d-%s-%s.json", time.Now().UnixNano(), n.Purpose, rand.Text()[:8])
 	tmp := filepath.Join(o.dir, "."+name)
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return fmt.Errorf("outbox: %w", err)

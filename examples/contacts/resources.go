@@ -70,7 +70,16 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.list, err = crud.NewResource[List](a.db, "list", common(
 		crud.WithOwnerLimit("lists", a.grants),
 		crud.WithDefaultCategory(a.defaultCategory),
-		crud.WithHooks(crud.Hooks[List]{Committed: a.listCommitted}))...); err != nil {
+		crud.WithHooks(crud.Hooks[List]{
+			BeforeCreate: func(ctx context.Context, l *List) error { return a.mayFile(ctx, "category_id", l.CategoryID) },
+			BeforeUpdate: func(ctx context.Context, old, l *List) error {
+				if l.CategoryID == nil || old.CategoryID != nil && *old.CategoryID == *l.CategoryID {
+					return nil
+				}
+				return a.mayFile(ctx, "category_id", l.CategoryID)
+			},
+			Committed: a.listCommitted,
+		}))...); err != nil {
 		return nil, err
 	}
 	if r.message, err = crud.NewResource[Message](a.db, "message", common(
@@ -83,13 +92,14 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 				}
 				return a.mayPost(ctx, m.ListID)
 			},
-			// The daily message credit is taken inside the insert's
-			// transaction: a refused message is not stored, and a failed
-			// insert costs no credit.
+			// The daily message credit is taken after the INSERT, inside
+			// its transaction: a refused message is not stored, and an
+			// insert that fails costs no credit (only a failing COMMIT
+			// after a successful take could).
 			AfterCreate: func(ctx context.Context, _ *sqlx.Tx, m *Message) error {
 				_, err := a.metrics.Use(ctx, "message_daily_total", m.UID, 1)
 				if errors.Is(err, metrics.ErrGrantExceeded) {
-					return &crud.StatusError{Status: http.StatusTooManyRequests, Code: "contacts.message_limit", Detail: "daily message limit reached"}
+					return &crud.StatusError{Status: http.StatusForbidden, Code: "contacts.message_limit", Detail: "daily message limit reached"}
 				}
 				return err
 			},
@@ -101,7 +111,16 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	// Settings are created with the account's profile; clients read and
 	// change them.
-	if r.settings, err = crud.NewResource[Settings](a.db, "settings", common(crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList))...); err != nil {
+	if r.settings, err = crud.NewResource[Settings](a.db, "settings", common(
+		crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList),
+		crud.WithHooks(crud.Hooks[Settings]{
+			BeforeUpdate: func(ctx context.Context, old, s *Settings) error {
+				if s.DefaultCategoryID == nil || old.DefaultCategoryID != nil && *old.DefaultCategoryID == *s.DefaultCategoryID {
+					return nil
+				}
+				return a.mayFile(ctx, "default_category_id", s.DefaultCategoryID)
+			},
+		}))...); err != nil {
 		return nil, err
 	}
 	if r.cache, err = crud.NewCached(r.settings, crud.WithCacheStore(a.be.records), crud.WithCacheLogger(a.log)); err != nil {
@@ -173,29 +192,46 @@ func (a *app) mayShare(ctx context.Context, listID *string) error {
 	return crud.ErrForbidden
 }
 
+// mayFile checks that a record may name category id in field: a category
+// the caller can read (its own). Otherwise a list could point at another
+// account's category.
+func (a *app) mayFile(ctx context.Context, field string, id *string) error {
+	if id == nil {
+		return nil
+	}
+	if _, err := a.res.category.Get(ctx, *id); err != nil {
+		if errors.Is(err, crud.ErrNotFound) || errors.Is(err, crud.ErrInvalid) {
+			return &crud.StatusError{Status: http.StatusBadRequest, Code: "crud.invalid_value", Field: field, Detail: "no such category"}
+		}
+		return err
+	}
+	return nil
+}
+
 // listCommitted keeps the members' sessions in step with their lists:
-// membership roles name active lists only, so once a list is deleted (or
-// restored from the trashcan) every live session of its members gets its
-// roles again, at once and on every instance. The memberships of a purged
-// list go with it.
-func (a *app) listCommitted(ctx context.Context, op crud.Op, ids ...string) {
-	if op == crud.OpCreate {
+// membership roles name active lists only, so once a list is deleted,
+// restored from the trashcan or purged, every live session of its members
+// gets its roles again, at once and on every instance. The memberships of
+// a purged list go with it.
+func (a *app) listCommitted(ctx context.Context, change crud.Change, ids ...string) {
+	if change != crud.ChangeDeleted && change != crud.ChangeRestored && change != crud.ChangePurged {
 		return
 	}
-	for _, id := range ids {
-		var uids []string
-		if err := a.db.SelectContext(ctx, &uids, a.db.Rebind("SELECT uid FROM listmember WHERE list_id = ?"), id); err != nil {
-			a.log.ErrorContext(ctx, "list members", "list", id, "err", err)
-			continue
-		}
-		for _, uid := range uids {
-			if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
-				a.log.ErrorContext(ctx, "refreshing roles", "uid", uid, "err", err)
-			}
+	q, args, err := sqlx.In("SELECT DISTINCT uid FROM listmember WHERE list_id IN (?)", ids)
+	var uids []string
+	if err == nil {
+		err = a.db.SelectContext(ctx, &uids, a.db.Rebind(q), args...)
+	}
+	if err != nil {
+		a.log.ErrorContext(ctx, "list members", "err", err)
+	}
+	for _, uid := range uids {
+		if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
+			a.log.ErrorContext(ctx, "refreshing roles", "uid", uid, "err", err)
 		}
 	}
-	if op == crud.OpDelete {
-		q, args, err := sqlx.In("DELETE FROM listmember WHERE list_id IN (?) AND list_id NOT IN (SELECT id FROM list)", ids)
+	if change == crud.ChangePurged {
+		q, args, err := sqlx.In("DELETE FROM listmember WHERE list_id IN (?)", ids)
 		if err == nil {
 			_, err = a.db.ExecContext(ctx, a.db.Rebind(q), args...)
 		}

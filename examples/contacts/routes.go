@@ -37,10 +37,13 @@ func (a *app) handler() http.Handler {
 	api.HandleFunc("POST "+p+"/auth/totp", a.enrollTOTP)
 	api.HandleFunc("PUT "+p+"/auth/totp", a.confirmTOTP)
 	api.HandleFunc("DELETE "+p+"/auth/totp", a.disableTOTP)
-	api.HandleFunc("POST "+p+"/account", a.register)
+	// Anonymous endpoints that send mail or check secrets have a small
+	// budget per client address of their own.
+	strict := a.strict.Middleware("account")
+	api.Handle("POST "+p+"/account", strict(http.HandlerFunc(a.register)))
 	api.HandleFunc("PUT "+p+"/account/{uid}", a.setAccountStatus)
-	api.HandleFunc("POST "+p+"/account/confirm", a.confirm)
-	api.HandleFunc("POST "+p+"/account/password_reset", a.requestReset)
+	api.Handle("POST "+p+"/account/confirm", strict(http.HandlerFunc(a.confirm)))
+	api.Handle("POST "+p+"/account/password_reset", strict(http.HandlerFunc(a.requestReset)))
 	api.HandleFunc("PUT "+p+"/account/password", a.setPassword)
 	api.HandleFunc("POST "+p+"/apikey", a.createAPIKey)
 	api.HandleFunc("GET "+p+"/apikey", a.listAPIKeys)
@@ -217,6 +220,24 @@ func admin(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// writer returns the principal of a request that changes something
+// outside the crud resources: like crud's writes, it needs the "full"
+// scope, so that a "readonly" API key only reads.
+func (a *app) writer(w http.ResponseWriter, r *http.Request) (ac.Principal, bool) {
+	p, ok := caller(w, r)
+	if ok && !a.policy.HasScopesFor(p, "full") {
+		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "this needs the scope full")
+		return ac.Principal{}, false
+	}
+	return p, ok
+}
+
+// internalError logs err and answers a bare 500.
+func (a *app) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.ErrorContext(r.Context(), what, "err", err)
+	writeProblem(w, http.StatusInternalServerError, "http.500", "")
+}
+
 // health reports the state of each backend: 200 when all answer, 503
 // otherwise.
 func (a *app) health(w http.ResponseWriter, r *http.Request) {
@@ -234,11 +255,11 @@ func (a *app) health(w http.ResponseWriter, r *http.Request) {
 	if dbErr != nil || beErr != nil {
 		status = http.StatusServiceUnavailable
 	}
+	// States only: which database and backend run is for /config.
 	writeJSON(w, status, map[string]any{
 		"status":   state(errors.Join(dbErr, beErr)),
-		"service":  a.cfg.ServiceName(),
-		"database": map[string]string{"dialect": a.dialect, "state": state(dbErr)},
-		"backend":  map[string]string{"kind": a.be.kind, "state": state(beErr)},
+		"database": state(dbErr),
+		"backend":  state(beErr),
 	})
 }
 
@@ -265,7 +286,14 @@ func (a *app) services(w http.ResponseWriter, r *http.Request) {
 
 // openapi serves the OpenAPI 3.1 document of every route.
 func (a *app) openapi(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.spec())
+	body, err := a.specJSON()
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "http.500", "")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
 // metricsHandler serves the Prometheus exposition to admins and to
@@ -281,8 +309,15 @@ func (a *app) metricsHandler() http.Handler {
 	}
 	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.scrapeAllowed(r) && !admin(w, r) {
-			return
+		if !a.scrapeAllowed(r) {
+			p, ok := caller(w, r)
+			if !ok {
+				return
+			}
+			if !a.policy.AllowedFor(p, 'r', "metric", ac.Record{}) {
+				writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
+				return
+			}
 		}
 		prom.ServeHTTP(w, r)
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/apicrud-go/apicrud/crud/openapi"
@@ -48,7 +49,7 @@ var (
 // routes lists the endpoints the service adds to the crud resources.
 func (a *app) routes() []route {
 	return []route{
-		{method: "get", path: "/health", id: "getHealth", summary: "State of the database and the backend", auth: authNone, status: "200", result: anyObject, errors: []string{"503"}},
+		{method: "get", path: "/health", id: "getHealth", summary: "State of the database and the backend (ok or unavailable)", auth: authNone, status: "200", result: anyObject, errors: []string{"503"}},
 		{method: "post", path: "/auth", id: "login", summary: "Log in", auth: authNone,
 			body: map[string]string{"username": "string", "password": "string", "otp": "string"}, required: []string{"username", "password"},
 			status: "201", result: tokenSchema, errors: []string{"400", "401", "429"}},
@@ -61,9 +62,9 @@ func (a *app) routes() []route {
 			body: map[string]string{"otp": "string"}, required: []string{"otp"}, status: "200", result: obj(map[string]string{"backup_codes": "array"}), errors: []string{"400"}},
 		{method: "delete", path: "/auth/totp", id: "disableTOTP", summary: "Turn TOTP off (password and a code required)", auth: authSession,
 			body: map[string]string{"password": "string", "otp": "string"}, required: []string{"password", "otp"}, status: "204", errors: []string{"400"}},
-		{method: "post", path: "/account", id: "register", summary: "Register an account; a confirmation link goes to the identity (403 when registration is closed)", auth: authNone,
+		{method: "post", path: "/account", id: "register", summary: "Register an account; a confirmation link goes to the identity. With registration closed only admins create accounts (201, active at once); others get 403", auth: authNone,
 			body: map[string]string{"username": "string", "name": "string", "identity": "string", "password": "string"}, required: []string{"username", "identity", "password"},
-			status: "202", result: obj(map[string]string{"status": "string"}), errors: []string{"400", "403", "409"}},
+			status: "202", result: obj(map[string]string{"status": "string"}), errors: []string{"400", "403", "409", "429"}},
 		{method: "put", path: "/account/{uid}", id: "setAccountStatus", summary: "Enable or disable an account (admins); disabling ends its sessions and API keys", auth: authAny,
 			body: map[string]string{"status": "string"}, required: []string{"status"}, status: "204", errors: []string{"400", "403", "404"}},
 		{method: "post", path: "/account/confirm", id: "confirmAccount", summary: "Confirm an account with the token of its link", auth: authNone,
@@ -96,6 +97,12 @@ func (a *app) routes() []route {
 var errorResponse = map[string]string{
 	"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
 	"413": "ContentTooLarge", "415": "UnsupportedMediaType", "429": "TooManyRequests", "500": "InternalError", "503": "Unavailable",
+}
+
+// specJSON is the OpenAPI document as served, built once.
+func (a *app) specJSON() ([]byte, error) {
+	a.specOnce.Do(func() { a.specBody, a.specErr = json.Marshal(a.spec()) })
+	return a.specBody, a.specErr
 }
 
 // spec returns the OpenAPI 3.1 document of every route: crud's document of
