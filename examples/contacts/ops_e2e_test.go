@@ -369,7 +369,7 @@ func testStrictBudget(t *testing.T, in *instance) {
 	if n, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || n < 1 {
 		t.Errorf("Retry-After = %q, want a positive number of seconds", res.header.Get("Retry-After"))
 	}
-	in.anonymous().withAPIKey("prefix123456." + strings.Repeat("A", 43)).get(t, "/contact").want(t, http.StatusUnauthorized)
+	in.anonymous().withAPIKey("prefix123456."+strings.Repeat("A", 43)).get(t, "/contact").want(t, http.StatusUnauthorized)
 
 	mailer := in.anonymous()
 	for i := range budget {
