@@ -87,6 +87,37 @@ func main() {
 		time.Now().UTC().Format("2006-01-02"), *command, meta["goos"], meta["goarch"], meta["cpu"], runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(w, "## apicrud and its peers\n\n")
 	fmt.Fprintf(w, "Ratio = peer ns/op ÷ apicrud ns/op: above 1, apicrud is faster.\n\n")
+	comparisons(w, results)
+	fmt.Fprintln(w)
+	if *loadFile != "" {
+		if data, err := os.ReadFile(*loadFile); err == nil {
+			fmt.Fprintf(w, "%s\n", data)
+		} else {
+			fmt.Fprintf(w, "## Load test\n\nNot run: %v\n\n", err)
+		}
+	}
+	if *pkgFile != "" {
+		pf, err := os.Open(*pkgFile)
+		if err == nil {
+			pr, _, _ := parse(pf)
+			_ = pf.Close()
+			fmt.Fprintf(w, "## Package comparisons\n\nBenchmarks of the library's packages that run the same work through apicrud (`crud`) and a hand-written baseline (`sqlx`: the same query with sqlx and encoding/json). Ratio as above.\n\n")
+			comparisons(w, pr)
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "## Package benchmarks\n\nEvery benchmark of the library's packages, from the same run (`go test -bench=. -benchmem ./...`).\n\n")
+			fmt.Fprintf(w, "<details><summary>%d benchmarks</summary>\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n", len(pr))
+			for _, r := range pr {
+				fmt.Fprintf(w, "| %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(r.name, "Benchmark"), human(r.ns), r.bytes, r.allocs)
+			}
+			fmt.Fprintf(w, "\n</details>\n")
+		}
+	}
+}
+
+// comparisons writes the table of every group of sub-benchmarks
+// <case>/<who>[-<variant>] that has apicrud's figure (who "apicrud" or
+// "crud") and a peer's.
+func comparisons(w io.Writer, results []result) {
 	fmt.Fprintf(w, "| benchmark | apicrud | peer | peer figure | ratio | apicrud allocs/op | peer allocs/op |\n|---|---|---|---|---|---|---|\n")
 	type group struct {
 		ours  *result
@@ -101,15 +132,19 @@ func main() {
 			continue
 		}
 		key, who := r.name[:i], r.name[i+1:]
+		if base, variant, ok := strings.Cut(who, "-"); ok {
+			key, who = key+"/"+variant, base
+		}
 		g := groups[key]
 		if g == nil {
 			g = &group{}
 			groups[key] = g
 			order = append(order, key)
 		}
-		if who == "apicrud" {
+		if who == "apicrud" || who == "crud" {
 			g.ours = &r
 		} else {
+			r.name = who
 			g.peers = append(g.peers, r)
 		}
 	}
@@ -120,30 +155,8 @@ func main() {
 		}
 		sort.Slice(g.peers, func(i, j int) bool { return g.peers[i].name < g.peers[j].name })
 		for _, p := range g.peers {
-			peer := p.name[strings.LastIndexByte(p.name, '/')+1:]
 			fmt.Fprintf(w, "| %s | %s | %s | %s | **%.2fx** | %.0f | %.0f |\n",
-				strings.TrimPrefix(key, "Benchmark"), human(g.ours.ns), peer, human(p.ns), p.ns/g.ours.ns, g.ours.allocs, p.allocs)
-		}
-	}
-	fmt.Fprintln(w)
-	if *loadFile != "" {
-		if data, err := os.ReadFile(*loadFile); err == nil {
-			fmt.Fprintf(w, "%s\n", data)
-		} else {
-			fmt.Fprintf(w, "## Load test\n\nNot run: %v\n\n", err)
-		}
-	}
-	if *pkgFile != "" {
-		pf, err := os.Open(*pkgFile)
-		if err == nil {
-			pr, _, _ := parse(pf)
-			_ = pf.Close()
-			fmt.Fprintf(w, "## Package benchmarks\n\nEvery benchmark of the library's packages, from the same run (`go test -bench=. -benchmem ./...`).\n\n")
-			fmt.Fprintf(w, "<details><summary>%d benchmarks</summary>\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n", len(pr))
-			for _, r := range pr {
-				fmt.Fprintf(w, "| %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(r.name, "Benchmark"), human(r.ns), r.bytes, r.allocs)
-			}
-			fmt.Fprintf(w, "\n</details>\n")
+				strings.TrimPrefix(key, "Benchmark"), human(g.ours.ns), p.name, human(p.ns), p.ns/g.ours.ns, g.ours.allocs, p.allocs)
 		}
 	}
 }
