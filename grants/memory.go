@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/apicrud-go/apicrud/internal/gencache"
 	"github.com/apicrud-go/apicrud/internal/memstore"
 )
 
@@ -98,72 +99,37 @@ const DefaultGenerationTTL = 10 * time.Minute
 // or accept staleness up to the cache TTL. Use NewMemoryCache; Close stops
 // its sweeper.
 type MemoryCache struct {
-	m *memstore.Store[cacheEntry]
-}
-
-type cacheEntry struct {
-	overrides []Override // never mutated once stored
-	gen       uint64
-	until     time.Time // cached data valid before until; zero: nothing cached
+	c *gencache.Memory[Override]
 }
 
 var _ Cache = (*MemoryCache)(nil)
 
 // NewMemoryCache returns an empty in-memory Cache.
 func NewMemoryCache() *MemoryCache {
-	return &MemoryCache{m: memstore.New[cacheEntry](0)}
+	return &MemoryCache{c: gencache.NewMemory[Override](DefaultGenerationTTL)}
 }
 
-// Get implements Cache.
+// Get implements Cache. A hit returns a copy of the cached overrides.
 func (c *MemoryCache) Get(ctx context.Context, uid string) ([]Override, uint64, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, 0, false, err
+	overrides, gen, ok, err := c.c.Get(ctx, uid)
+	if ok {
+		overrides = slices.Clone(overrides)
 	}
-	e, _ := c.m.Get(uid)
-	if !e.until.IsZero() && time.Now().Before(e.until) {
-		return slices.Clone(e.overrides), e.gen, true, nil
-	}
-	return nil, e.gen, false, nil
+	return overrides, gen, ok, err
 }
 
 // Set implements Cache.
 func (c *MemoryCache) Set(ctx context.Context, uid string, gen uint64, overrides []Override, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if ttl <= 0 {
-		return nil
-	}
-	stored := slices.Clone(overrides)
-	if stored == nil {
-		stored = []Override{}
-	}
-	c.m.Update(uid, func(e cacheEntry, left time.Duration, _ bool) (cacheEntry, time.Duration, memstore.Action) {
-		if e.gen != gen {
-			return e, 0, memstore.Keep
-		}
-		entryTTL := ttl
-		if e.gen != 0 && left > entryTTL {
-			entryTTL = left // keep remembering the generation
-		}
-		return cacheEntry{overrides: stored, gen: gen, until: time.Now().Add(ttl)}, entryTTL, memstore.Put
-	})
-	return nil
+	return c.c.Set(ctx, uid, gen, overrides, ttl)
 }
 
 // Delete implements Cache.
 func (c *MemoryCache) Delete(ctx context.Context, uid string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.m.Update(uid, func(e cacheEntry, _ time.Duration, _ bool) (cacheEntry, time.Duration, memstore.Action) {
-		return cacheEntry{gen: e.gen + 1}, DefaultGenerationTTL, memstore.Put
-	})
-	return nil
+	return c.c.Delete(ctx, uid)
 }
 
 // Close stops the sweeper that reclaims expired entries.
-func (c *MemoryCache) Close(ctx context.Context) error { return c.m.Close(ctx) }
+func (c *MemoryCache) Close(ctx context.Context) error { return c.c.Close(ctx) }
 
 // index returns the overrides active at now by name.
 func index(list []Override, now time.Time) map[string]Override {

@@ -2,30 +2,17 @@ package redisstore
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apicrud-go/apicrud/grants"
-	"github.com/apicrud-go/apicrud/internal/rediskey"
+	"github.com/apicrud-go/apicrud/internal/gencache/gencacheredis"
 )
 
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
 const DefaultPrefix = "apicrud:grants:"
-
-var (
-	//go:embed set.lua
-	setLua    string
-	setScript = redis.NewScript(setLua)
-	//go:embed delete.lua
-	deleteLua    string
-	deleteScript = redis.NewScript(deleteLua)
-)
 
 // Client is what the cache needs of a go-redis client: *redis.Client,
 // *redis.ClusterClient, *redis.Ring and redis.UniversalClient satisfy it.
@@ -36,9 +23,9 @@ type Client interface {
 
 // Cache is a grants.Cache in Redis, shared by every instance. Use New.
 type Cache struct {
-	rdb    Client
-	prefix string
-	genTTL time.Duration
+	prefix string        // set by options, then fixed in gc
+	genTTL time.Duration // set by options, then fixed in gc
+	gc     *gencacheredis.Cache
 }
 
 var _ grants.Cache = (*Cache)(nil)
@@ -64,17 +51,14 @@ func WithGenerationTTL(d time.Duration) Option {
 // New returns a Cache on rdb. The caller keeps ownership of rdb: the Cache
 // never closes it.
 func New(rdb Client, opts ...Option) *Cache {
-	c := &Cache{rdb: rdb, prefix: DefaultPrefix, genTTL: grants.DefaultGenerationTTL}
+	c := &Cache{prefix: DefaultPrefix, genTTL: grants.DefaultGenerationTTL}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
 		}
 	}
+	c.gc = gencacheredis.New(rdb, c.prefix, c.genTTL)
 	return c
-}
-
-func (c *Cache) keys(uid string) []string {
-	return []string{rediskey.Tagged(c.prefix, uid, ":v"), rediskey.Tagged(c.prefix, uid, ":g")}
 }
 
 // entry is the stored form of one override.
@@ -87,25 +71,12 @@ type entry struct {
 // Get implements grants.Cache with one MGET. An entry that cannot be
 // decoded is reported as a miss, so the next load overwrites it.
 func (c *Cache) Get(ctx context.Context, uid string) ([]grants.Override, uint64, bool, error) {
-	vals, err := c.rdb.MGet(ctx, c.keys(uid)...).Result()
-	if err != nil {
-		return nil, 0, false, err
-	}
-	if len(vals) != 2 {
-		return nil, 0, false, fmt.Errorf("%w: MGET returned %d values", rediskey.ErrReply, len(vals))
-	}
-	var gen uint64
-	if s, ok := vals[1].(string); ok {
-		if gen, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, 0, false, fmt.Errorf("%w: generation %q", rediskey.ErrReply, s)
-		}
-	}
-	s, ok := vals[0].(string)
-	if !ok {
-		return nil, gen, false, nil
+	data, gen, ok, err := c.gc.Get(ctx, uid)
+	if err != nil || !ok {
+		return nil, gen, false, err
 	}
 	var es []entry
-	if err := json.Unmarshal([]byte(s), &es); err != nil {
+	if err := json.Unmarshal(data, &es); err != nil {
 		return nil, gen, false, nil
 	}
 	out := make([]grants.Override, 0, len(es))
@@ -121,10 +92,6 @@ func (c *Cache) Get(ctx context.Context, uid string) ([]grants.Override, uint64,
 
 // Set implements grants.Cache with one script.
 func (c *Cache) Set(ctx context.Context, uid string, gen uint64, overrides []grants.Override, ttl time.Duration) error {
-	ms := ttl.Milliseconds()
-	if ms <= 0 {
-		return nil
-	}
 	es := make([]entry, 0, len(overrides))
 	for _, o := range overrides {
 		e := entry{Name: o.Name, Value: o.Value}
@@ -137,14 +104,10 @@ func (c *Cache) Set(ctx context.Context, uid string, gen uint64, overrides []gra
 	if err != nil {
 		return err
 	}
-	err = setScript.Run(ctx, c.rdb, c.keys(uid), strconv.FormatUint(gen, 10), data, ms).Err()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	return err
+	return c.gc.Set(ctx, uid, gen, data, ttl)
 }
 
 // Delete implements grants.Cache with one script.
 func (c *Cache) Delete(ctx context.Context, uid string) error {
-	return deleteScript.Run(ctx, c.rdb, c.keys(uid), c.genTTL.Milliseconds()).Err()
+	return c.gc.Delete(ctx, uid)
 }

@@ -1,4 +1,4 @@
--- Uncaches an account: drops its entry and bumps its generation, so loads in
+-- Uncaches a key: drops its entry and bumps its generation, so loads in
 -- flight cannot cache what they read before.
 -- KEYS[1] entry, KEYS[2] generation; ARGV[1] generation ttl (ms)
 redis.call('DEL', KEYS[1])

@@ -1,6 +1,6 @@
--- Caches an account's overrides unless it was uncached since the load began.
+-- Caches a value unless its key was uncached since the load began.
 -- KEYS[1] entry, KEYS[2] generation
--- ARGV[1] generation the load began with, ARGV[2] encoded overrides, ARGV[3] ttl (ms)
+-- ARGV[1] generation the load began with, ARGV[2] encoded value, ARGV[3] ttl (ms)
 local g = redis.call('GET', KEYS[2]) or '0'
 if g ~= ARGV[1] then
   return 0
