@@ -2,16 +2,12 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/apicrud-go/apicrud/ratelimit"
 	ratelimitredis "github.com/apicrud-go/apicrud/ratelimit/redisstore"
@@ -118,41 +114,4 @@ func BenchmarkRateLimit(b *testing.B) {
 			}
 		})
 	})
-}
-
-// redisForBench connects to the test Redis (APICRUD_TEST_REDIS, default
-// 127.0.0.1:6379) or skips, and returns a key prefix; when the benchmark
-// ends, the keys under it (and redis_rate's under "rate:"+prefix) are
-// deleted with SCAN + UNLINK, never FLUSHDB.
-func redisForBench(b *testing.B) (*redis.Client, string) {
-	b.Helper()
-	addr := os.Getenv("APICRUD_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		if os.Getenv("CI") == "true" {
-			b.Fatalf("Redis at %s is required under CI=true: %v", addr, err)
-		}
-		b.Skipf("skipping: Redis at %s: %v", addr, err)
-	}
-	rnd := make([]byte, 6)
-	_, _ = rand.Read(rnd)
-	prefix := fmt.Sprintf("apicrud:bench:%x:", rnd)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		for _, p := range []string{prefix, "rate:" + prefix} {
-			iter := rdb.Scan(ctx, 0, p+"*", 1000).Iterator()
-			for iter.Next(ctx) {
-				_ = rdb.Unlink(ctx, iter.Val()).Err()
-			}
-		}
-		_ = rdb.Close()
-	})
-	return rdb, prefix
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/apicrud-go/apicrud/session"
 	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
@@ -70,7 +68,7 @@ func sessionBackends() []backend {
 			return s, memstore.New()
 		}},
 		{"redis", func(b *testing.B) (session.Store, scs.Store) {
-			rdb, prefix := benchRedis(b)
+			rdb, prefix := redisForBench(b)
 			return sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"apicrud:")),
 				goredisstore.NewWithPrefix(rdb, prefix+"scs:")
 		}},
@@ -212,38 +210,4 @@ func parallel(b *testing.B, op func(i int64) error) {
 			}
 		}
 	})
-}
-
-// benchRedis connects to the test Redis (APICRUD_TEST_REDIS, default
-// 127.0.0.1:6379) or skips, and returns a key prefix whose keys are
-// deleted (SCAN + UNLINK, never FLUSHDB) when the benchmark ends.
-func benchRedis(b *testing.B) (*redis.Client, string) {
-	b.Helper()
-	addr := os.Getenv("APICRUD_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		if os.Getenv("CI") == "true" {
-			b.Fatalf("Redis at %s is required under CI=true: %v", addr, err)
-		}
-		b.Skipf("skipping: Redis at %s: %v", addr, err)
-	}
-	rnd := make([]byte, 6)
-	_, _ = rand.Read(rnd)
-	prefix := fmt.Sprintf("apicrud:bench:%x:", rnd)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			_ = rdb.Unlink(ctx, iter.Val()).Err()
-		}
-		_ = rdb.Close()
-	})
-	return rdb, prefix
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -172,4 +173,18 @@ func migrate(ctx context.Context, db *sqlx.DB, dialect string) error {
 func isDuplicateIndex(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == 1061 // ER_DUP_KEYNAME
+}
+
+// isDuplicate reports whether err is a unique-key violation.
+func (a *app) isDuplicate(err error) bool {
+	var pe *pgconn.PgError
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Code == "23505"
+	case errors.As(err, &me):
+		return me.Number == 1062
+	default:
+		return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "constraint failed: UNIQUE")
+	}
 }

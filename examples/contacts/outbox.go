@@ -4,16 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/apicrud-go/apicrud/session"
 )
@@ -71,18 +66,4 @@ func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
-}
-
-// isDuplicate reports whether err is a unique-key violation.
-func (a *app) isDuplicate(err error) bool {
-	var pe *pgconn.PgError
-	var me *mysql.MySQLError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Code == "23505"
-	case errors.As(err, &me):
-		return me.Number == 1062
-	default:
-		return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "constraint failed: UNIQUE")
-	}
 }
