@@ -121,8 +121,8 @@ func (s *signer) signToken(c *tokenClaims) (Token, error) {
 }
 
 // parseToken verifies a session token: the one configured algorithm, the
-// signature, exp (required), nbf and iat with the configured leeway, iss
-// and aud, and the shape of sub and jti. It never looks at the store.
+// signature, exp (required), nbf and iat (JSON numbers) with the
+// configured leeway, iss and aud, and the shape of sub and jti. It never looks at the store.
 func (s *signer) parseToken(raw string) (*tokenClaims, error) {
 	if raw == "" || len(raw) > maxTokenLen || !compact(raw) {
 		return nil, fmt.Errorf("%w: empty, oversized or not base64url", ErrInvalidToken)
@@ -137,6 +137,9 @@ func (s *signer) parseToken(raw string) (*tokenClaims, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	if err := numericDates(raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
 	if len(c.ID) != jtiLen || validUID(c.Subject) != nil {
 		return nil, fmt.Errorf("%w: malformed jti or sub", ErrInvalidToken)
 	}
@@ -144,6 +147,32 @@ func (s *signer) parseToken(raw string) (*tokenClaims, error) {
 		return nil, fmt.Errorf("%w: malformed jti", ErrInvalidToken)
 	}
 	return &c, nil
+}
+
+// numericDates rejects a token whose exp, nbf or iat is not a JSON
+// number. RFC 7519 makes them NumericDates (numbers), but the JWT library
+// also reads a numeric string such as "1767225600": one spelling only.
+func numericDates(raw string) error {
+	_, rest, _ := strings.Cut(raw, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	p, err := b64url.DecodeString(payload)
+	if err != nil {
+		return errors.New("malformed payload")
+	}
+	var claims struct {
+		Exp json.RawMessage `json:"exp"`
+		Nbf json.RawMessage `json:"nbf"`
+		Iat json.RawMessage `json:"iat"`
+	}
+	if err := json.Unmarshal(p, &claims); err != nil {
+		return errors.New("malformed payload")
+	}
+	for _, v := range []json.RawMessage{claims.Exp, claims.Nbf, claims.Iat} {
+		if len(v) > 0 && v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+			return errors.New("exp, nbf and iat must be numbers")
+		}
+	}
+	return nil
 }
 
 // compact reports whether s holds only base64url characters and dots. The
