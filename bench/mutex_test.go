@@ -2,8 +2,8 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,11 +24,12 @@ import (
 // and redislock run a Lua script for both steps (apicrud's obtain also
 // increments the fencing counter), redsync sends SET NX PX then a Lua
 // compare-and-delete. The ratio of interest is peer ns/op ÷ apicrud ns/op
-// (above 1.0: apicrud is faster).
+// (above 1.0: apicrud is faster); the three run in alternating rounds
+// (compare).
 //
 //   - serial: one goroutine, one name (latency of a cycle).
-//   - parallel: parallel goroutines, each on a name of its own (throughput
-//     of one client pool; no contention).
+//   - parallel: GOMAXPROCS goroutines, each on a name of its own
+//     (throughput of one client pool; no contention).
 func BenchmarkMutex(b *testing.B) {
 	rdb, prefix := redisForBench(b)
 	ctx := context.Background()
@@ -76,30 +77,18 @@ func BenchmarkMutex(b *testing.B) {
 			}
 		}},
 	}
-	for _, p := range peers {
-		b.Run("serial/"+p.name, func(b *testing.B) {
-			cycle := p.cycle("serial")
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := cycle(); err != nil {
-					b.Fatal(err)
+	sides := func(serial bool) []side {
+		var out []side
+		for _, p := range peers {
+			out = append(out, side{name: p.name, newOp: func(g int) func() error {
+				if serial {
+					return p.cycle("serial")
 				}
-			}
-		})
+				return p.cycle("g" + strconv.Itoa(g))
+			}})
+		}
+		return out
 	}
-	for _, p := range peers {
-		b.Run("parallel/"+p.name, func(b *testing.B) {
-			var n atomic.Int64
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				cycle := p.cycle("g" + strconv.FormatInt(n.Add(1), 10))
-				for pb.Next() {
-					if err := cycle(); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
-	}
+	b.Run("serial", func(b *testing.B) { compare(b, 1, sides(true)...) })
+	b.Run("parallel", func(b *testing.B) { compare(b, runtime.GOMAXPROCS(0), sides(false)...) })
 }

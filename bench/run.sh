@@ -16,7 +16,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd .. && go build -o "$tmp/contacts" ./examples/contacts)
 go build -o "$tmp/bare" ./cmd/bare
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+before=$(load)
 go test -run '^$' -bench . -benchmem -benchtime="${BENCHTIME:-1s}" . | tee "$tmp/peers.txt"
 go run ./cmd/loadtest -contacts "$tmp/contacts" -bare "$tmp/bare" -duration "${LOADTIME:-10s}" | tee "$tmp/load.md"
-go run ./cmd/report -bench "$tmp/peers.txt" -load "$tmp/load.md" -packages packages.txt -command "make bench" > RESULTS.md
+after=$(load)
+go run ./cmd/report -bench "$tmp/peers.txt" -load "$tmp/load.md" -packages packages.txt -command "make bench" \
+  -loadavg "$before at the start of the comparisons, $after at the end" > RESULTS.md
 echo "bench: wrote bench/RESULTS.md"

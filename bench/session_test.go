@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,87 +128,68 @@ func scsManager(b *testing.B, store scs.Store) (*scs.SessionManager, []string) {
 //     loaded session modified when IdleTimeout is set (a write per request).
 //   - create: starting a session. apicrud: Create. scs: Load(""), Put and
 //     Commit.
+//
+// Each case runs apicrud and scs in alternating rounds (compare) from
+// GOMAXPROCS goroutines.
 func BenchmarkSession(b *testing.B) {
 	for _, be := range sessionBackends() {
-		b.Run("load/"+be.name+"/apicrud", func(b *testing.B) {
-			st, _ := be.store(b)
+		b.Run(be.name, func(b *testing.B) {
+			st, scsStore := be.store(b)
 			m, toks := apicrudManager(b, st)
-			parallel(b, func(i int64) error {
-				_, err := m.Validate(context.Background(), toks[i%sessionUsers])
-				return err
+			sm, scsToks := scsManager(b, scsStore)
+			var n atomic.Int64
+			g := runtime.GOMAXPROCS(0)
+			b.Run("load", func(b *testing.B) {
+				compare(b, g,
+					serialSide("apicrud", func() error {
+						_, err := m.Validate(context.Background(), toks[n.Add(1)%sessionUsers])
+						return err
+					}),
+					serialSide("scs", func() error {
+						ctx, err := sm.Load(context.Background(), scsToks[n.Add(1)%sessionUsers])
+						if err == nil && sm.GetString(ctx, "uid") == "" {
+							err = errors.New("session not found")
+						}
+						return err
+					}))
 			})
-		})
-		b.Run("load/"+be.name+"/scs", func(b *testing.B) {
-			_, st := be.store(b)
-			sm, toks := scsManager(b, st)
-			parallel(b, func(i int64) error {
-				ctx, err := sm.Load(context.Background(), toks[i%sessionUsers])
-				if err == nil && sm.GetString(ctx, "uid") == "" {
-					err = errors.New("session not found")
-				}
-				return err
+			b.Run("request-idle", func(b *testing.B) {
+				compare(b, g,
+					serialSide("apicrud", func() error {
+						_, err := m.Validate(context.Background(), toks[n.Add(1)%sessionUsers])
+						return err
+					}),
+					serialSide("scs", func() error {
+						ctx, err := sm.Load(context.Background(), scsToks[n.Add(1)%sessionUsers])
+						if err != nil {
+							return err
+						}
+						if sm.Status(ctx) == scs.Modified {
+							_, _, err = sm.Commit(ctx)
+						}
+						return err
+					}))
 			})
-		})
-		b.Run("request-idle/"+be.name+"/apicrud", func(b *testing.B) {
-			st, _ := be.store(b)
-			m, toks := apicrudManager(b, st)
-			parallel(b, func(i int64) error {
-				_, err := m.Validate(context.Background(), toks[i%sessionUsers])
-				return err
-			})
-		})
-		b.Run("request-idle/"+be.name+"/scs", func(b *testing.B) {
-			_, st := be.store(b)
-			sm, toks := scsManager(b, st)
-			parallel(b, func(i int64) error {
-				ctx, err := sm.Load(context.Background(), toks[i%sessionUsers])
-				if err != nil {
-					return err
-				}
-				if sm.Status(ctx) == scs.Modified {
-					_, _, err = sm.Commit(ctx)
-				}
-				return err
-			})
-		})
-		b.Run("create/"+be.name+"/apicrud", func(b *testing.B) {
-			st, _ := be.store(b)
-			m, _ := apicrudManager(b, st)
-			parallel(b, func(i int64) error {
-				_, _, err := m.Create(context.Background(), fmt.Sprintf("u-%d", i%sessionUsers), []string{"user"}, session.Extra{Values: sessionValues})
-				return err
-			})
-		})
-		b.Run("create/"+be.name+"/scs", func(b *testing.B) {
-			_, st := be.store(b)
-			sm, _ := scsManager(b, st)
-			parallel(b, func(i int64) error {
-				ctx, err := sm.Load(context.Background(), "")
-				if err != nil {
-					return err
-				}
-				sm.Put(ctx, "uid", fmt.Sprintf("u-%d", i%sessionUsers))
-				sm.Put(ctx, "roles", "user")
-				for k, v := range sessionValues {
-					sm.Put(ctx, k, v)
-				}
-				_, _, err = sm.Commit(ctx)
-				return err
+			b.Run("create", func(b *testing.B) {
+				compare(b, g,
+					serialSide("apicrud", func() error {
+						_, _, err := m.Create(context.Background(), fmt.Sprintf("u-%d", n.Add(1)%sessionUsers), []string{"user"}, session.Extra{Values: sessionValues})
+						return err
+					}),
+					serialSide("scs", func() error {
+						ctx, err := sm.Load(context.Background(), "")
+						if err != nil {
+							return err
+						}
+						sm.Put(ctx, "uid", fmt.Sprintf("u-%d", n.Add(1)%sessionUsers))
+						sm.Put(ctx, "roles", "user")
+						for k, v := range sessionValues {
+							sm.Put(ctx, k, v)
+						}
+						_, _, err = sm.Commit(ctx)
+						return err
+					}))
 			})
 		})
 	}
-}
-
-func parallel(b *testing.B, op func(i int64) error) {
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := op(n.Add(1)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
 }
