@@ -8,10 +8,12 @@ import "context"
 type Authorizer interface {
 	// UID returns the authenticated caller's uid from ctx; ok=false for an anonymous request.
 	UID(ctx context.Context) (uid string, ok bool)
-	// Allowed reports whether the caller in ctx may perform action (a DESIGN.md action letter:
+	// Allowed reports whether the caller in ctx may perform action (an action letter:
 	// 'c','r','u','d','l',...) on a record of resource. attrs holds the record's attributes by
 	// their policy names: "id" (record id), "uid" (owner), "privacy", and the membership attribute
-	// of the resource (e.g. "list_id"), when the resource has them.
+	// of the resource (e.g. "list_id"), when the resource has them. For writes within a scope,
+	// crud also asks with the membership attribute alone (no owner, id or privacy): whether a
+	// role the caller holds within that scope allows action there.
 	Allowed(ctx context.Context, action byte, resource string, attrs map[string]string) bool
 	// Filter returns a SQL boolean condition and its arguments selecting exactly the rows of
 	// resource on which the caller in ctx may perform action. columns maps the same attribute

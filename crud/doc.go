@@ -201,6 +201,18 @@
 //     'u' again when the owner, privacy or membership changes. After-hooks
 //     (related rows) run inside the same transaction, after the checks, and
 //     their failure rolls everything back.
+//   - Writes within a scope are authorized at the time of the write. A record
+//     whose membership column names a scope (a message posted to a list) is
+//     created, updated, deleted, restored or purged only by a caller who,
+//     besides the record-level permission, holds a role within that scope
+//     allowing the action or 'c' there (the Authorizer asked with the
+//     membership attribute alone, no owner), or who may update ('u') the
+//     active scope record itself ([WithScopeResource]: the list's owner or
+//     managers). Owning the record is not enough: a member removed from a list
+//     keeps no write access to what they posted to it, from their next request
+//     on, as soon as their roles no longer name the list. Moving a record into
+//     a scope is checked the same way; a record outside any scope is its
+//     owner's alone.
 //   - Clients write only the fields of the writable allow-list (`crud:"writable"`
 //     or [WithWritable]). id, owner, status, created, modified, version and
 //     hidden fields are server-controlled and cannot be made writable; sending

@@ -111,8 +111,10 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 			return nil, r.hookError(ctx, "BeforeCreate", fmt.Errorf("hook set an invalid id"))
 		}
 	}
-	if !r.auth.Allowed(ctx, ActionCreate, r.name, r.attrs(rec)) {
+	if a := r.attrs(rec); !r.auth.Allowed(ctx, ActionCreate, r.name, a) {
 		return nil, r.denied(ctx)
+	} else if err := r.checkScope(ctx, ActionCreate, a); err != nil {
+		return nil, err
 	}
 	var limit int64 = -1
 	owner := ""
@@ -263,6 +265,9 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 		if !r.auth.Allowed(ctx, ActionUpdate, r.name, oldAttrs) {
 			return r.denied(ctx)
 		}
+		if err := r.checkScope(ctx, ActionUpdate, oldAttrs); err != nil {
+			return err
+		}
 		var oldVersion int64
 		if verField != nil {
 			oldVersion = versionOf(fieldOf(old, verField))
@@ -281,9 +286,13 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 			}
 			fieldOf(rec, m.role(roleID)).SetString(id) // the id never changes
 		}
-		if newAttrs := r.attrs(rec); !maps2Equal(oldAttrs, newAttrs) &&
-			!r.auth.Allowed(ctx, ActionUpdate, r.name, newAttrs) {
-			return r.denied(ctx)
+		if newAttrs := r.attrs(rec); !maps2Equal(oldAttrs, newAttrs) {
+			if !r.auth.Allowed(ctx, ActionUpdate, r.name, newAttrs) {
+				return r.denied(ctx)
+			}
+			if err := r.checkScope(ctx, ActionUpdate, newAttrs); err != nil {
+				return err
+			}
 		}
 		ts := now()
 		if f := m.role(roleModified); f != nil {
@@ -418,6 +427,9 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 			}
 			if !r.auth.Allowed(ctx, ActionDelete, r.name, a) {
 				return r.denied(ctx)
+			}
+			if err := r.checkScope(ctx, ActionDelete, a); err != nil {
+				return err
 			}
 		}
 		if h := r.hooks.BeforeDelete; h != nil {

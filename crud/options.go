@@ -107,6 +107,7 @@ type config struct {
 	cursorKey      []byte
 	privacy        []string
 	hooks          any
+	scope          ScopeResource
 	logger         *slog.Logger
 	dialect        string
 }

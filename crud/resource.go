@@ -58,6 +58,7 @@ type Resource[T any] struct {
 	writable    []*field
 	defaultSort sortSpec
 	memberAttr  string
+	scope       ScopeResource // WithScopeResource
 	authCols    map[string]string
 
 	// Prebuilt SQL.
@@ -138,7 +139,7 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 		db: db, name: name, table: quote(dialect, table), dialect: dialect, auth: c.auth, ops: c.ops, m: m,
 		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category, defaultPrivacy: c.defaultPrivacy,
 		pageDefault: c.pageDefault, pageMax: c.pageMax, maxBody: c.maxBody, signer: newCursorSigner(c.cursorKey),
-		privacy: c.privacy, log: c.logger,
+		privacy: c.privacy, log: c.logger, scope: c.scope,
 	}
 	if c.hooks != nil {
 		h, ok := c.hooks.(Hooks[T])

@@ -546,6 +546,11 @@ func (r *Resource[T]) trashRestore(ctx context.Context, id string) (any, error) 
 		if err != nil {
 			return err
 		}
+		// Restoring is a write: the caller must still be allowed to
+		// write within the record's scope.
+		if err := r.checkScope(ctx, ActionDelete, r.attrs(old)); err != nil {
+			return err
+		}
 		var limit int64 = -1
 		owner := ""
 		if r.limits != nil {
@@ -604,6 +609,9 @@ func (r *Resource[T]) trashPurge(ctx context.Context, ids []string, check bool) 
 		for i, id := range ids {
 			rec, err := r.loadDeleted(ctx, r.db, id)
 			if err != nil {
+				return err
+			}
+			if err := r.checkScope(ctx, ActionDelete, r.attrs(rec)); err != nil {
 				return err
 			}
 			recs[i] = rec

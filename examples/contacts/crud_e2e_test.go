@@ -21,6 +21,7 @@ func crudScenarios() []scenario {
 		{"an admin reads, changes and deletes every user's records", testAdminCRUD},
 		{"defect 20.13: list members read records by privacy level, and roles follow membership without a new login", testListMembers},
 		{"the list_size grant of its owner caps a list's members", testListSize},
+		{"issue 15: a member removed from a list no longer changes, deletes or restores what they posted to it", testRemovedMemberWrites},
 		{"a record created without a privacy gets the owner's default privacy", testDefaultPrivacy},
 		{"defect 20.4: a user cannot write server-controlled fields (mass assignment is a 400)", testMassAssignment},
 		{"paging through 1,000 records has no duplicates or gaps", testPagination},
@@ -373,6 +374,49 @@ func testListMembers(t *testing.T, in *instance) {
 		fresh.login(t)
 		check(t, "the invitee of the restored list", fresh, levels[:2], levels[:2])
 	})
+}
+
+func testRemovedMemberWrites(t *testing.T, in *instance) {
+	owner := in.newUser(t, "ophelia")
+	poster := in.newUser(t, "paul")
+	reader := in.newUser(t, "rita")
+	listID := owner.create(t, "list", map[string]any{"name": "club-" + randomText(6), "privacy": "secret"})
+	for _, c := range []*client{poster, reader} {
+		owner.put(t, "/list/"+listID+"/member/"+c.uid, map[string]string{"level": "member"}).want(t, http.StatusNoContent)
+	}
+	msg := poster.create(t, "message", map[string]any{"subject": "hello", "content": "original", "privacy": "member", "list_id": listID})
+	trashed := poster.create(t, "message", map[string]any{"subject": "later", "content": "to restore", "privacy": "member", "list_id": listID})
+	gone := poster.create(t, "message", map[string]any{"subject": "doomed", "content": "to delete", "privacy": "member", "list_id": listID})
+	shared := poster.create(t, "contact", map[string]any{"info": "paul@example.com", "privacy": "member", "list_id": listID})
+	// While a member, the poster edits and deletes their own records.
+	poster.put(t, "/message/"+msg, map[string]any{"content": "edited while a member"}).want(t, http.StatusOK)
+	poster.delete(t, "/message/"+trashed).want(t, http.StatusNoContent)
+
+	owner.delete(t, "/list/"+listID+"/member/"+poster.uid).want(t, http.StatusNoContent)
+
+	// The session that was open before the removal is the one used now.
+	poster.put(t, "/message/"+msg, map[string]any{"content": "vandalised"}).wantProblem(t, http.StatusForbidden, "")
+	poster.put(t, "/contact/"+shared, map[string]any{"info": "vandalised"}).wantProblem(t, http.StatusForbidden, "")
+	poster.delete(t, "/message/"+gone).wantProblem(t, http.StatusForbidden, "")
+	poster.delete(t, "/message/"+gone+"?force=true").wantProblem(t, http.StatusForbidden, "")
+	poster.put(t, "/trashcan/message-"+trashed, nil).wantProblem(t, http.StatusForbidden, "")
+	poster.delete(t, "/trashcan/message-"+trashed).wantProblem(t, http.StatusForbidden, "")
+	poster.post(t, "/message", map[string]any{"subject": "late", "content": "after removal", "list_id": listID}).wantProblem(t, http.StatusForbidden, "")
+
+	// The other members read what was there before.
+	if got := decode[record](t, reader.get(t, "/message/"+msg).want(t, http.StatusOK)).str("content"); got != "edited while a member" {
+		t.Errorf("a member reads the message as %q", got)
+	}
+	if got := decode[record](t, reader.get(t, "/contact/"+shared).want(t, http.StatusOK)).str("info"); got != "paul@example.com" {
+		t.Errorf("a member reads the contact as %q", got)
+	}
+	reader.get(t, "/message/"+gone).want(t, http.StatusOK)
+	reader.get(t, "/message/"+trashed).wantProblem(t, http.StatusNotFound, "crud.not_found")
+
+	// Taken back into the list, the poster writes again.
+	owner.put(t, "/list/"+listID+"/member/"+poster.uid, map[string]string{"level": "invitee"}).want(t, http.StatusNoContent)
+	poster.put(t, "/trashcan/message-"+trashed, nil).want(t, http.StatusOK)
+	poster.put(t, "/message/"+msg, map[string]any{"content": "back"}).want(t, http.StatusOK)
 }
 
 func testListSize(t *testing.T, in *instance) {

@@ -7,10 +7,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/metrics"
-	"github.com/apicrud-go/apicrud/session"
 )
 
 // resources are the service's crud resources and trashcan.
@@ -53,20 +51,6 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.person, err = crud.NewResource[Person](a.db, "person", common()...); err != nil {
 		return nil, err
 	}
-	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(
-		crud.WithOwnerLimit("contacts", a.grants),
-		crud.WithHooks(crud.Hooks[Contact]{
-			// A contact is shared only with a list the owner belongs to.
-			BeforeCreate: func(ctx context.Context, c *Contact) error { return a.mayShare(ctx, c.ListID) },
-			BeforeUpdate: func(ctx context.Context, old, c *Contact) error {
-				if c.ListID == nil || old.ListID != nil && *old.ListID == *c.ListID {
-					return nil
-				}
-				return a.mayShare(ctx, c.ListID)
-			},
-		}))...); err != nil {
-		return nil, err
-	}
 	if r.list, err = crud.NewResource[List](a.db, "list", common(
 		crud.WithOwnerLimit("lists", a.grants),
 		crud.WithDefaultCategory(a.defaultCategory),
@@ -82,16 +66,19 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 		}))...); err != nil {
 		return nil, err
 	}
+	// A contact shared with a list, and a message posted to one, are
+	// written (created, changed, deleted, restored) only by those who may
+	// write within the list at the time: its members, whose roles the
+	// policy names, and whoever may update the list itself (crud's scope
+	// rule). Owning the record is not enough.
+	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(
+		crud.WithOwnerLimit("contacts", a.grants),
+		crud.WithScopeResource(r.list))...); err != nil {
+		return nil, err
+	}
 	if r.message, err = crud.NewResource[Message](a.db, "message", common(
+		crud.WithScopeResource(r.list),
 		crud.WithHooks(crud.Hooks[Message]{
-			// Owning the message is not enough to post it to a list.
-			BeforeCreate: func(ctx context.Context, m *Message) error { return a.mayPost(ctx, m.ListID) },
-			BeforeUpdate: func(ctx context.Context, old, m *Message) error {
-				if m.ListID == nil || old.ListID != nil && *old.ListID == *m.ListID {
-					return nil
-				}
-				return a.mayPost(ctx, m.ListID)
-			},
 			// The daily message credit is taken after the INSERT, inside
 			// its transaction: a refused message is not stored, and an
 			// insert that fails costs no credit (only a failing COMMIT
@@ -153,43 +140,6 @@ func (a *app) defaultPrivacy(ctx context.Context, uid string) (string, error) {
 		return "", err
 	}
 	return s.DefaultPrivacy, nil
-}
-
-// mayPost checks that the caller may post a message to list listID: its
-// owner, or a member whom the policy lets create the list's messages
-// (invitees and up). The policy alone cannot say it: the caller owns the
-// new message, and the owner rule allows any create.
-func (a *app) mayPost(ctx context.Context, listID *string) error {
-	if listID == nil {
-		return nil
-	}
-	l, err := a.res.list.Get(ctx, *listID) // a list the caller cannot read is ErrNotFound
-	if err != nil {
-		return err
-	}
-	p, _ := ac.PrincipalFrom(ctx)
-	if l.UID == p.UID() || a.policy.AllowedFor(p, 'c', "message", ac.Record{Parent: l.ID, ParentResource: "list"}) {
-		return nil
-	}
-	return crud.ErrForbidden
-}
-
-// mayShare checks that the caller may share a contact with list listID:
-// its owner, an admin, or one of its members (any level). Otherwise
-// anyone could push a contact into a stranger's list.
-func (a *app) mayShare(ctx context.Context, listID *string) error {
-	if listID == nil {
-		return nil
-	}
-	l, err := a.res.list.Get(ctx, *listID) // a list the caller cannot read is ErrNotFound
-	if err != nil {
-		return err
-	}
-	p, _ := ac.PrincipalFrom(ctx)
-	if l.UID == p.UID() || p.HasRole(session.RoleAdmin) || p.HasRole("list-"+l.ID+"-"+memberLevels[0]) {
-		return nil
-	}
-	return crud.ErrForbidden
 }
 
 // mayFile checks that a record may name category id in field: a category
