@@ -1,14 +1,15 @@
 package accesscontrol
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/apicrud-go/apicrud/internal/strictyaml"
 )
 
 // DefaultMaxSize is the largest policy file Load accepts unless
@@ -226,127 +227,133 @@ func (p *parser) strings(n *yaml.Node, entry string) ([]string, []*yaml.Node, er
 	return out, nodes, nil
 }
 
-// parserProblems are the yaml.v3 parser (not scanner) errors, whose line
-// yaml.v3 v3.0.1 reports 0-based.
-var parserProblems = []string{
-	"did not find expected <document start>", "did not find expected node content",
-	"did not find expected '-' indicator", "did not find expected key",
-	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
-	"did not find expected <stream-start>", "found duplicate %",
-	"found incompatible YAML document", "found undefined tag handle",
-}
-
-// syntaxLine extracts the line number of a yaml.v3 error ("yaml: line 3: ...").
-func syntaxLine(msg string) (int, string) {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line, text := 0, msg
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		num, t, ok := strings.Cut(rest, ": ")
-		if n, err := strconv.Atoi(num); ok && err == nil && n > 0 {
-			line, text = n, t
-		}
-	}
-	for _, pp := range parserProblems {
-		if strings.HasPrefix(text, pp) {
-			line++ // 0-based in parser errors
-			break
-		}
-	}
-	return line, text
+// topLevel holds the top-level sections of a policy file (nil when absent).
+type topLevel struct {
+	levels, private, policies, scopes *yaml.Node
 }
 
 // parseSource reads and validates a policy file.
 func parseSource(data []byte, file string) (src *source, err error) {
 	p := &parser{file: file}
 	defer func() {
-		// yaml.v3 is not known to panic on any input any more, but a
-		// policy file may come from outside: never let it crash the host.
+		// The YAML library is not known to panic on any input any more,
+		// but a policy file may come from outside: never let it crash the
+		// host.
 		if r := recover(); r != nil {
 			src, err = nil, p.fail(nil, "", detail(ErrSyntax, fmt.Sprintf("invalid YAML: %v", r)))
 		}
 	}()
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, p.fail(nil, "", detail(ErrSchema, "empty policy file"))
-		}
-		line, text := syntaxLine(err.Error())
-		return nil, &PolicyError{File: file, Line: line, Err: detail(ErrSyntax, "invalid YAML: "+text)}
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		line := extra.Line
-		if err != nil {
-			line, _ = syntaxLine(err.Error())
-		}
-		return nil, &PolicyError{File: file, Line: line, Err: detail(ErrSyntax, "more than one YAML document")}
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, p.fail(&doc, "", detail(ErrSchema, "empty policy file"))
-	}
-	root := doc.Content[0]
-	top, err := p.mapping(root, "(top level)")
+	root, err := p.document(data)
 	if err != nil {
 		return nil, err
 	}
-	var levelsN, privateN, policiesN, scopesN *yaml.Node
-	for _, f := range top {
+	top, err := p.topLevel(root)
+	if err != nil {
+		return nil, err
+	}
+	src = &source{file: file, resIdx: map[string]int{}}
+	if src.levels, err = p.levels(top.levels); err != nil {
+		return nil, err
+	}
+	if top.policies == nil {
+		return nil, p.fail(root, "policies", detail(ErrSchema, "missing policies"))
+	}
+	pol, err := p.declare(top.policies, src)
+	if err != nil {
+		return nil, err
+	}
+	if src.private, err = p.privateResources(top.private, src); err != nil {
+		return nil, err
+	}
+	if err := p.policies(pol, src); err != nil {
+		return nil, err
+	}
+	if src.scopes, err = p.scopes(top.scopes, src); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// document parses data as one YAML document with the module's strict
+// decoder and returns its root node.
+func (p *parser) document(data []byte) (*yaml.Node, error) {
+	root, err := strictyaml.Parse(p.file, data)
+	if err != nil {
+		var se *strictyaml.Error
+		if !errors.As(err, &se) {
+			return nil, p.fail(nil, "", detail(ErrSyntax, err.Error()))
+		}
+		return nil, &PolicyError{File: p.file, Line: se.Line, Err: detail(ErrSyntax, se.Msg)}
+	}
+	if root == nil {
+		return nil, p.fail(nil, "", detail(ErrSchema, "empty policy file"))
+	}
+	return root, nil
+}
+
+// topLevel sorts the top-level keys into their sections; definition and
+// x-* keys hold anchors only.
+func (p *parser) topLevel(root *yaml.Node) (topLevel, error) {
+	var t topLevel
+	fields, err := p.mapping(root, "(top level)")
+	if err != nil {
+		return t, err
+	}
+	for _, f := range fields {
 		switch k := f.key.Value; {
 		case k == "privacy_levels":
-			levelsN = f.val
+			t.levels = f.val
 		case k == "private_resources":
-			privateN = f.val
+			t.private = f.val
 		case k == "policies":
-			policiesN = f.val
+			t.policies = f.val
 		case k == "scopes":
-			scopesN = f.val
+			t.scopes = f.val
 		case k == definition || strings.HasPrefix(k, "x-"):
 			// anchors only
 		default:
-			return nil, p.fail(f.key, k, detail(ErrSchema, "unknown top-level key "+quote(k)+
+			return t, p.fail(f.key, k, detail(ErrSchema, "unknown top-level key "+quote(k)+
 				" (want privacy_levels, private_resources, policies, scopes, definition or x-*)"))
 		}
 	}
-	src = &source{file: file, resIdx: map[string]int{}}
+	return t, nil
+}
 
-	// privacy_levels
-	if levelsN == nil {
-		src.levels = defaultLevels
-	} else {
-		levels, nodes, err := p.strings(levelsN, "privacy_levels")
-		if err != nil {
-			return nil, err
-		}
-		if len(levels) == 0 || levels[0] != "public" {
-			n := levelsN
-			if len(nodes) > 0 {
-				n = nodes[0]
-			}
-			return nil, p.fail(n, "privacy_levels", detail(ErrUnknownPrivacy, "the first privacy level must be \"public\""))
-		}
-		if len(levels) > maxLevels {
-			return nil, p.fail(levelsN, "privacy_levels", detail(ErrTooLarge, fmt.Sprintf("at most %d privacy levels", maxLevels)))
-		}
-		for i, l := range levels {
-			entry := "privacy_levels[" + strconv.Itoa(i) + "]"
-			if !validIdent(l, true) {
-				return nil, p.fail(nodes[i], entry, detail(ErrSchema, "invalid privacy level name "+quote(l)+" (want a-z, 0-9, _)"))
-			}
-			for _, prev := range levels[:i] {
-				if prev == l {
-					return nil, p.fail(nodes[i], entry, detail(ErrSchema, "duplicate privacy level "+quote(l)))
-				}
-			}
-		}
-		src.levels = levels
+// levels reads privacy_levels (nil: the default levels).
+func (p *parser) levels(n *yaml.Node) ([]string, error) {
+	if n == nil {
+		return defaultLevels, nil
 	}
+	levels, nodes, err := p.strings(n, "privacy_levels")
+	if err != nil {
+		return nil, err
+	}
+	if len(levels) == 0 || levels[0] != "public" {
+		at := n
+		if len(nodes) > 0 {
+			at = nodes[0]
+		}
+		return nil, p.fail(at, "privacy_levels", detail(ErrUnknownPrivacy, "the first privacy level must be \"public\""))
+	}
+	if len(levels) > maxLevels {
+		return nil, p.fail(n, "privacy_levels", detail(ErrTooLarge, fmt.Sprintf("at most %d privacy levels", maxLevels)))
+	}
+	for i, l := range levels {
+		entry := "privacy_levels[" + strconv.Itoa(i) + "]"
+		if !validIdent(l, true) {
+			return nil, p.fail(nodes[i], entry, detail(ErrSchema, "invalid privacy level name "+quote(l)+" (want a-z, 0-9, _)"))
+		}
+		if slices.Contains(levels[:i], l) {
+			return nil, p.fail(nodes[i], entry, detail(ErrSchema, "duplicate privacy level "+quote(l)))
+		}
+	}
+	return levels, nil
+}
 
-	// policies: first the declared resources, then the rules.
-	if policiesN == nil {
-		return nil, p.fail(root, "policies", detail(ErrSchema, "missing policies"))
-	}
-	pol, err := p.mapping(policiesN, "policies")
+// declare reads the resource names under policies, in file order, into
+// src, and returns the policies' fields.
+func (p *parser) declare(n *yaml.Node, src *source) ([]field, error) {
+	pol, err := p.mapping(n, "policies")
 	if err != nil {
 		return nil, err
 	}
@@ -359,65 +366,83 @@ func parseSource(data []byte, file string) (src *source, err error) {
 		src.resources = append(src.resources, name)
 	}
 	src.rules = make([][]ruleSrc, len(src.resources))
+	return pol, nil
+}
 
-	// private_resources
-	if privateN == nil {
+// privateResources reads private_resources (nil: "list" with attr
+// "list_id" when the policies declare a list resource).
+func (p *parser) privateResources(n *yaml.Node, src *source) ([]privRes, error) {
+	if n == nil {
 		if i, ok := src.resIdx["list"]; ok {
-			src.private = []privRes{{name: "list", attr: "list_id", res: i}}
+			return []privRes{{name: "list", attr: "list_id", res: i}}, nil
 		}
-	} else {
-		items, err := p.sequence(privateN, "private_resources")
+		return nil, nil
+	}
+	items, err := p.sequence(n, "private_resources")
+	if err != nil {
+		return nil, err
+	}
+	if len(items) > maxPrivate {
+		return nil, p.fail(n, "private_resources", detail(ErrTooLarge, fmt.Sprintf("at most %d private resources", maxPrivate)))
+	}
+	var out []privRes
+	for i, it := range items {
+		entry := "private_resources[" + strconv.Itoa(i) + "]"
+		pr, resN, err := p.privateResource(it, entry)
 		if err != nil {
 			return nil, err
 		}
-		if len(items) > maxPrivate {
-			return nil, p.fail(privateN, "private_resources", detail(ErrTooLarge, fmt.Sprintf("at most %d private resources", maxPrivate)))
+		ri, ok := src.resIdx[pr.name]
+		if !ok {
+			return nil, p.fail(resN, entry, detail(ErrUndeclaredResource, "private resource "+quote(pr.name)+" has no entry under policies"))
 		}
-		for i, it := range items {
-			entry := "private_resources[" + strconv.Itoa(i) + "]"
-			fs, err := p.mapping(it, entry)
-			if err != nil {
-				return nil, err
+		for _, prev := range out {
+			if prev.name == pr.name || prev.attr == pr.attr {
+				return nil, p.fail(resN, entry, detail(ErrSchema, "duplicate private resource "+quote(pr.name)+" or attr "+quote(pr.attr)))
 			}
-			var pr privRes
-			var resN *yaml.Node
-			for _, f := range fs {
-				v, vn, err := p.scalar(f.val, entry+"."+f.key.Value)
-				switch f.key.Value {
-				case "resource":
-					if err != nil {
-						return nil, err
-					}
-					pr.name, resN = v, vn
-				case "attr":
-					if err != nil {
-						return nil, err
-					}
-					if !validIdent(v, true) || v == "uid" || v == "id" || v == "eid" || v == "privacy" {
-						return nil, p.fail(vn, entry, detail(ErrSchema, "invalid attr "+quote(v)+" (a-z, 0-9, _; not uid, id, eid or privacy)"))
-					}
-					pr.attr = v
-				default:
-					return nil, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want resource, attr)"))
-				}
-			}
-			if pr.name == "" || pr.attr == "" {
-				return nil, p.fail(it, entry, detail(ErrSchema, "private resource needs resource and attr"))
-			}
-			ri, ok := src.resIdx[pr.name]
-			if !ok {
-				return nil, p.fail(resN, entry, detail(ErrUndeclaredResource, "private resource "+quote(pr.name)+" has no entry under policies"))
-			}
-			for _, prev := range src.private {
-				if prev.name == pr.name || prev.attr == pr.attr {
-					return nil, p.fail(resN, entry, detail(ErrSchema, "duplicate private resource "+quote(pr.name)+" or attr "+quote(pr.attr)))
-				}
-			}
-			pr.res = ri
-			src.private = append(src.private, pr)
 		}
+		pr.res = ri
+		out = append(out, pr)
 	}
+	return out, nil
+}
 
+// privateResource reads one entry of private_resources and returns it
+// with the node of its resource name.
+func (p *parser) privateResource(n *yaml.Node, entry string) (privRes, *yaml.Node, error) {
+	var pr privRes
+	var resN *yaml.Node
+	fs, err := p.mapping(n, entry)
+	if err != nil {
+		return pr, nil, err
+	}
+	for _, f := range fs {
+		switch f.key.Value {
+		case "resource", "attr":
+		default:
+			return pr, nil, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want resource, attr)"))
+		}
+		v, vn, err := p.scalar(f.val, entry+"."+f.key.Value)
+		if err != nil {
+			return pr, nil, err
+		}
+		if f.key.Value == "resource" {
+			pr.name, resN = v, vn
+			continue
+		}
+		if !validIdent(v, true) || v == "uid" || v == "id" || v == "eid" || v == "privacy" {
+			return pr, nil, p.fail(vn, entry, detail(ErrSchema, "invalid attr "+quote(v)+" (a-z, 0-9, _; not uid, id, eid or privacy)"))
+		}
+		pr.attr = v
+	}
+	if pr.name == "" || pr.attr == "" {
+		return pr, nil, p.fail(n, entry, detail(ErrSchema, "private resource needs resource and attr"))
+	}
+	return pr, resN, nil
+}
+
+// policies reads the rules of every resource into src.rules.
+func (p *parser) policies(pol []field, src *source) error {
 	env := &templateEnv{levels: src.levels, private: src.private, declared: func(name string) bool {
 		_, ok := src.resIdx[name]
 		return ok
@@ -426,39 +451,44 @@ func parseSource(data []byte, file string) (src *source, err error) {
 		key := f.key.Value
 		items, err := p.sequence(f.val, "policies."+key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, it := range items {
 			entry := "policies." + key + "[" + strconv.Itoa(i) + "]"
 			r, err := p.rule(it, entry, key, ri, env)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			src.rules[ri] = append(src.rules[ri], r)
 		}
 	}
+	return nil
+}
 
-	// scopes
-	if scopesN != nil {
-		items, err := p.sequence(scopesN, "scopes")
+// scopes reads the scopes section (nil: no scopes).
+func (p *parser) scopes(n *yaml.Node, src *source) ([]scopeSrc, error) {
+	if n == nil {
+		return nil, nil
+	}
+	items, err := p.sequence(n, "scopes")
+	if err != nil {
+		return nil, err
+	}
+	var out []scopeSrc
+	names := map[string]bool{}
+	for i, it := range items {
+		entry := "scopes[" + strconv.Itoa(i) + "]"
+		s, err := p.scope(it, entry, src)
 		if err != nil {
 			return nil, err
 		}
-		names := map[string]bool{}
-		for i, it := range items {
-			entry := "scopes[" + strconv.Itoa(i) + "]"
-			s, err := p.scope(it, entry, src)
-			if err != nil {
-				return nil, err
-			}
-			if names[s.name] {
-				return nil, p.fail(it, entry, detail(ErrSchema, "duplicate scope "+quote(s.name)))
-			}
-			names[s.name] = true
-			src.scopes = append(src.scopes, s)
+		if names[s.name] {
+			return nil, p.fail(it, entry, detail(ErrSchema, "duplicate scope "+quote(s.name)))
 		}
+		names[s.name] = true
+		out = append(out, s)
 	}
-	return src, nil
+	return out, nil
 }
 
 func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv) (ruleSrc, error) {
@@ -558,28 +588,8 @@ func (p *parser) scope(n *yaml.Node, entry string, src *source) (scopeSrc, error
 			}
 			s.services = svcs
 		case "resources":
-			rs, err := p.mapping(f.val, fe)
-			if err != nil {
+			if s.resources, err = p.scopeResources(f.val, fe, src); err != nil {
 				return s, err
-			}
-			for _, rf := range rs {
-				name := rf.key.Value
-				ri, ok := src.resIdx[name]
-				if !ok {
-					return s, p.fail(rf.key, fe, detail(ErrUndeclaredResource, "resource "+quote(name)+" has no entry under policies"))
-				}
-				v, vn, err := p.scalar(rf.val, fe+"."+name)
-				if err != nil {
-					return s, err
-				}
-				acts, err := ParseActions(v)
-				if err != nil {
-					return s, p.fail(vn, fe+"."+name, err)
-				}
-				if acts == 0 {
-					return s, p.fail(vn, fe+"."+name, detail(ErrSchema, "empty actions"))
-				}
-				s.resources = append(s.resources, scopeGrant{ri, acts})
 			}
 		default:
 			return s, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want name, roles, resources, services, description)"))
@@ -592,4 +602,34 @@ func (p *parser) scope(n *yaml.Node, entry string, src *source) (scopeSrc, error
 		return s, p.fail(n, entry, detail(ErrSchema, "scope "+quote(s.name)+" grants no role"))
 	}
 	return s, nil
+}
+
+// scopeResources reads the resources of a scope: resource names mapped to
+// the actions the scope allows on them.
+func (p *parser) scopeResources(n *yaml.Node, entry string, src *source) ([]scopeGrant, error) {
+	rs, err := p.mapping(n, entry)
+	if err != nil {
+		return nil, err
+	}
+	var out []scopeGrant
+	for _, rf := range rs {
+		name := rf.key.Value
+		ri, ok := src.resIdx[name]
+		if !ok {
+			return nil, p.fail(rf.key, entry, detail(ErrUndeclaredResource, "resource "+quote(name)+" has no entry under policies"))
+		}
+		v, vn, err := p.scalar(rf.val, entry+"."+name)
+		if err != nil {
+			return nil, err
+		}
+		acts, err := ParseActions(v)
+		if err != nil {
+			return nil, p.fail(vn, entry+"."+name, err)
+		}
+		if acts == 0 {
+			return nil, p.fail(vn, entry+"."+name, detail(ErrSchema, "empty actions"))
+		}
+		out = append(out, scopeGrant{ri, acts})
+	}
+	return out, nil
 }

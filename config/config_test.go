@@ -277,6 +277,11 @@ func TestFileHostile(t *testing.T) {
 		{"two documents", "service_name: a\n---\nservice_name: b\n", config.ErrSyntax, "more than one"},
 		{"bad indentation", "service_name: a\n  jwt_issuer: b\n", config.ErrSyntax, "service.yaml:2"},
 		{"tab indentation", "cors_origins:\n\t- a\n", config.ErrSyntax, ""},
+		// Parser errors are reported by the YAML library one line too
+		// low; the loader reports the line of the construct at fault.
+		{"unclosed list", "service_name: a\ncors_origins: [a\n", config.ErrSyntax, "service.yaml:2: syntax error: invalid YAML: did not find expected ',' or ']'"},
+		{"sequence after mapping", "service_name: a\njwt_issuer: b\n- c\n", config.ErrSyntax, "service.yaml:3: syntax error: invalid YAML: did not find expected key"},
+		{"second document line", "service_name: a\n\n---\njwt_issuer: b\n", config.ErrSyntax, "service.yaml:3: syntax error: more than one YAML document"},
 		{"unterminated quote", "service_name: \"abc\n", config.ErrSyntax, ""},
 		{"non-string key", "? [a]\n: b\n", config.ErrSyntax, "keys"},
 		{"NaN", "ratelimit_requests: .nan\n", config.ErrType, ""},

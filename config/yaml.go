@@ -3,14 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/apicrud-go/apicrud/internal/strictyaml"
 )
 
 // parseYAML applies a YAML document: a flat mapping of keys to scalars,
@@ -19,32 +20,18 @@ func (l *loader) parseYAML(path string, data []byte) {
 	fileErr := func(line int, err error) {
 		l.errs = append(l.errs, &KeyError{Source: "file", File: path, Line: line, Err: err})
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(trimBOM(data))))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return // an empty file keeps every default
+	root, err := strictyaml.Parse(path, trimBOM(data))
+	if err != nil {
+		line := 0
+		var se *strictyaml.Error
+		if errors.As(err, &se) {
+			line, err = se.Line, errors.New(se.Msg)
 		}
-		fileErr(yamlErrLine(err), fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: ")))
+		fileErr(line, fmt.Errorf("%w: %w", ErrSyntax, err))
 		return
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		fileErr(extra.Line, fmt.Errorf("%w: more than one YAML document", ErrSyntax))
-		return
-	} else if !errors.Is(err, io.EOF) {
-		fileErr(yamlErrLine(err), fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: ")))
-		return
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return
-		}
-		root = root.Content[0]
-	}
-	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		return // a file of comments only
+	if root == nil {
+		return // an empty file, or comments only, keeps every default
 	}
 	if root.Kind != yaml.MappingNode {
 		fileErr(root.Line, fmt.Errorf("%w: the file must be a mapping of keys to values", ErrSyntax))
@@ -84,22 +71,6 @@ func (l *loader) parseYAML(path string, data []byte) {
 		f.assign(v)
 		l.resolvePath(f)
 	}
-}
-
-// yamlErrLine extracts "line N" from a yaml.v3 error message.
-func yamlErrLine(err error) int {
-	msg := err.Error()
-	i := strings.Index(msg, "line ")
-	if i < 0 {
-		return 0
-	}
-	rest := msg[i+len("line "):]
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	n, _ := strconv.Atoi(rest[:j])
-	return n
 }
 
 func hasAnchor(n *yaml.Node) bool { return n.Kind == yaml.AliasNode || n.Anchor != "" }

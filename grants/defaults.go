@@ -1,13 +1,13 @@
 package grants
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/apicrud-go/apicrud/internal/strictyaml"
 )
 
 // maxNameLen is the longest grant name accepted.
@@ -51,14 +51,11 @@ func NewDefaults(m map[string]string) (Defaults, error) {
 
 // ParseDefaults reads defaults from a YAML document that is a mapping of
 // grant names to values (see Defaults), keeping the order of the document.
-// An empty document gives empty defaults.
+// An empty document gives empty defaults. Errors wrap ErrConfig and name
+// the line; a second document with content is an error.
 func ParseDefaults(data []byte) (Defaults, error) {
 	var d Defaults
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&d); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Defaults{}, nil
-		}
+	if err := strictyaml.Decode("", data, &d); err != nil {
 		if errors.Is(err, ErrConfig) {
 			return Defaults{}, err
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/apicrud-go/apicrud/grants"
 )
@@ -129,6 +129,9 @@ func TestParseDefaultsHostile(t *testing.T) {
 		{"alias bomb", "a: &x 1\nb: *x\n<<: {c: 1}\n", ""},
 		{"not yaml", "a: [\n", ""},
 		{"key sequence", "? [a]\n: 1\n", "scalar"},
+		{"two documents", "a: 1\n---\nb: 2\n", "line 2: more than one YAML document"},
+		{"syntax error line", "a: 1\nb: [2\nc: 3\n", "line 2: invalid YAML"},
+		{"billion laughs", "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: *b\n", "scalar value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := grants.ParseDefaults([]byte(tc.in))

@@ -1,7 +1,6 @@
 package i18n
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"os"
@@ -9,7 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
-	"gopkg.in/yaml.v3"
+
+	"github.com/apicrud-go/apicrud/internal/strictyaml"
 )
 
 //go:embed en.yaml
@@ -65,13 +65,11 @@ type file struct {
 }
 
 func parseFile(name string, data []byte) (language.Tag, map[string]string, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f file
-	if err := dec.Decode(&f); err != nil {
-		return language.Und, nil, fmt.Errorf("%w: %s: %v", ErrCatalog, name, err)
+	// Unknown fields, duplicate ids and a second document are errors.
+	if err := strictyaml.Decode(name, data, &f); err != nil {
+		return language.Und, nil, fmt.Errorf("%w: %w", ErrCatalog, err)
 	}
-	// Duplicate ids: yaml.v3 rejects duplicate mapping keys itself.
 	tag, err := language.Parse(f.Language)
 	if err != nil || f.Language == "" {
 		return language.Und, nil, fmt.Errorf("%w: %s: language %q is not a BCP 47 tag", ErrCatalog, name, f.Language)

@@ -1,17 +1,15 @@
 package metrics
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"gopkg.in/yaml.v3"
+
+	"github.com/apicrud-go/apicrud/internal/strictyaml"
 )
 
 // Type is the kind of a metric.
@@ -143,33 +141,16 @@ type Definition struct {
 }
 
 // ParseDefinitions reads a YAML list of definitions (one YAML document;
-// empty input is no definitions). Unknown fields and a second, non-empty
-// document are errors wrapping ErrConfig. The definitions are validated by New, not here.
+// empty input is no definitions). Unknown fields, repeated keys, values of
+// the wrong type and a second, non-empty document are errors wrapping
+// ErrConfig that name the line ("line 3: unknown field ..."). The
+// definitions are validated by New, not here.
 func ParseDefinitions(data []byte) ([]Definition, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var defs []Definition
-	if err := dec.Decode(&defs); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
+	if err := strictyaml.Decode("", data, &defs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	for {
-		// Empty documents after the list (a trailing "---") are harmless;
-		// anything else would be silently ignored.
-		var extra any
-		err := dec.Decode(&extra)
-		if errors.Is(err, io.EOF) {
-			return defs, nil
-		}
-		if err == nil && extra != nil {
-			err = errors.New("more than one YAML document")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-	}
+	return defs, nil
 }
 
 // Names of the metrics of the HTTP middleware, reserved.

@@ -233,3 +233,10 @@ func FuzzParseDefinitions(f *testing.F) {
 		require.NoError(t, again.Close(t.Context()))
 	})
 }
+
+func TestParseDefinitionsErrorLine(t *testing.T) {
+	_, err := metrics.ParseDefinitions([]byte("- name: a_total\n  type: counter\n  style: grant\n"))
+	require.EqualError(t, err, `metrics: bad configuration: line 3: unknown field "style"`)
+	_, err = metrics.ParseDefinitions([]byte("- name: a_total\n- {name: b_total\n"))
+	require.EqualError(t, err, `metrics: bad configuration: line 2: invalid YAML: did not find expected ',' or '}'`)
+}
