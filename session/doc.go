@@ -42,7 +42,10 @@
 // argument of Login, or a remember-device cookie) supplies the second
 // factor. Delegated logins (OAuth2/OIDC) go through [Manager.LoginWith]
 // and an [IdentityProvider]; API keys through an [APIKeyVerifier] in the
-// middleware.
+// middleware. A delegated login that proves the address of a pending
+// account activates it without anything set before (password, TOTP,
+// sessions, and through [WithCredentialsChanged] the host's API keys):
+// whoever registered an address need not own it.
 //
 // [Manager.Register] creates a pending account and sends a confirmation
 // link through the [Notifier]; [Manager.Confirm] activates it.

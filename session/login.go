@@ -270,9 +270,18 @@ func (m *Manager) rehash(ctx context.Context, acc Account, password string) {
 // verified the e-mail address (ErrUnverifiedIdentity otherwise). The
 // account with that identity logs in; on the first login of an unknown
 // identity an active account is created with the role "user" and no
-// password. A pending account becomes active (the provider verified the
-// address). An account with TOTP still needs its second factor: the
-// result is then a "pendingtotp" session, as with Login.
+// password.
+//
+// A pending account becomes active (the provider proved the address), but
+// nothing set on it before the address was proven survives: whoever
+// registered it need not own the address. Its password, TOTP enrolment
+// and backup codes are discarded and its live sessions end; then the
+// WithCredentialsChanged function runs with ReasonDelegatedActivation so
+// that the host ends its own credentials (API keys). The owner sets a
+// password later through a reset link.
+//
+// An active account with TOTP still needs its second factor: the result
+// is then a "pendingtotp" session, as with Login.
 //
 // Deliver the resulting token to the client in a response body or cookie,
 // never in a redirect URL.
@@ -308,12 +317,7 @@ func (m *Manager) LoginWith(ctx context.Context, p IdentityProvider, params url.
 	case StatusDisabled:
 		return nil, "", ErrInvalidCredentials
 	case StatusPending:
-		if acc, err = m.updateAccount(ctx, acc.UID, func(a *Account) error {
-			if a.Status == StatusPending {
-				a.Status = StatusActive
-			}
-			return nil
-		}); err != nil {
+		if acc, err = m.activateDelegated(ctx, acc.UID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -324,6 +328,32 @@ func (m *Manager) LoginWith(ctx context.Context, p IdentityProvider, params url.
 		}
 	}
 	return m.startSession(ctx, acc, methodExternal+provider)
+}
+
+// activateDelegated activates pending account uid after an identity
+// provider proved its address, discarding every credential set before:
+// the registrant may have been someone else. It ends the account's live
+// sessions and tells the host (ReasonDelegatedActivation).
+func (m *Manager) activateDelegated(ctx context.Context, uid string) (Account, error) {
+	activated := false
+	acc, err := m.updateAccount(ctx, uid, func(a *Account) error {
+		if a.Status == StatusDisabled { // disabled meanwhile
+			return ErrInvalidCredentials
+		}
+		activated = a.Status == StatusPending
+		if activated {
+			a.Status = StatusActive
+			a.PasswordHash, a.TOTPSecret, a.BackupCodes = "", "", nil
+		}
+		return nil
+	})
+	if err != nil || !activated {
+		return acc, err
+	}
+	if err := m.endSessions(ctx, uid, ReasonDelegatedActivation); err != nil {
+		return Account{}, err
+	}
+	return acc, nil
 }
 
 func (m *Manager) createExternal(ctx context.Context, email, name string) (Account, error) {

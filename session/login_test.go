@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -362,7 +363,8 @@ func TestLoginWith(t *testing.T) {
 	require.ErrorIs(t, err, session.ErrUnverifiedIdentity)
 
 	// A registered but unconfirmed account is activated by a provider
-	// that verified its address.
+	// that verified its address, without the password set before the
+	// address was proven.
 	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "yann", Identity: "yann@example.com", Password: goodPassword})
 	require.NoError(t, err)
 	py := provider{id: session.Identity{Provider: "gitlab", Email: "yann@example.com", EmailVerified: true}}
@@ -370,9 +372,78 @@ func TestLoginWith(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uid, s3.UID)
 	require.Equal(t, []string{"user"}, s3.Roles)
+	acc, _, err = e.accounts.Get(t.Context(), uid)
+	require.NoError(t, err)
+	require.Equal(t, session.StatusActive, acc.Status)
+	require.Empty(t, acc.PasswordHash, "the registrant's password is discarded")
+	_, _, err = e.m.Login(ctx, "yann", goodPassword, "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
 
 	// A disabled account stays out.
 	require.NoError(t, e.m.SetStatus(t.Context(), uid, session.StatusDisabled))
 	_, _, err = e.m.LoginWith(ctx, py, good)
 	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+}
+
+// An attacker registers the victim's address with a password of their own
+// and waits; the victim later signs in through an identity provider that
+// proves the address. Nothing the attacker set may survive the
+// activation: not the password, not a TOTP enrolment or backup codes, not
+// a live session, and the host is told to end its own credentials (API
+// keys).
+func TestLoginWithVoidsPendingCredentials(t *testing.T) {
+	var mu sync.Mutex
+	var reasons []string
+	e := newEnv(t, session.WithCredentialsChanged(func(_ context.Context, uid, reason string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		reasons = append(reasons, uid+" "+reason)
+		return nil
+	}))
+	attackerCtx := from(t.Context(), attacker)
+	const attackerPassword = "attacker's own long password"
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "victim", Identity: "victim@example.com", Password: attackerPassword})
+	require.NoError(t, err)
+	pending, pendingTok, err := e.m.Login(attackerCtx, "victim@example.com", attackerPassword, "")
+	require.NoError(t, err)
+	require.Equal(t, []string{session.RolePending}, pending.Roles)
+	// A second factor and backup codes the attacker could have set up (for
+	// example on an account an administrator put back to pending).
+	acc, _, err := e.accounts.Get(t.Context(), uid)
+	require.NoError(t, err)
+	acc.TOTPSecret, acc.BackupCodes = "sealed-totp-secret-of-the-attacker", []string{"digest-1", "digest-2"}
+	ok, err := e.accounts.Update(t.Context(), acc)
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	p := provider{id: session.Identity{Provider: "google", Subject: "v-1", Email: "Victim@Example.com", EmailVerified: true}}
+	s, tok, err := e.m.LoginWith(from(t.Context(), victim), p, url.Values{"code": {"good"}})
+	require.NoError(t, err)
+	require.Equal(t, uid, s.UID)
+	require.Equal(t, []string{session.RoleUser}, s.Roles, "a full session: the attacker's second factor is gone")
+	_, err = e.m.Validate(t.Context(), string(tok))
+	require.NoError(t, err)
+
+	acc, _, err = e.accounts.Get(t.Context(), uid)
+	require.NoError(t, err)
+	require.Equal(t, session.StatusActive, acc.Status)
+	require.Empty(t, acc.PasswordHash, "password set before the address was proven")
+	require.Empty(t, acc.TOTPSecret, "TOTP enrolment set before the address was proven")
+	require.Empty(t, acc.BackupCodes, "backup codes set before the address was proven")
+	_, _, err = e.m.Login(attackerCtx, "victim", attackerPassword, "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials, "the attacker's password does not log in")
+	_, _, err = e.m.Login(attackerCtx, "victim@example.com", attackerPassword, "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	_, err = e.m.Validate(t.Context(), string(pendingTok))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "the attacker's pending session ends")
+	mu.Lock()
+	require.Equal(t, []string{uid + " " + session.ReasonDelegatedActivation}, reasons, "the host ends its own credentials (API keys)")
+	mu.Unlock()
+
+	// A later delegated login of the active account changes nothing more.
+	_, _, err = e.m.LoginWith(from(t.Context(), victim), p, url.Values{"code": {"good"}})
+	require.NoError(t, err)
+	mu.Lock()
+	require.Len(t, reasons, 1)
+	mu.Unlock()
 }

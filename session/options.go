@@ -250,6 +250,11 @@ const (
 	ReasonPasswordChange = "password_change" // ChangePassword
 	ReasonStatus         = "status"          // SetStatus
 	ReasonDeleted        = "deleted"         // DeleteAccount
+	// ReasonDelegatedActivation: LoginWith activated a pending account
+	// whose address an identity provider proved; every credential set
+	// before that (password, TOTP, and the host's, such as API keys) is
+	// void.
+	ReasonDelegatedActivation = "delegated_activation"
 )
 
 // WithCredentialsChanged sets a function the Manager calls after it has

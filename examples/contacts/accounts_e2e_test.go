@@ -26,6 +26,7 @@ func accountScenarios() []scenario {
 		{"defect 20.11, 20.12: TOTP makes login take two steps, each code working once, and backup codes work once", testTOTP},
 		{"defect 20.3, 20.18: API keys authenticate, a read-only key cannot write, and a revoked key is refused at once", testAPIKeys},
 		{"defect 20.1, 20.3: a pending account makes no API key, and an account recovery revokes its keys", testAPIKeyTakeover},
+		{"issue 15.1: a delegated login that proves a pending account's address voids the registrant's password and sessions", testDelegatedLoginTakeover},
 	}
 }
 

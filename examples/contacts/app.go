@@ -56,6 +56,8 @@ type serviceConfig struct {
 	DBMaxConns     int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
 	StrictRequests int           `config:"strict_requests" default:"30" min:"1" doc:"registrations, confirmations, reset requests and bad credentials a client address may make per ratelimit_interval"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
+	// TestIdentityKey enables the test identity provider (delegated.go).
+	TestIdentityKey config.Secret `config:"test_identity_key" secret:"true" min:"32" doc:"testing only: enables the delegated-login provider \"test\", whose callback accepts identities signed with this key; never set it in production"`
 }
 
 // app is the wired service.
@@ -78,6 +80,8 @@ type app struct {
 	registry *registry.Client
 	catalog  *i18n.Catalog
 	res      *resources
+
+	providers identityProviders // delegated login, by name
 
 	strict *ratelimit.Limiter // per client address, for costly anonymous requests
 	out    io.Writer          // where the generated admin password is shown
@@ -235,6 +239,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		return nil, err
 	}
 	closing(a.sessions.Close)
+	a.providers = newIdentityProviders(cfg)
 
 	defs, err := metrics.ParseDefinitions(metricDefinitions)
 	if err != nil {
@@ -274,11 +279,12 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 }
 
 // credentialsChanged ends the API keys of an account that was recovered
-// by a password reset (an intruder's keys must not outlive the recovery)
-// or deleted. A password change by its owner keeps them, and a disabled
+// by a password reset (an intruder's keys must not outlive the recovery),
+// activated by a delegated login that proved its address (keys made
+// before then need not be the owner's) or deleted. A password change by its owner keeps them, and a disabled
 // account's keys stop working while it is disabled (keyOwners).
 func (a *app) credentialsChanged(ctx context.Context, uid, reason string) error {
-	if reason != session.ReasonPasswordReset && reason != session.ReasonDeleted {
+	if reason != session.ReasonPasswordReset && reason != session.ReasonDeleted && reason != session.ReasonDelegatedActivation {
 		return nil
 	}
 	keys, err := a.apikeys.List(ctx, uid)

@@ -152,6 +152,7 @@ func newDeployment(t *testing.T, name string) *deployment {
 			"APICRUD_REGISTRY_INTERVAL":     "30s",
 			"APICRUD_REGISTRY_TTL":          "60s",
 			"APICRUD_LOGIN_IP_ATTEMPTS_MAX": "50",
+			"APICRUD_TEST_IDENTITY_KEY":     rand.Text() + rand.Text(),
 		},
 	}
 	return d

@@ -40,6 +40,7 @@ func (a *app) handler() http.Handler {
 	// Anonymous endpoints that send mail or check secrets have a small
 	// budget per client address of their own.
 	strict := a.strict.Middleware("account")
+	api.Handle("GET "+p+"/auth/oidc/{provider}/callback", strict(http.HandlerFunc(a.delegatedCallback)))
 	api.Handle("POST "+p+"/account", strict(http.HandlerFunc(a.register)))
 	api.HandleFunc("PUT "+p+"/account/{uid}", a.setAccountStatus)
 	api.Handle("POST "+p+"/account/confirm", strict(http.HandlerFunc(a.confirm)))

@@ -62,6 +62,8 @@ func (a *app) routes() []route {
 			body: map[string]string{"otp": "string"}, required: []string{"otp"}, status: "200", result: obj(map[string]string{"backup_codes": "array"}), errors: []string{"400"}},
 		{method: "delete", path: "/auth/totp", id: "disableTOTP", summary: "Turn TOTP off (password and a code required)", auth: authSession,
 			body: map[string]string{"password": "string", "otp": "string"}, required: []string{"password", "otp"}, status: "204", errors: []string{"400"}},
+		{method: "get", path: "/auth/oidc/{provider}/callback", id: "delegatedLoginCallback", summary: "Delegated login: exchange the identity provider's answer for a session, as a login gives (today only the test provider of test_identity_key)", auth: authNone,
+			status: "200", result: tokenSchema, errors: []string{"401", "404", "429"}},
 		{method: "post", path: "/account", id: "register", summary: "Register an account; a confirmation link goes to the identity. With registration closed only admins create accounts (201, active at once); others get 403", auth: authNone,
 			body: map[string]string{"username": "string", "name": "string", "identity": "string", "password": "string"}, required: []string{"username", "identity", "password"},
 			status: "202", result: obj(map[string]string{"status": "string"}), errors: []string{"400", "403", "409", "429"}},
