@@ -140,85 +140,17 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 	if (r.anyAll|rp.all)&bit != 0 {
 		return "1=1", nil, nil
 	}
+	q := filterQuery{c: c, b: b, r: r, bit: bit}
+	q.uidCol, q.ownOK = columns["uid"]
+	q.ownOK = q.ownOK && b.uid != ""
+	q.privCol, q.hasPriv = columns["privacy"]
 	var conds []string
-	uidCol, hasUID := columns["uid"]
-	ownOK := b.uid != "" && hasUID
-	if ownOK && (r.anyOwn|rp.own)&bit != 0 {
-		conds = append(conds, uidCol+" = "+s.param(b.uid))
+	if q.ownOK && (r.anyOwn|rp.own)&bit != 0 {
+		conds = append(conds, q.uidCol+" = "+s.param(b.uid))
 	}
-	privCol, hasPriv := columns["privacy"]
-
-	// The record's membership: its own id for a private resource, else
-	// the first private resource whose attribute has a column.
-	pi, memCol := -1, ""
-	if r.self >= 0 {
-		pi = r.self
-		memCol = columns["id"]
-	} else {
-		for i := range c.private {
-			if col, ok := columns[c.private[i].attr]; ok {
-				pi, memCol = i, col
-				break
-			}
-		}
-	}
-	if pi >= 0 && memCol != "" && b.members != nil && len(b.members[pi]) > 0 {
-		nl := len(c.levels)
-		// byLevel[l] are the membership ids where the caller's level is l.
-		byLevel := make([][]string, nl)
-		for id, l := range b.members[pi] {
-			byLevel[l] = append(byLevel[l], id)
-		}
-		for _, ids := range byLevel {
-			slices.Sort(ids)
-		}
-		from := func(l int) []string { // ids at level l or above
-			var out []string
-			for ; l < nl; l++ {
-				out = append(out, byLevel[l]...)
-			}
-			slices.Sort(out)
-			return out
-		}
-		minAll, minOwn := nl, nl
-		if r.mem != nil && r.mem[pi] != nil {
-			m := r.mem[pi]
-			for l := nl - 1; l >= 1; l-- {
-				if m[l].all&bit != 0 {
-					minAll = l
-				}
-				if ownOK && (m[l].all|m[l].own)&bit != 0 {
-					minOwn = l
-				}
-			}
-		}
-		if ids := from(minAll); len(ids) > 0 {
-			conds = append(conds, s.in(memCol, ids))
-		}
-		if minOwn < minAll {
-			// Owned rows at levels minOwn..minAll-1 (from minAll up, rows
-			// are already selected whole).
-			var below []string
-			for l := minOwn; l < minAll; l++ {
-				below = append(below, byLevel[l]...)
-			}
-			if len(below) > 0 {
-				slices.Sort(below)
-				conds = append(conds, "("+s.in(memCol, below)+" AND "+uidCol+" = "+s.param(b.uid)+")")
-			}
-		}
-		if bit == readBit && hasPriv {
-			for l := 1; l < minAll; l++ {
-				if len(byLevel[l]) == 0 {
-					continue
-				}
-				cond := "(" + s.in(memCol, byLevel[l]) + " AND " + s.in(privCol, c.levels[1:l+1]) + ")"
-				conds = append(conds, cond)
-			}
-		}
-	}
-	if bit == readBit && hasPriv {
-		conds = append(conds, privCol+" = "+s.param(c.levels[0]))
+	conds = append(conds, s.memberConds(&q, columns)...)
+	if bit == readBit && q.hasPriv {
+		conds = append(conds, q.privCol+" = "+s.param(c.levels[0]))
 	}
 	switch len(conds) {
 	case 0:
@@ -227,4 +159,104 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 		return conds[0], s.args, nil
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", s.args, nil
+}
+
+// filterQuery is what one FilterFor call filters on.
+type filterQuery struct {
+	c       *compiled
+	b       *binding
+	r       *compiledRes
+	bit     ActionSet
+	uidCol  string // the owner column, when ownOK
+	ownOK   bool   // the caller is an account and rows have an owner column
+	privCol string // the privacy column, when hasPriv
+	hasPriv bool
+}
+
+// membership returns the private resource whose memberships decide the
+// record (its own index for a private resource, else the first private
+// resource whose attribute has a column) and the column holding the
+// membership id; -1 when none.
+func (q *filterQuery) membership(columns map[string]string) (int, string) {
+	if q.r.self >= 0 {
+		return q.r.self, columns["id"]
+	}
+	for i := range q.c.private {
+		if col, ok := columns[q.c.private[i].attr]; ok {
+			return i, col
+		}
+	}
+	return -1, ""
+}
+
+// memberConds returns the conditions the caller's memberships give:
+// whole memberships where its level allows the action on every row, owned
+// rows where it allows the action on owned rows, and (for reads) rows
+// whose privacy its level may see.
+func (s *sqlBuilder) memberConds(q *filterQuery, columns map[string]string) []string {
+	pi, memCol := q.membership(columns)
+	if pi < 0 || memCol == "" || q.b.members == nil || len(q.b.members[pi]) == 0 {
+		return nil
+	}
+	nl := len(q.c.levels)
+	// byLevel[l] are the membership ids where the caller's level is l.
+	byLevel := make([][]string, nl)
+	for id, l := range q.b.members[pi] {
+		byLevel[l] = append(byLevel[l], id)
+	}
+	for _, ids := range byLevel {
+		slices.Sort(ids)
+	}
+	minAll, minOwn := q.minLevels(pi)
+	var conds []string
+	if ids := idsFrom(byLevel, minAll, nl); len(ids) > 0 {
+		conds = append(conds, s.in(memCol, ids))
+	}
+	if minOwn < minAll {
+		// Owned rows at levels minOwn..minAll-1 (from minAll up, rows
+		// are already selected whole).
+		below := idsFrom(byLevel, minOwn, minAll)
+		if len(below) > 0 {
+			conds = append(conds, "("+s.in(memCol, below)+" AND "+q.uidCol+" = "+s.param(q.b.uid)+")")
+		}
+	}
+	if q.bit == readBit && q.hasPriv {
+		for l := 1; l < minAll; l++ {
+			if len(byLevel[l]) == 0 {
+				continue
+			}
+			conds = append(conds, "("+s.in(memCol, byLevel[l])+" AND "+s.in(q.privCol, q.c.levels[1:l+1])+")")
+		}
+	}
+	return conds
+}
+
+// minLevels returns the lowest membership levels of private resource pi
+// that allow the action on every row and on owned rows (len(levels): none).
+func (q *filterQuery) minLevels(pi int) (minAll, minOwn int) {
+	nl := len(q.c.levels)
+	minAll, minOwn = nl, nl
+	if q.r.mem == nil || q.r.mem[pi] == nil {
+		return minAll, minOwn
+	}
+	m := q.r.mem[pi]
+	for l := nl - 1; l >= 1; l-- {
+		if m[l].all&q.bit != 0 {
+			minAll = l
+		}
+		if q.ownOK && (m[l].all|m[l].own)&q.bit != 0 {
+			minOwn = l
+		}
+	}
+	return minAll, minOwn
+}
+
+// idsFrom returns the ids at levels from..to-1, sorted.
+func idsFrom(byLevel [][]string, from, to int) []string {
+	var out []string
+	for l := from; l < to; l++ {
+		out = append(out, byLevel[l]...)
+	}
+	slices.Sort(out)
+	return out
 }

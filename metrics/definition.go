@@ -166,114 +166,151 @@ const maxLabels = 16
 
 // normalize validates d and fills its defaults.
 func (d Definition) normalize() (Definition, error) {
-	bad := func(format string, args ...any) (Definition, error) {
-		return Definition{}, fmt.Errorf("%w: metric %q: %s", ErrConfig, d.Name, fmt.Sprintf(format, args...))
+	for _, step := range []func(*Definition) string{
+		(*Definition).checkName, (*Definition).normalizeScope, (*Definition).normalizeUsage,
+		(*Definition).normalizeLabels, (*Definition).normalizeBuckets,
+	} {
+		if msg := step(&d); msg != "" {
+			return Definition{}, fmt.Errorf("%w: metric %q: %s", ErrConfig, d.Name, msg)
+		}
 	}
+	return d, nil
+}
+
+// checkName checks the name against the Prometheus rules and the type.
+func (d *Definition) checkName() string {
 	if !validMetricName(d.Name) {
-		return bad("name must match [a-zA-Z_:][a-zA-Z0-9_:]*")
+		return "name must match [a-zA-Z_:][a-zA-Z0-9_:]*"
 	}
 	if reservedName(d.Name) {
-		return bad("names starting with process_, go_, promhttp_ or scrape_, and up, are reserved for client_golang's collectors and Prometheus")
+		return "names starting with process_, go_, promhttp_ or scrape_, and up, are reserved for client_golang's collectors and Prometheus"
 	}
 	total := strings.HasSuffix(d.Name, "_total")
 	switch d.Type {
 	case Counter, Grant, Metered:
 		if !total {
-			return bad("a %s's name must end in _total", d.Type)
+			return fmt.Sprintf("a %s's name must end in _total", d.Type)
 		}
 	case Gauge, Histogram:
 		if total {
-			return bad("only counters and usage metrics end in _total")
+			return "only counters and usage metrics end in _total"
 		}
 	case "":
-		return bad("type is required (counter, gauge, histogram, grant or metered)")
+		return "type is required (counter, gauge, histogram, grant or metered)"
 	default:
-		return bad("unknown type %q", d.Type)
+		return fmt.Sprintf("unknown type %q", d.Type)
 	}
 	for _, s := range []string{"_bucket", "_sum", "_count", "_created"} {
 		if strings.HasSuffix(d.Name, s) {
-			return bad("the suffix %s is reserved", s)
+			return fmt.Sprintf("the suffix %s is reserved", s)
 		}
 	}
+	return ""
+}
+
+// normalizeScope checks the scope (apicrud's user and sitewide are
+// shared) and fills the default help text.
+func (d *Definition) normalizeScope() string {
 	switch d.Scope {
 	case "", "user", "sitewide", Shared:
 		d.Scope = Shared
 	case Instance:
 		if d.Type == Grant || d.Type == Metered {
-			return bad("usage metrics are shared by all instances")
+			return "usage metrics are shared by all instances"
 		}
 	default:
-		return bad("unknown scope %q", d.Scope)
+		return fmt.Sprintf("unknown scope %q", d.Scope)
 	}
 	if d.Help == "" {
 		d.Help = strings.ReplaceAll(d.Name, "_", " ") + " (" + string(d.Type) + ")"
 	}
+	return ""
+}
+
+// normalizeUsage checks the fields of usage metrics (period, grant,
+// notify, retain) and fills their defaults.
+func (d *Definition) normalizeUsage() string {
 	if !isUsage(d.Type) {
 		if d.Period != "" || d.Grant != "" || d.Notify != 0 || d.Retain != 0 {
-			return bad("period, grant, notify and retain apply to usage metrics only")
+			return "period, grant, notify and retain apply to usage metrics only"
 		}
-	} else {
-		if len(d.Labels) > 0 {
-			return bad("usage metrics take no labels (their series are per account)")
-		}
-		switch d.Period {
-		case "":
-			d.Period = Day
-		case Hour, Day, Week, Month, Indefinite:
-		default:
-			return bad("unknown period %q", d.Period)
-		}
+		return ""
+	}
+	if len(d.Labels) > 0 {
+		return "usage metrics take no labels (their series are per account)"
+	}
+	switch d.Period {
+	case "":
+		d.Period = Day
+	case Hour, Day, Week, Month, Indefinite:
+	default:
+		return fmt.Sprintf("unknown period %q", d.Period)
 	}
 	if d.Type == Grant {
 		if d.Grant == "" {
 			d.Grant = d.Name
 		}
 		if d.Notify < 0 || d.Notify > 100 {
-			return bad("notify must be a percentage")
+			return "notify must be a percentage"
 		}
 	} else if d.Grant != "" || d.Notify != 0 {
-		return bad("grant and notify apply to grant-style metrics only")
+		return "grant and notify apply to grant-style metrics only"
 	}
-	if d.Type == Metered {
-		if d.Retain < 0 || d.Retain > 1000 {
-			return bad("retain must be 0 to 1000 periods")
+	if d.Type != Metered {
+		if d.Retain != 0 {
+			return "retain applies to metered metrics only"
 		}
-		if d.Retain == 0 {
-			d.Retain = 1
-		}
-	} else if d.Retain != 0 {
-		return bad("retain applies to metered metrics only")
+		return ""
 	}
+	if d.Retain < 0 || d.Retain > 1000 {
+		return "retain must be 0 to 1000 periods"
+	}
+	if d.Retain == 0 {
+		d.Retain = 1
+	}
+	return ""
+}
+
+// normalizeLabels checks the label names and sorts a copy of them.
+func (d *Definition) normalizeLabels() string {
 	if len(d.Labels) > maxLabels {
-		return bad("at most %d labels", maxLabels)
+		return fmt.Sprintf("at most %d labels", maxLabels)
 	}
 	d.Labels = slices.Clone(d.Labels)
 	slices.Sort(d.Labels)
 	for i, l := range d.Labels {
 		if !validLabelName(l) {
-			return bad("label %q must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __", l)
+			return fmt.Sprintf("label %q must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __", l)
 		}
 		if i > 0 && d.Labels[i-1] == l {
-			return bad("label %q repeated", l)
+			return fmt.Sprintf("label %q repeated", l)
 		}
 		if d.Type == Histogram && l == "le" {
-			return bad("a histogram cannot have the label le")
+			return "a histogram cannot have the label le"
 		}
 	}
-	if d.Type == Histogram {
-		if len(d.Buckets) == 0 {
-			d.Buckets = prometheus.DefBuckets
+	return ""
+}
+
+// normalizeBuckets checks a histogram's buckets (default
+// prometheus.DefBuckets) and copies them.
+func (d *Definition) normalizeBuckets() string {
+	if d.Type != Histogram {
+		if len(d.Buckets) > 0 {
+			return "buckets apply to histograms only"
 		}
-		d.Buckets = slices.Clone(d.Buckets)
-		for i, b := range d.Buckets {
-			if math.IsNaN(b) || math.IsInf(b, 0) || i > 0 && b <= d.Buckets[i-1] {
-				return bad("buckets must be finite and increasing")
-			}
-		}
-	} else if len(d.Buckets) > 0 {
-		return bad("buckets apply to histograms only")
+		return ""
 	}
-	return d, nil
+	if len(d.Buckets) == 0 {
+		d.Buckets = prometheus.DefBuckets
+	}
+	d.Buckets = slices.Clone(d.Buckets)
+	for i, b := range d.Buckets {
+		if math.IsNaN(b) || math.IsInf(b, 0) || i > 0 && b <= d.Buckets[i-1] {
+			return "buckets must be finite and increasing"
+		}
+	}
+	return ""
 }
 
 // perUser reports whether d's series belong to single accounts.
