@@ -186,6 +186,17 @@ func testLoginFailuresAlike(t *testing.T, in *instance) {
 	}
 	c.post(t, "/auth", map[string]string{"username": u.username}).wantProblem(t, http.StatusUnauthorized, "session.invalid_credentials")
 	c.post(t, "/auth", "{").wantProblem(t, http.StatusBadRequest, "contacts.bad_json")
+	// null is not {} (it used to run a full password hash), and [1] names
+	// no field: both are a bad body, with a message that has no {field}
+	// left unfilled.
+	for _, path := range []string{"/auth", "/account", "/account/password_reset"} {
+		for _, body := range []string{"null", "[1]"} {
+			p := c.post(t, path, body).wantProblem(t, http.StatusBadRequest, "contacts.bad_json")
+			if strings.Contains(p.Detail, "{") {
+				t.Errorf("POST %s %s: detail %q has an unfilled placeholder", path, body, p.Detail)
+			}
+		}
+	}
 	c.post(t, "/auth", []byte(`username=a&password=b`), "Content-Type", "application/x-www-form-urlencoded").
 		wantProblem(t, http.StatusUnsupportedMediaType, "contacts.content_type")
 	// The e-mail address works as well as the username.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -167,21 +168,34 @@ func writeProblemField(w http.ResponseWriter, status int, code, field, detail st
 }
 
 // readJSON decodes a JSON object body into v strictly: JSON content type,
-// bounded size, no unknown fields, nothing after the object.
+// bounded size, an object (not null, an array or a scalar, which would
+// leave v at its zero value or fail without naming a field), no unknown
+// fields, nothing after the object.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeProblem(w, http.StatusUnsupportedMediaType, "contacts.content_type", "the body must be application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeProblem(w, http.StatusRequestEntityTooLarge, "contacts.too_large", "the body is too large")
+		} else {
+			writeProblem(w, http.StatusBadRequest, "contacts.bad_json", "the body is not a valid JSON object")
+		}
+		return false
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		writeProblem(w, http.StatusBadRequest, "contacts.bad_json", "the body is not a valid JSON object")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
 		var ute *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe):
-			writeProblem(w, http.StatusRequestEntityTooLarge, "contacts.too_large", "the body is too large")
-		case errors.As(err, &ute):
+		case errors.As(err, &ute) && ute.Field != "":
 			writeProblemField(w, http.StatusBadRequest, "crud.invalid_value", ute.Field, "wrong type")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			writeProblemField(w, http.StatusBadRequest, "crud.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
