@@ -1,12 +1,15 @@
 package i18n
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"slices"
 	"strings"
 
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 
 	"github.com/apicrud-go/apicrud/internal/strictyaml"
@@ -15,12 +18,34 @@ import (
 //go:embed en.yaml
 var englishYAML []byte
 
+// builtinLocales holds the built-in translations of the English messages,
+// one file per language.
+//
+//go:embed locales/*.yaml
+var builtinLocales embed.FS
+
 // Catalog maps message ids to texts per language. Use New; the zero value is
 // not usable. A Catalog is safe for concurrent use.
 type Catalog struct {
 	tags     []language.Tag // tags[0] is English
-	messages []map[string]string
+	messages []map[string]message
 	matcher  language.Matcher
+}
+
+// message is one text, or the plural forms of one text.
+type message struct {
+	// count names the argument whose number selects a plural form; "" for
+	// a plain text.
+	count string
+	// forms holds the texts by plural form; forms[plural.Other] is the
+	// text of a plain message.
+	forms [plural.Many + 1]string
+}
+
+func plain(text string) message {
+	var m message
+	m.forms[plural.Other] = text
+	return m
 }
 
 type config struct {
@@ -46,6 +71,30 @@ func WithFile(path string) Option {
 	}
 }
 
+// WithFS adds every catalog file in fsys whose name matches pattern (as
+// fs.Glob matches it, for example "locales/*.yaml"), in name order: the way
+// to load catalogs embedded with //go:embed. A pattern that matches no file
+// is an error.
+func WithFS(fsys fs.FS, pattern string) Option {
+	return func(c *config) {
+		names, err := fs.Glob(fsys, pattern)
+		switch {
+		case err != nil:
+			err = fmt.Errorf("%s: %w", pattern, err)
+		case len(names) == 0:
+			err = fmt.Errorf("%s matches no file", pattern)
+		}
+		if err != nil {
+			c.sources = append(c.sources, source{name: pattern, err: err})
+			return
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			c.sources = append(c.sources, source{name: name, data: data, err: err})
+		}
+	}
+}
+
 // WithYAML adds a catalog in the file format, named name in errors.
 func WithYAML(name string, data []byte) Option {
 	return func(c *config) { c.sources = append(c.sources, source{name: name, data: data}) }
@@ -60,11 +109,36 @@ func WithMessages(lang string, msgs map[string]string) Option {
 }
 
 type file struct {
-	Language string            `yaml:"language"`
-	Messages map[string]string `yaml:"messages"`
+	Language string                `yaml:"language"`
+	Messages map[string]string     `yaml:"messages"`
+	Plurals  map[string]pluralText `yaml:"plurals"`
 }
 
-func parseFile(name string, data []byte) (language.Tag, map[string]string, error) {
+// pluralText is a message with plural forms in a catalog file: count names
+// the argument holding the number, the others are the CLDR plural
+// categories of the file's language.
+type pluralText struct {
+	Count string `yaml:"count"`
+	Zero  string `yaml:"zero"`
+	One   string `yaml:"one"`
+	Two   string `yaml:"two"`
+	Few   string `yaml:"few"`
+	Many  string `yaml:"many"`
+	Other string `yaml:"other"`
+}
+
+func (p pluralText) message() message {
+	m := message{count: p.Count}
+	m.forms[plural.Zero] = p.Zero
+	m.forms[plural.One] = p.One
+	m.forms[plural.Two] = p.Two
+	m.forms[plural.Few] = p.Few
+	m.forms[plural.Many] = p.Many
+	m.forms[plural.Other] = p.Other
+	return m
+}
+
+func parseFile(name string, data []byte) (language.Tag, map[string]message, error) {
 	var f file
 	// Unknown fields, duplicate ids and a second document are errors.
 	if err := strictyaml.Decode(name, data, &f); err != nil {
@@ -74,10 +148,35 @@ func parseFile(name string, data []byte) (language.Tag, map[string]string, error
 	if err != nil || f.Language == "" {
 		return language.Und, nil, fmt.Errorf("%w: %s: language %q is not a BCP 47 tag", ErrCatalog, name, f.Language)
 	}
-	return tag, f.Messages, nil
+	msgs := make(map[string]message, len(f.Messages)+len(f.Plurals))
+	for id, text := range f.Messages {
+		msgs[id] = plain(text)
+	}
+	for id, p := range f.Plurals {
+		if _, ok := msgs[id]; ok {
+			return language.Und, nil, fmt.Errorf("%w: %s: message %q is both a text and a plural", ErrCatalog, name, id)
+		}
+		if p.Count == "" || strings.ContainsAny(p.Count, "{} ") {
+			return language.Und, nil, fmt.Errorf("%w: %s: plural %q: count must name the argument holding the number", ErrCatalog, name, id)
+		}
+		if p.Other == "" {
+			return language.Und, nil, fmt.Errorf("%w: %s: plural %q has no other form", ErrCatalog, name, id)
+		}
+		msgs[id] = p.message()
+	}
+	return tag, msgs, nil
 }
 
-func checkMessage(name, id, text string) error {
+func checkMessage(name, id string, m message) error {
+	for _, text := range m.forms {
+		if err := checkText(name, id, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkText(name, id, text string) error {
 	if id == "" {
 		return fmt.Errorf("%w: %s: empty message id", ErrCatalog, name)
 	}
@@ -99,8 +198,8 @@ func checkMessage(name, id, text string) error {
 	return nil
 }
 
-// New returns a catalog with the built-in English messages plus the
-// languages the options add.
+// New returns a catalog with the built-in messages, in English and in the
+// built-in translations, plus the languages and messages the options add.
 func New(opts ...Option) (*Catalog, error) {
 	var cfg config
 	for _, o := range opts {
@@ -110,21 +209,25 @@ func New(opts ...Option) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{tags: []language.Tag{en}, messages: []map[string]string{enMsgs}}
-	index := func(tag language.Tag) map[string]string {
+	c := &Catalog{tags: []language.Tag{en}, messages: []map[string]message{enMsgs}}
+	index := func(tag language.Tag) map[string]message {
 		for i, t := range c.tags {
 			if t == tag {
 				return c.messages[i]
 			}
 		}
-		m := map[string]string{}
+		m := map[string]message{}
 		c.tags = append(c.tags, tag)
 		c.messages = append(c.messages, m)
 		return m
 	}
-	for _, s := range cfg.sources {
+	builtin, err := builtinSources()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range append(builtin, cfg.sources...) {
 		var tag language.Tag
-		var msgs map[string]string
+		var msgs map[string]message
 		switch {
 		case s.err != nil:
 			return nil, fmt.Errorf("%w: %w", ErrCatalog, s.err)
@@ -133,7 +236,10 @@ func New(opts ...Option) (*Catalog, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: language %q is not a BCP 47 tag", ErrCatalog, s.name, s.lang)
 			}
-			msgs = s.msgs
+			msgs = make(map[string]message, len(s.msgs))
+			for id, text := range s.msgs {
+				msgs[id] = plain(text)
+			}
 		default:
 			tag, msgs, err = parseFile(s.name, s.data)
 			if err != nil {
@@ -141,15 +247,33 @@ func New(opts ...Option) (*Catalog, error) {
 			}
 		}
 		dst := index(tag)
-		for id, text := range msgs {
-			if err := checkMessage(s.name, id, text); err != nil {
+		for id, m := range msgs {
+			if err := checkMessage(s.name, id, m); err != nil {
 				return nil, err
 			}
-			dst[id] = text
+			dst[id] = m
 		}
 	}
 	c.matcher = language.NewMatcher(c.tags)
 	return c, nil
+}
+
+// builtinSources returns the built-in translations in file name order.
+func builtinSources() ([]source, error) {
+	entries, err := builtinLocales.ReadDir("locales")
+	if err != nil {
+		return nil, fmt.Errorf("%w: built-in locales: %w", ErrCatalog, err)
+	}
+	out := make([]source, 0, len(entries))
+	for _, e := range entries {
+		name := path.Join("locales", e.Name())
+		data, err := builtinLocales.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s (built in): %w", ErrCatalog, name, err)
+		}
+		out = append(out, source{name: name + " (built in)", data: data})
+	}
+	return out, nil
 }
 
 // Languages returns the catalog's languages, English first.
@@ -204,12 +328,19 @@ func (c *Catalog) Message(locale, id string, args map[string]string) (string, bo
 }
 
 func (c *Catalog) message(lang int, id string, args map[string]string) (string, bool) {
-	text, ok := c.messages[lang][id]
+	m, ok := c.messages[lang][id]
 	if !ok {
-		text, ok = c.messages[0][id]
+		m, ok = c.messages[0][id]
+		lang = 0
 	}
 	if !ok {
 		return "", false
+	}
+	text := m.forms[plural.Other]
+	if m.count != "" {
+		if f := m.forms[pluralForm(c.tags[lang], args[m.count])]; f != "" {
+			text = f
+		}
 	}
 	if len(args) == 0 || !strings.Contains(text, "{") {
 		return text, true
@@ -236,4 +367,22 @@ func (c *Catalog) message(lang int, id string, args map[string]string) (string, 
 		text = text[i+j+1:]
 	}
 	return b.String(), true
+}
+
+// pluralForm returns the CLDR plural category of the decimal number n in
+// lang; Other when n is not a decimal number.
+func pluralForm(lang language.Tag, n string) plural.Form {
+	n = strings.TrimPrefix(n, "-")
+	whole, frac, _ := strings.Cut(n, ".")
+	if whole == "" && frac == "" || len(whole) > 30 || len(frac) > 30 {
+		return plural.Other
+	}
+	digits := make([]byte, 0, len(whole)+len(frac))
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return plural.Other
+		}
+		digits = append(digits, byte(r-'0'))
+	}
+	return plural.Cardinal.MatchDigits(lang, digits, len(whole), len(frac))
 }

@@ -29,13 +29,14 @@ func TestMessageLocales(t *testing.T) {
 		{"de", "http.404", "Nicht gefunden"},
 		{"de-AT", "http.404", "Nicht gefunden"},
 		{"en", "http.404", "Not Found"},
-		{"fr", "http.404", "Not Found"},                // unknown locale: English
+		{"nl", "http.404", "Not Found"},                // unknown locale: English
 		{"", "http.404", "Not Found"},                  // no locale: English
 		{"!!", "http.404", "Not Found"},                // unparseable: English
-		{"de", "http.503", "Service Unavailable"},      // missing in de: English text
+		{"fr", "test.bad_field", "Bad field: x"},       // missing in fr: English text
 		{"de", "test.bad_field", "Ungültiges Feld: x"}, // parameter
-		{"en", "test.bad_field", "Bad field: x"},
-		{"fr;q=0.9, de;q=0.8", "http.404", "Nicht gefunden"},
+		{"de", "http.503", "Dienst nicht verfügbar"},   // built in
+		{"es", "http.403", "Acceso denegado"},          // built in
+		{"nl;q=0.9, de;q=0.8", "http.404", "Nicht gefunden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.locale+"/"+tt.id, func(t *testing.T) {
@@ -51,7 +52,8 @@ func TestMessageLocales(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	for _, name := range []string{"bad_braces.yaml", "bad_language.yaml", "bad_duplicate.yaml", "bad_unknown_key.yaml", "missing.yaml"} {
+	for _, name := range []string{"bad_braces.yaml", "bad_language.yaml", "bad_duplicate.yaml", "bad_unknown_key.yaml", "missing.yaml",
+		"bad_plural_no_other.yaml", "bad_plural_no_count.yaml", "bad_plural_category.yaml", "bad_plural_twice.yaml", "bad_plural_braces.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			_, err := New(WithFile(filepath.Join("testdata", name)))
 			require.ErrorIs(t, err, ErrCatalog)
@@ -82,7 +84,8 @@ func TestMiddlewareLocalizesProblems(t *testing.T) {
 		{"accept-language", "de-DE,de;q=0.9", "", "Ungültige Anfrage", "Ungültiges Feld: name", "de"},
 		{"account wins over header", "de", "en", "Bad Request", "Bad field: name", "en"},
 		{"account setting", "", "de", "Ungültige Anfrage", "Ungültiges Feld: name", "de"},
-		{"unknown locale", "ja", "", "Bad Request", "Bad field: name", "en"},
+		{"unknown locale", "nl", "", "Bad Request", "Bad field: name", "en"},
+		{"message missing in the language", "ja", "", "不正なリクエスト", "Bad field: name", "ja"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,15 +236,17 @@ func TestIDsStable(t *testing.T) {
 	for _, id := range stable {
 		require.Contains(t, ids, id)
 	}
-	require.Equal(t, []string{"en", "de"}, newCatalog(t).Languages())
+	require.Equal(t, builtinLanguages, newCatalog(t).Languages())
 }
 
 func FuzzMessage(f *testing.F) {
 	f.Add("de", "test.bad_field", "x")
 	f.Add("de-CH;q=0.5,*", "http.404", "{")
+	f.Add("ru", "test.members", "21.50")
+	c, err := New(WithFile("testdata/de.yaml"), WithFile("testdata/plural_en.yaml"), WithFile("testdata/plural_ru.yaml"))
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, locale, id, arg string) {
-		c := newCatalog(t)
-		_, _ = c.Message(locale, id, map[string]string{"field": arg})
+		_, _ = c.Message(locale, id, map[string]string{"field": arg, "count": arg})
 		_ = c.Match(locale)
 	})
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -35,11 +35,11 @@ import (
 //go:embed rbac.yaml
 var defaultPolicy []byte
 
-//go:embed locales/en.yaml
-var englishCatalog []byte
-
-//go:embed locales/de.yaml
-var germanCatalog []byte
+// localeFiles holds the messages of the service's own problem codes, one
+// file per language; the library's messages are built into package i18n.
+//
+//go:embed locales/*.yaml
+var localeFiles embed.FS
 
 //go:embed metrics.yaml
 var metricDefinitions []byte
@@ -255,7 +255,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		return nil, err
 	}
 	closing(a.registry.Close)
-	if a.catalog, err = i18n.New(i18n.WithYAML("locales/en.yaml", englishCatalog), i18n.WithYAML("locales/de.yaml", germanCatalog)); err != nil {
+	if a.catalog, err = i18n.New(i18n.WithFS(localeFiles, "locales/*.yaml")); err != nil {
 		return nil, err
 	}
 	if a.res, err = a.newResources(secret); err != nil {
