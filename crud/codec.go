@@ -119,16 +119,6 @@ func (c codec) decode(data []byte, rec reflect.Value) error {
 		return errCodec
 	}
 	d := data[9:]
-	// chunk returns the next length-prefixed chunk.
-	chunk := func() ([]byte, bool) {
-		n, k := binary.Uvarint(d)
-		if k <= 0 || n > uint64(len(d)-k) {
-			return nil, false
-		}
-		b := d[k : k+int(n)]
-		d = d[k+int(n):]
-		return b, true
-	}
 	for _, f := range c.fields {
 		if len(d) == 0 {
 			return errCodec
@@ -151,67 +141,76 @@ func (c codec) decode(data []byte, rec reflect.Value) error {
 			v.Set(p)
 			v = p.Elem()
 		}
-		switch f.kind {
-		case kindString:
-			b, ok := chunk()
-			if !ok {
-				return errCodec
-			}
-			v.SetString(string(b))
-		case kindInt:
-			n, k := binary.Varint(d)
-			if k <= 0 || v.OverflowInt(n) {
-				return errCodec
-			}
-			v.SetInt(n)
-			d = d[k:]
-		case kindUint:
-			n, k := binary.Uvarint(d)
-			if k <= 0 || v.OverflowUint(n) {
-				return errCodec
-			}
-			v.SetUint(n)
-			d = d[k:]
-		case kindFloat:
-			if len(d) < 8 {
-				return errCodec
-			}
-			v.SetFloat(math.Float64frombits(binary.BigEndian.Uint64(d)))
-			d = d[8:]
-		case kindBool:
-			if len(d) < 1 || d[0] > 1 {
-				return errCodec
-			}
-			v.SetBool(d[0] == 1)
-			d = d[1:]
-		case kindBytes:
-			b, ok := chunk()
-			if !ok {
-				return errCodec
-			}
-			v.SetBytes(append(make([]byte, 0, len(b)), b...))
-		case kindTime:
-			b, ok := chunk()
-			if !ok {
-				return errCodec
-			}
-			var t time.Time
-			if err := t.UnmarshalBinary(b); err != nil {
-				return errCodec
-			}
-			v.Set(reflect.ValueOf(t))
-		default:
-			b, ok := chunk()
-			if !ok {
-				return errCodec
-			}
-			if err := json.Unmarshal(b, v.Addr().Interface()); err != nil {
-				return errCodec
-			}
+		var ok bool
+		if d, ok = decodeField(f, v, d); !ok {
+			return errCodec
 		}
 	}
 	if len(d) != 0 {
 		return errCodec
 	}
 	return nil
+}
+
+// chunk splits a length-prefixed chunk off d.
+func chunk(d []byte) (b, rest []byte, ok bool) {
+	n, k := binary.Uvarint(d)
+	if k <= 0 || n > uint64(len(d)-k) {
+		return nil, nil, false
+	}
+	return d[k : k+int(n)], d[k+int(n):], true
+}
+
+// decodeField sets v (the field f, pointer resolved) from the head of d and
+// returns the rest; ok is false for malformed input.
+func decodeField(f *field, v reflect.Value, d []byte) ([]byte, bool) {
+	switch f.kind {
+	case kindInt:
+		n, k := binary.Varint(d)
+		if k <= 0 || v.OverflowInt(n) {
+			return nil, false
+		}
+		v.SetInt(n)
+		return d[k:], true
+	case kindUint:
+		n, k := binary.Uvarint(d)
+		if k <= 0 || v.OverflowUint(n) {
+			return nil, false
+		}
+		v.SetUint(n)
+		return d[k:], true
+	case kindFloat:
+		if len(d) < 8 {
+			return nil, false
+		}
+		v.SetFloat(math.Float64frombits(binary.BigEndian.Uint64(d)))
+		return d[8:], true
+	case kindBool:
+		if len(d) < 1 || d[0] > 1 {
+			return nil, false
+		}
+		v.SetBool(d[0] == 1)
+		return d[1:], true
+	}
+	b, rest, ok := chunk(d)
+	if !ok {
+		return nil, false
+	}
+	switch f.kind {
+	case kindString:
+		v.SetString(string(b))
+	case kindBytes:
+		v.SetBytes(append(make([]byte, 0, len(b)), b...))
+	case kindTime:
+		var t time.Time
+		if err := t.UnmarshalBinary(b); err != nil {
+			return nil, false
+		}
+		v.Set(reflect.ValueOf(t))
+	default:
+		if err := json.Unmarshal(b, v.Addr().Interface()); err != nil {
+			return nil, false
+		}
+	}
+	return rest, true
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,177 +244,6 @@ func likeEscape(s string) string {
 	return b.String()
 }
 
-// Find returns a page of the records the caller may read ('r'), selected in
-// SQL by the Authorizer's filter, the query's filter and its keyset cursor.
-func (r *Resource[T]) Find(ctx context.Context, q Query) (*Page[T], error) {
-	if err := r.checkOp(ctx, OpList); err != nil {
-		return nil, err
-	}
-	if h := r.hooks.BeforeList; h != nil {
-		if err := r.hookError(ctx, "BeforeList", h(ctx, &q)); err != nil {
-			return nil, err
-		}
-	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = r.pageDefault
-	case limit < 0 || limit > r.pageMax:
-		return nil, fieldErr("limit", CodeBadLimit, fmt.Sprintf("must be between 1 and %d", r.pageMax))
-	}
-	if q.Offset < 0 {
-		return nil, fieldErr("offset", CodeBadOffset, "must not be negative")
-	}
-	var cur *cursor
-	if q.Cursor != "" {
-		if q.Offset != 0 {
-			return nil, fieldErr("offset", CodeBadOffset, "cannot be combined with cursor_next")
-		}
-		c, err := r.signer.decode(q.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		if c.Kind != "l" || c.Res != r.name {
-			return nil, fieldErr("cursor_next", CodeBadCursor, "invalid or tampered cursor")
-		}
-		cur = c
-		if q.Sort == "" {
-			q.Sort = c.Sort
-			if c.Desc {
-				q.Sort += ":desc"
-			}
-		}
-	}
-	sort, err := r.parseSort(q.Sort, "")
-	if err != nil {
-		return nil, err
-	}
-	cf, err := r.compileFilter(q.Filter)
-	if err != nil {
-		return nil, err
-	}
-	perm, permArgs, err := r.permission(ctx, ActionRead)
-	if err != nil {
-		return nil, err
-	}
-
-	var where strings.Builder
-	var args []any
-	if c, a := r.activeCond(); c != "" {
-		where.WriteString(c)
-		args = append(args, a...)
-	} else {
-		where.WriteString("1=1")
-	}
-	where.WriteString(" AND (" + perm + ")")
-	args = append(args, permArgs...)
-	for _, c := range cf.conds {
-		where.WriteString(" AND " + c)
-	}
-	args = append(args, cf.args...)
-	baseWhere, baseArgs := where.String(), slices.Clip(args)
-
-	var start int64 = int64(q.Offset)
-	idf := r.m.role(roleID)
-	if cur != nil {
-		if cur.Sort != sort.f.json || cur.Desc != sort.desc || cur.Filter != cf.digest {
-			return nil, fieldErr("cursor_next", CodeBadCursor, "cursor does not match the sort or filter")
-		}
-		op := " > "
-		if sort.desc {
-			op = " < "
-		}
-		if sort.f == idf {
-			where.WriteString(" AND " + idf.tcol + op + "?")
-			args = append(args, cur.ID)
-		} else {
-			kv := reflect.New(sort.f.typ)
-			if len(cur.Key) == 0 || json.Unmarshal(cur.Key, kv.Interface()) != nil {
-				return nil, fieldErr("cursor_next", CodeBadCursor, "invalid or tampered cursor")
-			}
-			key := bindValue(kv.Elem())
-			where.WriteString(" AND (" + sort.f.tcol + op + "? OR (" + sort.f.tcol + " = ? AND " + idf.tcol + op + "?))")
-			args = append(args, key, key, cur.ID)
-		}
-		start = cur.Pos
-	}
-
-	dir := " ASC"
-	if sort.desc {
-		dir = " DESC"
-	}
-	var sq strings.Builder
-	sq.Grow(len(r.selectCols) + where.Len() + 128)
-	sq.WriteString("SELECT ")
-	sq.WriteString(r.selectCols)
-	sq.WriteString(", COUNT(*) OVER () FROM ")
-	sq.WriteString(r.table)
-	sq.WriteString(" WHERE ")
-	sq.WriteString(where.String())
-	sq.WriteString(" ORDER BY ")
-	if sort.f != idf {
-		sq.WriteString(sort.f.tcol + dir + ", ")
-	}
-	sq.WriteString(idf.tcol + dir + " LIMIT ?")
-	args = append(args, limit+1)
-	if q.Offset > 0 {
-		sq.WriteString(" OFFSET ?")
-		args = append(args, q.Offset)
-	}
-
-	rows, err := r.db.QueryContext(ctx, r.db.Rebind(sq.String()), args...)
-	if err != nil {
-		return nil, r.dbError(ctx, "list", err)
-	}
-	defer rows.Close()
-	page := &Page[T]{Items: make([]T, 0, min(limit+1, 128)), Start: start}
-	dest := make([]any, 0, len(r.m.fields)+1)
-	var total int64
-	for rows.Next() {
-		page.Items = append(page.Items, *new(T))
-		rec := &page.Items[len(page.Items)-1]
-		if err := rows.Scan(append(r.scanDest(rec, dest), &total)...); err != nil {
-			return nil, r.dbError(ctx, "list", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, r.dbError(ctx, "list", err)
-	}
-	_ = rows.Close()
-
-	switch {
-	case len(page.Items) > 0:
-		page.Count = start + total // the window counted the rows from the page on
-		if q.Offset > 0 {
-			page.Count = total // OFFSET does not reduce the window
-		}
-	case cur != nil:
-		page.Count = start
-	case q.Offset > 0:
-		n, err := r.count(ctx, baseWhere, baseArgs)
-		if err != nil {
-			return nil, err
-		}
-		page.Count = n
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := &page.Items[limit-1]
-		next := &cursor{Kind: "l", Res: r.name, Sort: sort.f.json, Desc: sort.desc, ID: r.ID(last),
-			Pos: start + int64(limit), Filter: cf.digest}
-		if sort.f != idf {
-			next.Key, _ = json.Marshal(fieldOf(last, sort.f).Interface())
-		}
-		page.CursorNext = r.signer.encode(next)
-	}
-	if h := r.hooks.AfterList; h != nil {
-		if err := r.hookError(ctx, "AfterList", h(ctx, page)); err != nil {
-			return nil, err
-		}
-	}
-	return page, nil
-}
-
 // permission asks the Authorizer for the SQL condition of action.
 func (r *Resource[T]) permission(ctx context.Context, action byte) (string, []any, error) {
 	clause, args, err := r.auth.Filter(ctx, action, r.name, r.authCols)
@@ -427,16 +255,6 @@ func (r *Resource[T]) permission(ctx context.Context, action byte) (string, []an
 		return "1=0", nil, nil // fail closed
 	}
 	return clause, args, nil
-}
-
-// count counts the rows matching where.
-func (r *Resource[T]) count(ctx context.Context, where string, args []any) (int64, error) {
-	var n int64
-	err := r.db.QueryRowxContext(ctx, r.db.Rebind("SELECT COUNT(*) FROM "+r.table+" WHERE "+where), args...).Scan(&n)
-	if err != nil {
-		return 0, r.dbError(ctx, "list", err)
-	}
-	return n, nil
 }
 
 // queryFromValues builds a Query from list parameters: filter, sort,

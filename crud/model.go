@@ -295,6 +295,23 @@ func (m *model) assignRoles(cols Columns) error {
 			}
 		}
 	}
+	if err := m.checkRoleKinds(byDefault); err != nil {
+		return err
+	}
+	if f := m.roles[roleID]; f == nil {
+		return fmt.Errorf("%w: %s has no id column", ErrConfig, m.typ)
+	} else if f.nullable {
+		return fmt.Errorf("%w: id column %q must not be a pointer", ErrConfig, f.column)
+	}
+	if f := m.roles[roleVersion]; f != nil && f.nullable {
+		return fmt.Errorf("%w: version column %q must not be a pointer", ErrConfig, f.column)
+	}
+	return nil
+}
+
+// checkRoleKinds refuses role columns of the wrong type; a column that
+// got its role only from its name (byDefault) just loses it.
+func (m *model) checkRoleKinds(byDefault map[role]bool) error {
 	want := map[role][]valueKind{
 		roleID: {kindString}, roleOwner: {kindString}, rolePrivacy: {kindString}, roleMember: {kindString},
 		roleStatus: {kindString}, roleCreated: {kindTime}, roleModified: {kindTime},
@@ -313,14 +330,6 @@ func (m *model) assignRoles(cols Columns) error {
 			continue
 		}
 		return fmt.Errorf("%w: column %q (%s) cannot be the %s column", ErrConfig, f.column, f.typ, r)
-	}
-	if f := m.roles[roleID]; f == nil {
-		return fmt.Errorf("%w: %s has no id column", ErrConfig, m.typ)
-	} else if f.nullable {
-		return fmt.Errorf("%w: id column %q must not be a pointer", ErrConfig, f.column)
-	}
-	if f := m.roles[roleVersion]; f != nil && f.nullable {
-		return fmt.Errorf("%w: version column %q must not be a pointer", ErrConfig, f.column)
 	}
 	return nil
 }

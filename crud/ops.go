@@ -52,13 +52,62 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 		}
 	}
 	uid, authenticated := r.auth.UID(ctx)
+	if r.m.role(roleOwner) != nil && (!authenticated || uid == "") {
+		return nil, ErrUnauthenticated
+	}
+	r.setServerFields(rec, uid)
+	if err := r.setDefaults(ctx, rec, uid); err != nil {
+		return nil, err
+	}
+	if h := r.hooks.BeforeCreate; h != nil {
+		if err := r.hookError(ctx, "BeforeCreate", h(ctx, rec)); err != nil {
+			return nil, err
+		}
+		if !validID(r.ID(rec)) {
+			return nil, r.hookError(ctx, "BeforeCreate", fmt.Errorf("hook set an invalid id"))
+		}
+	}
+	if a := r.attrs(rec); !r.auth.Allowed(ctx, ActionCreate, r.name, a) {
+		return nil, r.denied(ctx)
+	} else if err := r.checkScope(ctx, ActionCreate, a); err != nil {
+		return nil, err
+	}
+	owner, limit, err := r.ownerLimit(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	args := r.values(rec)
+	err = r.inTx(ctx, "create", func(tx *sqlx.Tx) error {
+		if err := r.lockOwner(ctx, tx, "create", owner, limit); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, r.insertSQL, args...); err != nil {
+			return r.dbError(ctx, "create", err)
+		}
+		if err := r.checkOwned(ctx, tx, owner, limit); err != nil {
+			return err
+		}
+		if h := r.hooks.AfterCreate; h != nil {
+			return r.hookError(ctx, "AfterCreate", h(ctx, tx, rec))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if h := r.hooks.Committed; h != nil {
+		h(context.WithoutCancel(ctx), ChangeCreated, r.ID(rec))
+	}
+	return rec, nil
+}
+
+// setServerFields sets what the server controls in a new record: id,
+// owner, timestamps, status, version and the `default=` values.
+func (r *Resource[T]) setServerFields(rec *T, uid string) {
 	m := r.m
 	ts := now()
 	fieldOf(rec, m.role(roleID)).SetString(newID(r.idPrefix))
 	if f := m.role(roleOwner); f != nil {
-		if !authenticated || uid == "" {
-			return nil, ErrUnauthenticated
-		}
 		setString(fieldOf(rec, f), uid)
 	}
 	if f := m.role(roleCreated); f != nil {
@@ -78,86 +127,90 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 			setString(fieldOf(rec, f), f.def)
 		}
 	}
+}
+
+// setDefaults fills the privacy and category of a new record that has
+// none, from WithDefaultPrivacy (else the most restrictive level) and
+// WithDefaultCategory.
+func (r *Resource[T]) setDefaults(ctx context.Context, rec *T, uid string) error {
+	m := r.m
 	if f := m.role(rolePrivacy); f != nil && !f.hasDef && attrString(fieldOf(rec, f)) == "" {
-		level := ""
-		if r.defaultPrivacy != nil {
-			var err error
-			if level, err = r.defaultPrivacy(ctx, uid); err != nil {
-				return nil, r.hookError(ctx, "default privacy", err)
-			}
-			if level != "" && !slices.Contains(r.privacy, level) {
-				return nil, r.hookError(ctx, "default privacy", fmt.Errorf("unknown privacy level %q", level))
-			}
-		}
-		if level == "" {
-			level = r.privacy[len(r.privacy)-1]
+		level, err := r.privacyFor(ctx, uid)
+		if err != nil {
+			return err
 		}
 		setString(fieldOf(rec, f), level)
 	}
 	if f := m.role(roleCategory); f != nil && r.category != nil && attrString(fieldOf(rec, f)) == "" {
 		cat, err := r.category(ctx, uid)
 		if err != nil {
-			return nil, r.hookError(ctx, "default category", err)
+			return r.hookError(ctx, "default category", err)
 		}
 		if cat != "" {
 			setString(fieldOf(rec, f), cat)
 		}
 	}
-	if h := r.hooks.BeforeCreate; h != nil {
-		if err := r.hookError(ctx, "BeforeCreate", h(ctx, rec)); err != nil {
-			return nil, err
+	return nil
+}
+
+// privacyFor is the privacy of a new record of uid that names none.
+func (r *Resource[T]) privacyFor(ctx context.Context, uid string) (string, error) {
+	level := ""
+	if r.defaultPrivacy != nil {
+		var err error
+		if level, err = r.defaultPrivacy(ctx, uid); err != nil {
+			return "", r.hookError(ctx, "default privacy", err)
 		}
-		if !validID(r.ID(rec)) {
-			return nil, r.hookError(ctx, "BeforeCreate", fmt.Errorf("hook set an invalid id"))
+		if level != "" && !slices.Contains(r.privacy, level) {
+			return "", r.hookError(ctx, "default privacy", fmt.Errorf("unknown privacy level %q", level))
 		}
 	}
-	if a := r.attrs(rec); !r.auth.Allowed(ctx, ActionCreate, r.name, a) {
-		return nil, r.denied(ctx)
-	} else if err := r.checkScope(ctx, ActionCreate, a); err != nil {
-		return nil, err
+	if level == "" {
+		level = r.privacy[len(r.privacy)-1]
 	}
-	var limit int64 = -1
-	owner := ""
-	if r.limits != nil {
-		owner = attrString(fieldOf(rec, m.role(roleOwner)))
-		n, err := r.limits.Limit(ctx, r.limitName, owner)
-		if err != nil {
-			return nil, r.hookError(ctx, "Limits", err)
-		}
-		limit = n
+	return level, nil
+}
+
+// ownerLimit returns the owner of rec and their record limit (WithOwnerLimit);
+// limit is -1 when none applies.
+func (r *Resource[T]) ownerLimit(ctx context.Context, rec *T) (string, int64, error) {
+	if r.limits == nil {
+		return "", -1, nil
 	}
-	args := r.values(rec)
-	err := r.inTx(ctx, "create", func(tx *sqlx.Tx) error {
-		if limit >= 0 && r.dialect == dialectPostgres {
-			// Serialize creators of the same owner until commit.
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", r.lockKey(owner)); err != nil {
-				return r.dbError(ctx, "create", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, r.insertSQL, args...); err != nil {
-			return r.dbError(ctx, "create", err)
-		}
-		if limit >= 0 {
-			n, err := r.countOwned(ctx, tx, owner)
-			if err != nil {
-				return err
-			}
-			if n > limit {
-				return fmt.Errorf("%w: at most %d records allowed", ErrLimitExceeded, limit)
-			}
-		}
-		if h := r.hooks.AfterCreate; h != nil {
-			return r.hookError(ctx, "AfterCreate", h(ctx, tx, rec))
-		}
-		return nil
-	})
+	owner := attrString(fieldOf(rec, r.m.role(roleOwner)))
+	n, err := r.limits.Limit(ctx, r.limitName, owner)
 	if err != nil {
-		return nil, err
+		return "", -1, r.hookError(ctx, "Limits", err)
 	}
-	if h := r.hooks.Committed; h != nil {
-		h(context.WithoutCancel(ctx), ChangeCreated, r.ID(rec))
+	return owner, n, nil
+}
+
+// lockOwner serializes, on PostgreSQL, the writers that add records of the
+// same limited owner, until tx ends.
+func (r *Resource[T]) lockOwner(ctx context.Context, tx *sqlx.Tx, op, owner string, limit int64) error {
+	if limit < 0 || r.dialect != dialectPostgres {
+		return nil
 	}
-	return rec, nil
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", r.lockKey(owner)); err != nil {
+		return r.dbError(ctx, op, err)
+	}
+	return nil
+}
+
+// checkOwned fails with ErrLimitExceeded when owner, after the write in tx,
+// holds more active records than limit (-1: no limit).
+func (r *Resource[T]) checkOwned(ctx context.Context, tx *sqlx.Tx, owner string, limit int64) error {
+	if limit < 0 {
+		return nil
+	}
+	n, err := r.countOwned(ctx, tx, owner)
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return fmt.Errorf("%w: at most %d records allowed", ErrLimitExceeded, limit)
+	}
+	return nil
 }
 
 // lockKey maps (table, owner) to a PostgreSQL advisory lock key.

@@ -162,12 +162,9 @@ func (tc *Trashcan) List(ctx context.Context, q Query) (*Page[TrashItem], error)
 	if q.Sort != "" {
 		return nil, fieldErr("sort", CodeBadSort, "the trashcan is ordered by resource and id")
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = tc.pageDefault
-	case limit < 0 || limit > tc.pageMax:
-		return nil, fieldErr("limit", CodeBadLimit, fmt.Sprintf("must be between 1 and %d", tc.pageMax))
+	limit, err := pageSize(q.Limit, tc.pageDefault, tc.pageMax)
+	if err != nil {
+		return nil, err
 	}
 	all := tc.resources()
 	selected := all
@@ -415,65 +412,55 @@ func (r *Resource[T]) trashScope(ctx context.Context, op Op) error {
 	return nil
 }
 
-// trashWhere returns the condition selecting deleted records the caller
-// may read and delete.
-func (r *Resource[T]) trashWhere(ctx context.Context) (string, []any, error) {
+// trashPlan selects the deleted records the caller may read and delete,
+// by id, after the record id after.
+func (r *Resource[T]) trashPlan(ctx context.Context, filter map[string]any, after string, limit int) (*plan, error) {
+	cf, err := r.compileFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	rc, ra, err := r.permission(ctx, ActionRead)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	dc, da, err := r.permission(ctx, ActionDelete)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	st := r.m.role(roleStatus).tcol
-	args := append([]any{StatusDisabled}, ra...)
-	return st + " = ? AND (" + rc + ") AND (" + dc + ")", append(args, da...), nil
+	idf := r.m.role(roleID)
+	// The page query fetches limit+1 rows; the trashcan asks for exactly
+	// the rows it still needs.
+	p := &plan{sort: sortSpec{f: idf}, limit: limit - 1}
+	p.and(r.m.role(roleStatus).tcol+" = ?", StatusDisabled)
+	p.and("("+rc+")", ra...)
+	p.and("("+dc+")", da...)
+	p.conds = append(p.conds, cf.conds...)
+	p.args = append(p.args, cf.args...)
+	if after != "" {
+		p.after, p.afterArgs = idf.tcol+" > ?", []any{after}
+	}
+	return p, nil
 }
 
 func (r *Resource[T]) trashList(ctx context.Context, filter map[string]any, after string, limit int) ([]TrashItem, int64, error) {
 	if err := r.trashScope(ctx, OpList); err != nil {
 		return nil, 0, nil // resources the caller may not list are skipped
 	}
-	cf, err := r.compileFilter(filter)
+	p, err := r.trashPlan(ctx, filter, after, limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args, err := r.trashWhere(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	for _, c := range cf.conds {
-		where += " AND " + c
-	}
-	args = append(args, cf.args...)
-	n, err := r.count(ctx, where, args)
+	n, err := r.countAll(ctx, "trashcan", p)
 	if err != nil || limit == 0 {
 		return nil, n, err
 	}
-	idf := r.m.role(roleID)
-	if after != "" {
-		where += " AND " + idf.tcol + " > ?"
-		args = append(args, after)
-	}
-	q := r.db.Rebind("SELECT " + r.selectCols + " FROM " + r.table + " WHERE " + where +
-		" ORDER BY " + idf.tcol + " ASC LIMIT ?")
-	rows, err := r.db.QueryContext(ctx, q, append(args, limit)...)
+	recs, _, err := r.fetch(ctx, "trashcan", p, nil)
 	if err != nil {
-		return nil, 0, r.dbError(ctx, "trashcan", err)
+		return nil, 0, err
 	}
-	defer rows.Close()
-	var items []TrashItem
-	dest := make([]any, 0, len(r.m.fields))
-	for rows.Next() {
-		rec := new(T)
-		if err := rows.Scan(r.scanDest(rec, dest)...); err != nil {
-			return nil, 0, r.dbError(ctx, "trashcan", err)
-		}
-		items = append(items, r.trashItem(rec))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, r.dbError(ctx, "trashcan", err)
+	items := make([]TrashItem, 0, len(recs))
+	for i := range recs {
+		items = append(items, r.trashItem(&recs[i]))
 	}
 	return items, n, nil
 }
@@ -551,31 +538,19 @@ func (r *Resource[T]) trashRestore(ctx context.Context, id string) (any, error) 
 		if err := r.checkScope(ctx, ActionDelete, r.attrs(old)); err != nil {
 			return err
 		}
-		var limit int64 = -1
-		owner := ""
-		if r.limits != nil {
-			owner = attrString(fieldOf(old, r.m.role(roleOwner)))
-			if limit, err = r.limits.Limit(ctx, r.limitName, owner); err != nil {
-				return r.hookError(ctx, "Limits", err)
-			}
+		owner, limit, err := r.ownerLimit(ctx, old)
+		if err != nil {
+			return err
 		}
 		return r.tryTx(ctx, "restore", func(tx *sqlx.Tx) error {
-			if limit >= 0 && r.dialect == dialectPostgres {
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", r.lockKey(owner)); err != nil {
-					return r.dbError(ctx, "restore", err)
-				}
+			if err := r.lockOwner(ctx, tx, "restore", owner, limit); err != nil {
+				return err
 			}
 			if err := r.setStatus(ctx, tx, old, true, StatusActive); err != nil {
 				return err
 			}
-			if limit >= 0 {
-				n, err := r.countOwned(ctx, tx, owner)
-				if err != nil {
-					return err
-				}
-				if n > limit {
-					return fmt.Errorf("%w: at most %d records allowed", ErrLimitExceeded, limit)
-				}
+			if err := r.checkOwned(ctx, tx, owner, limit); err != nil {
+				return err
 			}
 			rec, err := r.loadOne(ctx, tx, id, true)
 			if err != nil {
