@@ -225,6 +225,11 @@ func backends() map[string]func(t *testing.T) (crud.CacheStore, crud.CacheStore)
 			prefix := testenv.Prefix(t, rdb1)
 			return crudredis.New(rdb1, crudredis.WithPrefix(prefix)), crudredis.New(rdb2, crudredis.WithPrefix(prefix))
 		},
+		"redis-cluster": func(t *testing.T) (crud.CacheStore, crud.CacheStore) {
+			rdb1, rdb2 := testenv.RedisCluster(t), testenv.RedisCluster(t)
+			prefix := testenv.Prefix(t, rdb1)
+			return crudredis.New(rdb1, crudredis.WithPrefix(prefix)), crudredis.New(rdb2, crudredis.WithPrefix(prefix))
+		},
 	}
 }
 

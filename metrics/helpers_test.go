@@ -99,13 +99,16 @@ func redisStore(t testing.TB) (*metricsredis.Store, *redis.Client, string) {
 	return metricsredis.New(rdb, metricsredis.WithPrefix(prefix)), rdb, prefix
 }
 
-// eachStore runs fn on the memory store and on the Redis store.
+// eachStore runs fn on the memory store and on the Redis store (single
+// node, cluster, Sentinel).
 func eachStore(t *testing.T, fn func(t *testing.T, s metrics.Store)) {
 	t.Helper()
 	t.Run("memory", func(t *testing.T) { fn(t, memoryStore(t)) })
 	t.Run("redis", func(t *testing.T) {
-		s, _, _ := redisStore(t)
-		fn(t, s)
+		testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+			rdb := connect(t)
+			fn(t, metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb))))
+		})
 	})
 }
 

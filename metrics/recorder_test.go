@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/grants"
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/metrics"
 )
 
@@ -271,7 +272,7 @@ func TestIdleAccountsHoldNoState(t *testing.T) {
 	require.NoError(t, err)
 	_, err = rec.Use(ctx, "sms_daily_total", "u-big", 4)
 	require.ErrorIs(t, err, metrics.ErrGrantExceeded)
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	require.Equal(t, []string{prefix + "{sms_daily_total}"}, keys, "only the totals hash (refused: 1)")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/crud"
@@ -15,16 +16,22 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) crud.CacheStore {
-		return crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) crud.CacheStore {
+			return crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
 // Two instances (two clients, one prefix) share the cache: what one caches
 // the other reads, and an Uncache on one is seen by the other at once.
 func TestTwoInstancesShareState(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	ctx := t.Context()
 	s1 := crudredis.New(rdb1, crudredis.WithPrefix(prefix))
@@ -79,7 +86,7 @@ func TestKeySchema(t *testing.T) {
 	ttl, err = rdb.PTTL(ctx, g).Result()
 	require.NoError(t, err)
 	require.True(t, ttl > 55*time.Second && ttl <= time.Minute, "generation TTL %v", ttl)
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{v, g}, keys)
 	require.Equal(t, "apicrud:crud:", crudredis.DefaultPrefix)

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/grants"
@@ -13,17 +14,23 @@ import (
 )
 
 func TestCache(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.RunCache(t, func(t *testing.T) grants.Cache {
-		return grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.RunCache(t, func(t *testing.T) grants.Cache {
+			return grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
 // Two instances (two clients, one prefix) share the cache: an Uncache on one
 // is seen by the other at once.
 func TestTwoInstancesShareState(t *testing.T) {
-	rdb1 := testenv.Redis(t)
-	rdb2 := testenv.Redis(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1 := connect(t)
+	rdb2 := connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	ctx := t.Context()
 

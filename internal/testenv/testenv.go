@@ -3,6 +3,10 @@
 // and cleaned up with t.Cleanup.
 //
 // Server addresses come from APICRUD_TEST_REDIS (default 127.0.0.1:6379),
+// APICRUD_TEST_REDIS_CLUSTER (a go-redis cluster URL, default the 3-master
+// cluster scripts/services.sh starts on ports 7000-7002),
+// APICRUD_TEST_REDIS_SENTINEL (a go-redis failover URL, default the Sentinel
+// on port 7020 watching the primary "apicrud"),
 // APICRUD_TEST_POSTGRES (default
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable) and
 // APICRUD_TEST_MYSQL (default root@tcp(127.0.0.1:3306)/test). When a server
@@ -20,10 +24,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +98,109 @@ func Redis(t testing.TB) *redis.Client {
 	return rdb
 }
 
+// Default Redis Cluster and Sentinel URLs (go-redis ParseClusterURL and
+// ParseFailoverURL forms), used when the environment variables are unset.
+const (
+	DefaultRedisCluster  = "redis://127.0.0.1:7000?addr=127.0.0.1:7001&addr=127.0.0.1:7002"
+	DefaultRedisSentinel = "redis://127.0.0.1:7020?master_name=apicrud"
+)
+
+// Redis topology names, as used by EachRedis subtests.
+const (
+	RedisSingleNode = "single"
+	RedisClustered  = "cluster"
+	RedisFailover   = "sentinel"
+)
+
+// RedisClusterURL returns the Redis Cluster URL tests use.
+func RedisClusterURL() string { return env("APICRUD_TEST_REDIS_CLUSTER", DefaultRedisCluster) }
+
+// RedisSentinelURL returns the Redis Sentinel URL tests use.
+func RedisSentinelURL() string { return env("APICRUD_TEST_REDIS_SENTINEL", DefaultRedisSentinel) }
+
+// RedisCluster returns a client for the test Redis Cluster, closed when the
+// test ends, or skips the test (fails it under CI=true) when a master does not
+// answer or the cluster is not healthy.
+func RedisCluster(t testing.TB) *redis.ClusterClient {
+	t.Helper()
+	u := RedisClusterURL()
+	opt, err := redis.ParseClusterURL(u)
+	if err != nil {
+		t.Fatalf("testenv: APICRUD_TEST_REDIS_CLUSTER: %v", err)
+	}
+	rdb := redis.NewClusterClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = rdb.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return c.Ping(ctx).Err() })
+	if err == nil {
+		var info string
+		if info, err = rdb.ClusterInfo(ctx).Result(); err == nil && !strings.Contains(info, "cluster_state:ok") {
+			err = errors.New("cluster_state is not ok")
+		}
+	}
+	if err != nil {
+		_ = rdb.Close()
+		unavailable(t, "Redis Cluster", redactURL(u), err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// RedisSentinel returns a failover client (through Redis Sentinel) for the
+// test Sentinel group, closed when the test ends, or skips the test (fails it
+// under CI=true) when the primary cannot be reached.
+func RedisSentinel(t testing.TB) *redis.Client {
+	t.Helper()
+	return RedisSentinelURLClient(t, RedisSentinelURL())
+}
+
+// RedisSentinelURLClient is RedisSentinel for the failover URL u.
+func RedisSentinelURLClient(t testing.TB, u string) *redis.Client {
+	t.Helper()
+	opt, err := redis.ParseFailoverURL(u)
+	if err != nil {
+		t.Fatalf("testenv: Sentinel URL: %v", err)
+	}
+	rdb := redis.NewFailoverClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		unavailable(t, "Redis Sentinel", redactURL(u), err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// RedisTopology is one way of running Redis: a name (RedisSingleNode,
+// RedisClustered, RedisFailover) and a function returning a new client for
+// it, closed when the test ends.
+type RedisTopology struct {
+	Name    string
+	Connect func(t testing.TB) redis.UniversalClient
+}
+
+// RedisTopologies returns the single node, the cluster and the Sentinel
+// failover client, in that order.
+func RedisTopologies() []RedisTopology {
+	return []RedisTopology{
+		{RedisSingleNode, func(t testing.TB) redis.UniversalClient { t.Helper(); return Redis(t) }},
+		{RedisClustered, func(t testing.TB) redis.UniversalClient { t.Helper(); return RedisCluster(t) }},
+		{RedisFailover, func(t testing.TB) redis.UniversalClient { t.Helper(); return RedisSentinel(t) }},
+	}
+}
+
+// EachRedis runs fn as a subtest named after each Redis topology (single,
+// cluster, sentinel). connect returns a new client on that topology each time
+// it is called, so a test can stand for two instances of a service; each
+// skips (fails under CI=true) when its servers do not answer.
+func EachRedis(t *testing.T, fn func(t *testing.T, connect func(testing.TB) redis.UniversalClient)) {
+	t.Helper()
+	for _, top := range RedisTopologies() {
+		t.Run(top.Name, func(t *testing.T) { fn(t, top.Connect) })
+	}
+}
+
 // Prefix returns a key prefix unique to this test ("apicrud:test:<id>:") and
 // registers a cleanup that deletes every key under it, and only those.
 func Prefix(t testing.TB, rdb redis.UniversalClient) string {
@@ -107,26 +217,63 @@ func Prefix(t testing.TB, rdb redis.UniversalClient) string {
 	return prefix
 }
 
-// DeleteKeys deletes every key that starts with prefix, using SCAN.
+// DeleteKeys deletes every key that starts with prefix, using SCAN on every
+// master (one UNLINK per key, since a cluster refuses multi-key commands
+// across slots).
 func DeleteKeys(ctx context.Context, rdb redis.UniversalClient, prefix string) error {
-	iter := rdb.Scan(ctx, 0, escapeGlob(prefix)+"*", 500).Iterator()
-	var batch []string
-	for iter.Next(ctx) {
-		batch = append(batch, iter.Val())
-		if len(batch) == 500 {
-			if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
-				return err
-			}
-			batch = batch[:0]
+	return ForEachMaster(ctx, rdb, func(ctx context.Context, c *redis.Client) error {
+		keys, err := scanKeys(ctx, c, prefix)
+		if err != nil || len(keys) == 0 {
+			return err
 		}
-	}
-	if err := iter.Err(); err != nil {
+		_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Unlink(ctx, k)
+			}
+			return nil
+		})
 		return err
+	})
+}
+
+// Keys returns every key that starts with prefix, sorted, using SCAN on every
+// master: KEYS on a cluster client sees one node only.
+func Keys(ctx context.Context, rdb redis.UniversalClient, prefix string) ([]string, error) {
+	var (
+		mu  sync.Mutex
+		all []string
+	)
+	err := ForEachMaster(ctx, rdb, func(ctx context.Context, c *redis.Client) error {
+		keys, err := scanKeys(ctx, c, prefix)
+		mu.Lock()
+		all = append(all, keys...)
+		mu.Unlock()
+		return err
+	})
+	slices.Sort(all)
+	return all, err
+}
+
+// ForEachMaster calls fn with a client for every master of a cluster, or
+// with rdb itself when it is a single node or a failover client.
+func ForEachMaster(ctx context.Context, rdb redis.UniversalClient, fn func(context.Context, *redis.Client) error) error {
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *redis.Client:
+		return fn(ctx, c)
+	default:
+		return fmt.Errorf("testenv: unsupported Redis client %T", rdb)
 	}
-	if len(batch) > 0 {
-		return rdb.Unlink(ctx, batch...).Err()
+}
+
+func scanKeys(ctx context.Context, c *redis.Client, prefix string) ([]string, error) {
+	var keys []string
+	iter := c.Scan(ctx, 0, escapeGlob(prefix)+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
 	}
-	return nil
+	return keys, iter.Err()
 }
 
 func escapeGlob(s string) string {

@@ -1,24 +1,51 @@
 package testenv
 
 import (
+	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
 func TestRedisPrefixIsolatedAndCleaned(t *testing.T) {
-	rdb := Redis(t)
-	var prefix string
-	t.Run("writes", func(t *testing.T) {
-		prefix = Prefix(t, rdb)
-		for _, k := range []string{"a", "b", "{tag}c"} {
-			require.NoError(t, rdb.Set(t.Context(), prefix+k, 1, 0).Err())
+	EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		// Enough keys that, on a cluster, every master holds some.
+		var names []string
+		for i := range 30 {
+			names = append(names, fmt.Sprintf("k%d", i))
+		}
+		names = append(names, "{tag}c")
+		var prefix string
+		t.Run("writes", func(t *testing.T) {
+			prefix = Prefix(t, rdb)
+			for _, k := range names {
+				require.NoError(t, rdb.Set(t.Context(), prefix+k, 1, 0).Err())
+			}
+			keys, err := Keys(t.Context(), rdb, prefix)
+			require.NoError(t, err)
+			require.Len(t, keys, len(names), "Keys sees the keys of every master")
+		})
+		for _, k := range names {
+			n, err := rdb.Exists(t.Context(), prefix+k).Result()
+			require.NoError(t, err)
+			require.Equal(t, int64(0), n, "cleanup deleted %s", k)
 		}
 	})
-	n, err := rdb.Exists(t.Context(), prefix+"a", prefix+"b", prefix+"{tag}c").Result()
-	require.NoError(t, err)
-	require.Equal(t, int64(0), n, "cleanup deleted the subtest's keys")
+}
+
+func TestClusterSpreadsKeys(t *testing.T) {
+	rdb := RedisCluster(t)
+	var masters atomic.Int32
+	require.NoError(t, rdb.ForEachMaster(t.Context(), func(context.Context, *redis.Client) error {
+		masters.Add(1)
+		return nil
+	}))
+	require.GreaterOrEqual(t, int(masters.Load()), 3, "the test cluster has three masters")
 }
 
 func TestEachDB(t *testing.T) {

@@ -19,9 +19,11 @@ import (
 )
 
 func TestRedisStore(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) metrics.Store {
-		return metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) metrics.Store {
+			return metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
@@ -29,7 +31,11 @@ func TestRedisStore(t *testing.T) {
 // (two service instances) see one state: one credit per account, one set
 // of totals, one metered amount; another prefix is another state.
 func TestTwoInstancesShareState(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	a := metricsredis.New(rdb1, metricsredis.WithPrefix(prefix))
 	b := metricsredis.New(rdb2, metricsredis.WithPrefix(prefix))
@@ -77,11 +83,15 @@ func TestTwoInstancesShareState(t *testing.T) {
 // TestRecordersShareState: two Recorders (two instances) on one Redis
 // enforce one credit per account.
 func TestRecordersShareState(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testRecordersShareState)
+}
+
+func testRecordersShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	defs := []metrics.Definition{{Name: "sms_daily_total", Type: metrics.Grant}}
 	var recs []*metrics.Recorder
-	for _, rdb := range []*redis.Client{rdb1, rdb2} {
+	for _, rdb := range []redis.UniversalClient{rdb1, rdb2} {
 		rec, err := metrics.New(defs, metrics.WithStore(metricsredis.New(rdb, metricsredis.WithPrefix(prefix))), metrics.WithLimits(fixed(5)))
 		require.NoError(t, err)
 		recs = append(recs, rec)
@@ -115,7 +125,7 @@ func TestKeySchema(t *testing.T) {
 	_, err = s.Meter(ctx, metrics.PeriodKey{Metric: "bytes_total", Period: "2026-03"}, "u-1", 2.5, 2*time.Hour)
 	require.NoError(t, err)
 
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	sort.Strings(keys)
 	require.Equal(t, []string{

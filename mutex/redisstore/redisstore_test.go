@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/mutex"
 	mutexredis "github.com/apicrud-go/apicrud/mutex/redisstore"
@@ -10,8 +12,10 @@ import (
 )
 
 func TestRedisStore(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) mutex.Store {
-		return mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) mutex.Store {
+			return mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }

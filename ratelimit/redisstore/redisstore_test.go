@@ -21,16 +21,22 @@ import (
 )
 
 func TestRedisStore(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) ratelimit.Store {
-		return ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) ratelimit.Store {
+			return ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
 // TestTwoInstancesShareState: two stores on two clients with one prefix
 // (two service instances) see one bucket.
 func TestTwoInstancesShareState(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	a := ratelimitredis.New(rdb1, ratelimitredis.WithPrefix(prefix))
 	b := ratelimitredis.New(rdb2, ratelimitredis.WithPrefix(prefix))
@@ -66,7 +72,7 @@ func TestKeySchema(t *testing.T) {
 	l := ratelimit.PerMinute(60)
 	_, err := s.Allow(ctx, "login:u:alice", l, 3)
 	require.NoError(t, err)
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	require.Equal(t, []string{prefix + "{login:u:alice}"}, keys)
 	tat, err := rdb.Get(ctx, keys[0]).Int64()
@@ -216,9 +222,13 @@ func TestRedisUnreachable(t *testing.T) {
 // TestLimiterOnRedis: the middleware on the Redis store, two "instances"
 // (Limiters on two clients) sharing one anonymous limit per IP.
 func TestLimiterOnRedis(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testLimiterOnRedis)
+}
+
+func testLimiterOnRedis(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
-	mk := func(rdb *redis.Client) http.Handler {
+	mk := func(rdb redis.UniversalClient) http.Handler {
 		l, err := ratelimit.New(ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))),
 			ratelimit.WithAnonymousLimit(ratelimit.PerHour(3)))
 		require.NoError(t, err)

@@ -15,9 +15,11 @@ import (
 )
 
 func TestRedisStore(t *testing.T) {
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) registry.Store {
-		return registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) registry.Store {
+			return registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
@@ -25,10 +27,12 @@ func TestRedisStore(t *testing.T) {
 // prefix (two service instances) see one registry; another prefix is
 // another registry.
 func TestTwoStoresShareState(t *testing.T) {
-	rdb := testenv.Redis(t)
+	testenv.EachRedis(t, testTwoStoresShareState)
+}
+
+func testTwoStoresShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb, other := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb)
-	other := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr()})
-	t.Cleanup(func() { _ = other.Close() })
 
 	a := registryredis.New(rdb, registryredis.WithPrefix(prefix))
 	b := registryredis.New(other, registryredis.WithPrefix(prefix))
@@ -61,7 +65,7 @@ func TestKeysExpire(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	s := registryredis.New(rdb, registryredis.WithPrefix(prefix))
 	require.NoError(t, s.Put(t.Context(), "main:a", []byte("x"), 200*time.Millisecond))
-	keys, err := rdb.Keys(t.Context(), prefix+"*").Result()
+	keys, err := testenv.Keys(t.Context(), rdb, prefix)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{prefix + "{registry}:entries", prefix + "{registry}:deadlines"}, keys)
 	require.Eventually(t, func() bool {

@@ -29,26 +29,30 @@ import (
 
 func TestRedisStore(t *testing.T) {
 	t.Parallel()
-	rdb := testenv.Redis(t)
-	storetest.Run(t, func(t *testing.T) session.Store {
-		return sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.Run(t, func(t *testing.T) session.Store {
+			return sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+		})
 	})
 }
 
 // twoInstances returns two stores on two clients sharing one prefix: two
 // instances of a service.
-func twoInstances(t *testing.T) (*sessionredis.Store, *sessionredis.Store, *redis.Client) {
+func twoInstances(t *testing.T, connect func(testing.TB) redis.UniversalClient) (*sessionredis.Store, *sessionredis.Store) {
 	t.Helper()
-	a := testenv.Redis(t)
-	b := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr()})
-	t.Cleanup(func() { _ = b.Close() })
+	a, b := connect(t), connect(t)
 	prefix := testenv.Prefix(t, a)
-	return sessionredis.New(a, sessionredis.WithPrefix(prefix)), sessionredis.New(b, sessionredis.WithPrefix(prefix)), a
+	return sessionredis.New(a, sessionredis.WithPrefix(prefix)), sessionredis.New(b, sessionredis.WithPrefix(prefix))
 }
 
 func TestTwoInstancesShareState(t *testing.T) {
 	t.Parallel()
-	a, b, _ := twoInstances(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	a, b := twoInstances(t, connect)
 	ctx := t.Context()
 	require.NoError(t, a.Create(ctx, "u-1", "s1", []byte("x"), time.Minute, time.Hour))
 	e, ok, err := b.Get(ctx, "u-1", "s1", time.Minute, time.Minute)
@@ -96,7 +100,7 @@ func TestKeysAreHashTagged(t *testing.T) {
 	require.NoError(t, s.Create(t.Context(), "u-1", "abc", []byte("x"), time.Minute, time.Hour))
 	_, err := s.Attempt(t.Context(), "ip:192.0.2.1", session.Ladder{Window: time.Minute})
 	require.NoError(t, err)
-	keys, err := rdb.Keys(t.Context(), prefix+"*").Result()
+	keys, err := testenv.Keys(t.Context(), rdb, prefix)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{prefix + "{u-1}:s:abc", prefix + "{u-1}:idx", prefix + "{ip:192.0.2.1}:try"}, keys)
 	ttl, err := rdb.PTTL(t.Context(), prefix+"{u-1}:s:abc").Result()
@@ -140,7 +144,11 @@ const password = "correct horse battery staple"
 // logout, log-out-everywhere, lockout and TOTP replay are shared.
 func TestManagersOnRedis(t *testing.T) {
 	t.Parallel()
-	a, b, _ := twoInstances(t)
+	testenv.EachRedis(t, testManagersOnRedis)
+}
+
+func testManagersOnRedis(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	a, b := twoInstances(t, connect)
 	sl := newSealer(t)
 	accounts := session.NewMemoryAccounts() // in production: sqlaccounts on a shared database
 	cheap := session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
@@ -326,7 +334,7 @@ func TestNoTokenAtRest(t *testing.T) {
 		secrets = append(secrets, string(tok), claims.JTI, parts[2])
 	}
 
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	require.NotEmpty(t, keys)
 	var dump []string

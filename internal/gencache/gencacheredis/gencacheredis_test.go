@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/internal/gencache/gencacheredis"
@@ -13,9 +14,11 @@ import (
 )
 
 func TestCache(t *testing.T) {
-	rdb := testenv.Redis(t)
-	gencachetest.Run(t, func(t *testing.T) gencachetest.Cache {
-		return gencacheredis.New(rdb, testenv.Prefix(t, rdb), time.Minute)
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		gencachetest.Run(t, func(t *testing.T) gencachetest.Cache {
+			return gencacheredis.New(rdb, testenv.Prefix(t, rdb), time.Minute)
+		})
 	})
 }
 
@@ -30,7 +33,7 @@ func TestKeySchema(t *testing.T) {
 	require.NoError(t, c.Delete(ctx, "settings:x-1"))
 	require.NoError(t, c.Set(ctx, "settings:x-1", 1, []byte("rec"), 30*time.Second))
 
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := testenv.Keys(ctx, rdb, prefix)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{prefix + "{settings:x-1}:v", prefix + "{settings:x-1}:g"}, keys)
 	for _, want := range []struct {
@@ -110,7 +113,11 @@ func TestBadReplies(t *testing.T) {
 // Two instances (two clients, one prefix) share one cache; another prefix
 // is another cache.
 func TestTwoInstancesShareState(t *testing.T) {
-	rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
+	testenv.EachRedis(t, testTwoInstancesShareState)
+}
+
+func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	ctx := t.Context()
 	c1 := gencacheredis.New(rdb1, prefix, time.Minute)
