@@ -39,4 +39,8 @@
 // by crud.Cached as a miss and overwritten by the next load.
 //
 // The Store never closes the client it was given.
+//
+// An ID (lock name, account, key) that is empty or starts with "}" cannot be
+// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
+// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

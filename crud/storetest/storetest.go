@@ -43,6 +43,28 @@ func Run(t *testing.T, newStore func(t *testing.T) crud.CacheStore) {
 		require.NoError(t, err)
 		require.False(t, ok, "entries are per key")
 	})
+	t.Run("OddKeys", func(t *testing.T) {
+		// Any bytes are a key, those that make a broken Redis Cluster hash
+		// tag ("", "}...") included.
+		ctx := t.Context()
+		s := newStore(t)
+		keys := []string{"", "}", "}x-1", "x}1", "{x-1}"}
+		for _, k := range keys {
+			_, gen, _, err := s.Get(ctx, k)
+			require.NoError(t, err, "key %q", k)
+			require.NoError(t, s.Set(ctx, k, gen, []byte(k+"v"), time.Minute), "key %q", k)
+		}
+		for _, k := range keys {
+			got, _, ok, err := s.Get(ctx, k)
+			require.NoError(t, err, "key %q", k)
+			require.True(t, ok, "key %q", k)
+			require.Equal(t, []byte(k+"v"), got, "key %q", k)
+			require.NoError(t, s.Delete(ctx, k), "key %q", k)
+			_, _, ok, err = s.Get(ctx, k)
+			require.NoError(t, err, "key %q", k)
+			require.False(t, ok, "key %q", k)
+		}
+	})
 	t.Run("SetCopiesData", func(t *testing.T) {
 		ctx := t.Context()
 		s := newStore(t)

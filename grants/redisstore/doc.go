@@ -28,4 +28,8 @@
 // treated as a miss and overwritten by the next load.
 //
 // The Cache never closes the client it was given.
+//
+// An ID (lock name, account, key) that is empty or starts with "}" cannot be
+// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
+// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

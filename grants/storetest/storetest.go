@@ -136,6 +136,30 @@ func RunCache(t *testing.T, newCache func(t *testing.T) grants.Cache) {
 		require.NoError(t, err)
 		require.False(t, ok, "entries are per account")
 	})
+	t.Run("OddUserIDs", func(t *testing.T) {
+		// Any bytes are a user ID, those that make a broken Redis Cluster
+		// hash tag ("", "}...") included.
+		ctx := t.Context()
+		c := newCache(t)
+		uids := []string{"", "}", "}u-1", "u}1", "{u-1}"}
+		for _, uid := range uids {
+			_, gen, ok, err := c.Get(ctx, uid)
+			require.NoError(t, err, "uid %q", uid)
+			require.False(t, ok, "uid %q", uid)
+			require.NoError(t, c.Set(ctx, uid, gen, []grants.Override{{UID: uid, Name: "lists", Value: uid + "x"}}, time.Minute), "uid %q", uid)
+		}
+		for _, uid := range uids {
+			got, _, ok, err := c.Get(ctx, uid)
+			require.NoError(t, err, "uid %q", uid)
+			require.True(t, ok, "uid %q", uid)
+			require.Len(t, got, 1)
+			require.Equal(t, uid+"x", got[0].Value, "uid %q", uid)
+			require.NoError(t, c.Delete(ctx, uid), "uid %q", uid)
+			_, _, ok, err = c.Get(ctx, uid)
+			require.NoError(t, err, "uid %q", uid)
+			require.False(t, ok, "uid %q", uid)
+		}
+	})
 	t.Run("EmptyIsAHit", func(t *testing.T) {
 		ctx := t.Context()
 		c := newCache(t)

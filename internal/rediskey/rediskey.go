@@ -3,9 +3,16 @@
 //
 // Keys are prefix + "{" + id + "}" + suffix: every key a script touches for
 // one id shares the hash tag {id}, so Redis Cluster places them in one slot.
+// Redis hashes only what lies between the first "{" and the next "}", and the
+// whole key when that is empty; so an id that is empty or starts with "}"
+// would give keys in different slots. Such an id is replaced by the SHA-256
+// of it, in a key of another shape: prefix + "#{" + hex + "}" + suffix, which
+// no other id can produce (every other key starts prefix + "{").
 package rediskey
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,9 +21,17 @@ import (
 // ErrReply reports a script reply of an unexpected shape.
 var ErrReply = errors.New("rediskey: unexpected reply")
 
-// Tagged returns prefix + "{" + id + "}" + suffix.
+// Tagged returns prefix + "{" + id + "}" + suffix, or, when id is empty or
+// starts with "}", prefix + "#{" + sha256hex(id) + "}" + suffix: every key
+// built for one id, whatever its bytes, lands in one Redis Cluster slot (as
+// long as prefix holds no "{"). Keys of other ids are the same as in earlier
+// versions.
 func Tagged(prefix, id, suffix string) string {
-	return prefix + "{" + id + "}" + suffix
+	if id != "" && id[0] != '}' {
+		return prefix + "{" + id + "}" + suffix
+	}
+	sum := sha256.Sum256([]byte(id))
+	return prefix + "#{" + hex.EncodeToString(sum[:]) + "}" + suffix
 }
 
 // Int64 converts a script reply element to int64. Lua numbers arrive as

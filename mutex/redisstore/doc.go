@@ -33,4 +33,8 @@
 // Redis that holds them: after a failover with asynchronous replication
 // the newest locks and fencing counters may be lost (see the mutex package
 // documentation, Failure policy).
+//
+// An ID (lock name, account, key) that is empty or starts with "}" cannot be
+// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
+// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

@@ -23,4 +23,8 @@
 // refused, timeouts, a cancelled context) are returned wrapped with
 // "ratelimitredis:"; the Limiter's middleware turns them into its failure
 // policy (fail-closed 503 by default).
+//
+// An ID (lock name, account, key) that is empty or starts with "}" cannot be
+// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
+// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

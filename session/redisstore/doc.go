@@ -57,4 +57,8 @@
 // Manager turns it into session.ErrUnavailable and its middleware into a
 // 503. There is no fallback to local state: throttling and revocation
 // fail closed.
+//
+// An ID (lock name, account, key) that is empty or starts with "}" cannot be
+// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
+// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

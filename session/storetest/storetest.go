@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"ConcurrentReplace", testConcurrentReplace},
 		{"ConcurrentAttempts", testConcurrentAttempts},
 		{"ConcurrentSingleUse", testConcurrentSingleUse},
+		{"OddUserIDs", testOddUserIDs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -463,4 +464,25 @@ func testConcurrentSingleUse(t *testing.T, s session.Store) {
 	wg.Wait()
 	require.Equal(t, int64(1), taken.Load(), "a token must be taken once")
 	require.Equal(t, int64(1), advanced.Load(), "a TOTP step must be accepted once")
+}
+
+// testOddUserIDs: any bytes are a user ID, those that make a broken Redis
+// Cluster hash tag ("", "}...") included: a user's sessions and index stay
+// together and apart from every other user's.
+func testOddUserIDs(t *testing.T, s session.Store) {
+	uids := []string{"", "}", "}u-1", "u}1", "{u-1}", "{", "nul\x00byte"}
+	for i, uid := range uids {
+		require.NoError(t, s.Create(t.Context(), uid, "s", []byte(fmt.Sprint(i)), time.Minute, time.Hour), "uid %q", uid)
+	}
+	for i, uid := range uids {
+		e, found := get(t, s, uid, "s")
+		require.True(t, found, "uid %q", uid)
+		require.Equal(t, fmt.Sprint(i), string(e.Data), "uid %q", uid)
+		list, err := s.List(t.Context(), uid)
+		require.NoError(t, err, "uid %q", uid)
+		require.Len(t, list, 1, "uid %q", uid)
+		n, err := s.DeleteAll(t.Context(), uid)
+		require.NoError(t, err, "uid %q", uid)
+		require.Equal(t, 1, n, "uid %q", uid)
+	}
 }
