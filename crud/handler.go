@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 )
 
 // HTTP-only errors.

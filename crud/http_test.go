@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
 	"github.com/apicrud-go/apicrud/internal/testenv"
+	"github.com/apicrud-go/apicrud/problem"
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 )

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 	"github.com/stretchr/testify/require"
 )
 

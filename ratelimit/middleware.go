@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 )
 
 // Header field names the middleware sends.

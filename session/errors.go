@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 )
 
 // Errors of token and session validation. Validate wraps them (and the

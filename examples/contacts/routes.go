@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 	"github.com/apicrud-go/apicrud/session"
 )
 

@@ -12,6 +12,11 @@ import (
 
 const module = "github.com/apicrud-go/apicrud"
 
+// leaf is the one public package every package may import: the problem+json
+// error format that library middlewares and hosts share. It imports nothing
+// of the module, so it adds no edge between siblings.
+const leaf = "problem"
+
 func TestNoSiblingImports(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -47,8 +52,11 @@ func TestNoSiblingImports(t *testing.T) {
 			checked++
 			// Tests may use a sibling (to prove an implementation satisfies
 			// a consumer's interface); library code may not.
-			if to != from && to != "internal" && !strings.HasSuffix(path, "_test.go") {
+			if to != from && to != "internal" && to != leaf && !strings.HasSuffix(path, "_test.go") {
 				t.Errorf("%s imports %s: package %s must not import sibling %s; declare an interface instead", rel, p, from, to)
+			}
+			if from == leaf && to != leaf {
+				t.Errorf("%s imports %s: package %s is the shared error format and imports nothing of the module", rel, p, leaf)
 			}
 			if from == "internal" && to != "internal" {
 				t.Errorf("%s imports %s: internal/ must not depend on public packages", rel, p)
@@ -71,4 +79,41 @@ func top(rel string) string {
 		return rel[:i]
 	}
 	return rel
+}
+
+// TestExamplesUseThePublicAPI: the examples show what an outside host can
+// write, so they import no internal/ package (Go would refuse it outside
+// this module); their tests may use internal/testenv for real servers.
+func TestExamplesUseThePublicAPI(t *testing.T) {
+	root, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if !strings.HasPrefix(p, module+"/internal/") {
+				continue
+			}
+			checked++
+			if p == module+"/internal/testenv" && strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			rel, _ := filepath.Rel(root, path)
+			t.Errorf("examples/%s imports %s: an outside host cannot import internal/ packages", rel, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("checked %d internal imports of the examples", checked)
 }

@@ -1,5 +1,3 @@
-// Package problem writes RFC 9457 problem details (application/problem+json),
-// the error format of every apicrud HTTP handler and middleware.
 package problem
 
 import (
