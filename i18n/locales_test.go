@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 )
 
 // builtinLanguages are the languages New offers without options: the

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/i18n"
-	"github.com/apicrud-go/apicrud/internal/problem"
+	"github.com/apicrud-go/apicrud/problem"
 )
 
 // problemCode matches the codes the service writes: writeProblem(w, status,
