@@ -73,7 +73,11 @@
 // number of instances on one Redis (single, Sentinel or Cluster). Both
 // pass the conformance suite of package storetest. Every Store method is
 // one critical section in memory and one round trip (one Lua script) in
-// Redis; [Manager.Validate] is one round trip. When the store fails,
+// Redis; [Manager.Validate] is one round trip. A successful password
+// [Manager.Login] is five round trips on Redis (the attempt reserved on
+// the account and on the client-address ladder, both settled after the
+// check, and the new session), a failed one four; a TOTP code adds three.
+// When the store fails,
 // validation and login fail closed with [ErrUnavailable] (503 in the
 // middleware); there is no fallback to local state.
 //
@@ -84,8 +88,12 @@
 // a compare-and-swap on the sealed bytes, retried on conflict; accounts
 // carry a version for the same purpose, so concurrent logins cannot both
 // use one backup code and concurrent updates are never lost. Throttling
-// counts an attempt before checking the password (success takes it back),
-// so parallel guesses cannot slip between a check and a count.
+// counts failures only. Each attempt is reserved before the password is
+// checked and settled after; while attempts are in flight, one that their
+// failing would make wait is held back (polling every few milliseconds)
+// until they settle. So parallel guesses cannot slip between a check and a
+// count, and correct logins arriving together — 200 from one address, 10
+// to one account — all succeed and lock nothing.
 //
 // Idle timeout without a write per request: a request refreshes the idle
 // deadline only when at least a set fraction of the idle window (default

@@ -221,7 +221,13 @@ func (failingStore) List(context.Context, string) ([]session.Entry, error) {
 func (failingStore) Attempt(context.Context, string, session.Ladder) (time.Duration, error) {
 	return 0, errDown
 }
-func (failingStore) Forgive(context.Context, string, bool) error { return errDown }
+func (failingStore) Reserve(context.Context, string, string, session.Ladder, time.Duration) (session.Admission, error) {
+	return session.Admission{}, errDown
+}
+
+func (failingStore) Settle(context.Context, string, string, session.Ladder, session.Outcome) error {
+	return errDown
+}
 func (failingStore) AdvanceStep(context.Context, string, int64, time.Duration) (bool, error) {
 	return false, errDown
 }

@@ -4,20 +4,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/netip"
 	"time"
 )
 
-// Ladder is one throttling ladder: the first Free attempts within Window
-// pass at once; after that each attempt makes the next one wait
+// Ladder is one throttling ladder: the first Free failures within Window
+// pass at once; after that each failure makes the next attempt wait
 // Delays[0], Delays[1], …, the last element repeating (that last, long
 // wait is the lockout). The state is forgotten Window after the last
-// attempt. A successful login forgives its attempt.
+// failure. A successful login on the account ladder clears it.
 //
-// Attempts are counted before the password is checked (a reservation that
-// success takes back), so parallel guesses cannot slip through between a
-// check and a count.
+// Only failures count. An attempt is reserved before the password is
+// checked and settled after: a failure climbs the ladder, a success
+// does not. While attempts are in flight, a further attempt that their
+// failing would make wait is held back until they settle (see
+// Store.Reserve), so parallel guesses cannot slip through between a check
+// and a count, and parallel correct logins are never refused.
 type Ladder struct {
 	Free   int
 	Delays []time.Duration
@@ -57,8 +62,8 @@ func (l Ladder) validate() error {
 // is part of the key, an attacker elsewhere cannot lock the owner out.
 //
 // IP is keyed by the client address alone (IPv6 by /64): the budget of
-// attempts one client gets across all accounts, against password spraying.
-// Successful logins give their attempt back.
+// failed attempts one client gets across all accounts, against password
+// spraying. Successful logins do not count, nor lift a wait.
 //
 // OTP is keyed by the account alone and counts second-factor attempts
 // (whoever reaches that step already knows the password).
@@ -120,7 +125,104 @@ func ipThrottleKey(ip netip.Addr) string { return "ip:" + ipBucket(ip) }
 
 func otpThrottleKey(uid string) string { return digestKey("otp:", uid) }
 
-// attempt reserves one attempt under key: a *LockedError when the key must
+// Outcome is how a reserved attempt ended (Store.Settle).
+type Outcome int
+
+const (
+	// OutcomeFailed counts the attempt as a failure: the ladder climbs.
+	OutcomeFailed Outcome = iota + 1
+	// OutcomePassed drops the reservation; the failures stay counted.
+	OutcomePassed
+	// OutcomeCleared drops the reservation and forgets the failures and
+	// the wait of the key.
+	OutcomeCleared
+)
+
+// Admission is the answer of Store.Reserve.
+type Admission struct {
+	// Reserved tells that the attempt was reserved: it may proceed, and is
+	// then settled with Store.Settle.
+	Reserved bool
+	// Wait is, when the attempt was not reserved, how long the key stays
+	// locked. Zero means busy: the attempts in flight would lock the key
+	// if they all failed, so this one waits until they settle.
+	Wait time.Duration
+}
+
+// reservationHold is how long a reserved attempt counts as in flight at
+// most: longer than any credential check (which waits for a hashing slot
+// only briefly), so that only a crashed process leaves one behind.
+const reservationHold = 30 * time.Second
+
+// busyPauseMin and busyPauseMax bound the pause between two Reserve calls
+// of an attempt held back by attempts in flight.
+const (
+	busyPauseMin = 2 * time.Millisecond
+	busyPauseMax = 50 * time.Millisecond
+)
+
+// gate is a reserved attempt, settled once its check is done.
+type gate struct {
+	key, id string
+	l       Ladder
+}
+
+// reserve reserves an attempt under key (Store.Reserve), waiting while
+// attempts in flight decide: a *LockedError when the key must wait, an
+// ErrUnavailable error when the store fails (fail closed) or ctx ends
+// first.
+func (m *Manager) reserve(ctx context.Context, key string, l Ladder) (gate, error) {
+	id := randomName(16)
+	pause := busyPauseMin
+	deadline := time.Now().Add(reservationHold)
+	for {
+		a, err := m.store.Reserve(ctx, key, id, l, reservationHold)
+		switch {
+		case err != nil:
+			return gate{}, fmt.Errorf("%w: throttle: %w", ErrUnavailable, err)
+		case a.Reserved:
+			return gate{key: key, id: id, l: l}, nil
+		case a.Wait > 0:
+			return gate{}, &LockedError{RetryAfter: a.Wait}
+		case time.Now().After(deadline): // attempts lost in flight
+			return gate{}, &LockedError{RetryAfter: time.Second}
+		}
+		t := time.NewTimer(pause/2 + time.Duration(mrand.Int64N(int64(pause))))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return gate{}, fmt.Errorf("%w: waiting for attempts in flight: %w", ErrUnavailable, ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, busyPauseMax)
+	}
+}
+
+// settle ends the reservation of g (a zero gate is a no-op) after a check
+// that returned err: success (nil) settles with ok; a wrong credential
+// (ErrInvalidCredentials, ErrInvalidOTP, or ErrLocked from a later ladder)
+// is a failure; any other error (a failing store, a refused new password)
+// is not the caller's failure and only drops the reservation. Settling is
+// best effort, even after ctx ended: when it fails, a failure goes
+// uncounted and the reservation lapses after reservationHold.
+func (m *Manager) settle(ctx context.Context, g gate, err error, ok Outcome) {
+	if g.id == "" {
+		return
+	}
+	outcome := ok
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrInvalidOTP), errors.Is(err, ErrLocked):
+		outcome = OutcomeFailed
+	default:
+		outcome = OutcomePassed
+	}
+	if err := m.store.Settle(context.WithoutCancel(ctx), g.key, g.id, g.l, outcome); err != nil {
+		m.log.WarnContext(ctx, "session: settling a login attempt failed", "err", err)
+	}
+}
+
+// attempt counts one request under key: a *LockedError when the key must
 // wait, an ErrUnavailable error when the store fails (fail closed).
 func (m *Manager) attempt(ctx context.Context, key string, l Ladder) error {
 	wait, err := m.store.Attempt(ctx, key, l)
@@ -131,11 +233,4 @@ func (m *Manager) attempt(ctx context.Context, key string, l Ladder) error {
 		return &LockedError{RetryAfter: wait}
 	}
 	return nil
-}
-
-// forgive is best effort: a failure leaves a counted attempt, which is safe.
-func (m *Manager) forgive(ctx context.Context, key string, all bool) {
-	if err := m.store.Forgive(ctx, key, all); err != nil {
-		m.log.WarnContext(ctx, "session: forgiving a login attempt failed", "err", err)
-	}
 }

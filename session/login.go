@@ -36,10 +36,11 @@ func (m *Manager) needAccounts() error {
 //   - An unknown account, a wrong password and a disabled account all give
 //     ErrInvalidCredentials after the same work: an unknown account is
 //     verified against a dummy argon2id hash of the current cost.
-//   - Attempts are throttled per (account, client address) and per client
-//     address (see Throttles); a throttled attempt gives a *LockedError
-//     (errors.Is ErrLocked) before any password check. A store failure
-//     gives ErrUnavailable: throttling fails closed.
+//   - Failed attempts are throttled per (account, client address) and per
+//     client address (see Throttles); a throttled attempt gives a
+//     *LockedError (errors.Is ErrLocked) before any password check.
+//     Successful logins never count, however many arrive at once. A store
+//     failure gives ErrUnavailable: throttling fails closed.
 //   - An account with TOTP needs otp (a current code or a backup code),
 //     or a valid remember-device cookie; without either Login returns a
 //     session holding only the role "pendingtotp", valid for a few minutes,
@@ -70,14 +71,24 @@ func (m *Manager) Login(ctx context.Context, username, password, otp string) (*S
 	if found {
 		subject = "uid\x00" + acc.UID
 	}
-	akey, ikey := accountThrottleKey(subject, client.IP), ipThrottleKey(client.IP)
-	if err := m.attempt(ctx, akey, m.cfg.throttle.Account); err != nil {
+	ag, err := m.reserve(ctx, accountThrottleKey(subject, client.IP), m.cfg.throttle.Account)
+	if err != nil {
 		return nil, "", err
 	}
-	if err := m.attempt(ctx, ikey, m.cfg.throttle.IP); err != nil {
+	ig, err := m.reserve(ctx, ipThrottleKey(client.IP), m.cfg.throttle.IP)
+	if err != nil {
+		m.settle(ctx, ag, nil, OutcomePassed) // nothing was checked: not a failure
 		return nil, "", err
 	}
+	s, tok, err := m.checkLogin(ctx, client, acc, found, password, otp)
+	m.settle(ctx, ag, err, OutcomeCleared)
+	m.settle(ctx, ig, err, OutcomePassed)
+	return s, tok, err
+}
 
+// checkLogin is Login once its attempts are reserved: the password, the
+// second factor, the session.
+func (m *Manager) checkLogin(ctx context.Context, client Client, acc Account, found bool, password, otp string) (*Session, Token, error) {
 	usable := found && acc.PasswordHash != "" && acc.Status != StatusDisabled
 	hash := m.dummyHash
 	if usable {
@@ -104,13 +115,9 @@ func (m *Manager) Login(ctx context.Context, username, password, otp string) (*S
 		case m.deviceOK(client.Device, acc):
 			method = MethodDevice
 		default:
-			m.forgive(ctx, akey, true)
-			m.forgive(ctx, ikey, false)
 			return m.Create(ctx, acc.UID, []string{RolePendingTOTP}, Extra{Method: MethodPassword, Lifetime: m.cfg.pendingTTL})
 		}
 	}
-	m.forgive(ctx, akey, true)
-	m.forgive(ctx, ikey, false)
 	return m.startSession(ctx, acc, method)
 }
 
@@ -143,10 +150,17 @@ func (m *Manager) CompleteTOTP(ctx context.Context, pending *Session, otp string
 		return nil, "", ErrNotPendingTOTP
 	}
 	client, _ := ClientFromContext(ctx)
-	akey := accountThrottleKey("uid\x00"+stored.UID, client.IP)
-	if err := m.attempt(ctx, akey, m.cfg.throttle.Account); err != nil {
+	ag, err := m.reserve(ctx, accountThrottleKey("uid\x00"+stored.UID, client.IP), m.cfg.throttle.Account)
+	if err != nil {
 		return nil, "", err
 	}
+	s, tok, err := m.completeTOTP(ctx, stored, otp)
+	m.settle(ctx, ag, err, OutcomeCleared)
+	return s, tok, err
+}
+
+// completeTOTP is CompleteTOTP once its attempt is reserved.
+func (m *Manager) completeTOTP(ctx context.Context, stored *Session, otp string) (*Session, Token, error) {
 	acc, found, err := m.cfg.accounts.Get(ctx, stored.UID)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: account: %w", ErrUnavailable, err)
@@ -161,7 +175,6 @@ func (m *Manager) CompleteTOTP(ctx context.Context, pending *Session, otp string
 	if err := m.Delete(ctx, stored); err != nil {
 		return nil, "", err
 	}
-	m.forgive(ctx, akey, true)
 	return m.startSession(ctx, acc, method)
 }
 

@@ -14,7 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/session"
+	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 )
 
 func TestLogin(t *testing.T) {
@@ -446,4 +448,87 @@ func TestLoginWithVoidsPendingCredentials(t *testing.T) {
 	mu.Lock()
 	require.Len(t, reasons, 1)
 	mu.Unlock()
+}
+
+// loginStores are the stores the concurrency tests run on: memory, and
+// Redis when it answers.
+func loginStores() map[string]func(t *testing.T) session.Store {
+	return map[string]func(t *testing.T) session.Store{
+		"memory": func(t *testing.T) session.Store {
+			s := session.NewMemoryStore()
+			t.Cleanup(func() { _ = s.Close(context.Background()) })
+			return s
+		},
+		"redis": func(t *testing.T) session.Store {
+			rdb := testenv.Redis(t)
+			return sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+		},
+	}
+}
+
+// concurrently runs n logins at once and counts their outcomes by error
+// ("" for success).
+func concurrently(n int, login func(i int) error) map[string]int {
+	var mu sync.Mutex
+	out := map[string]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			err := login(i)
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			mu.Lock()
+			out[msg]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// Correct logins arriving together must never lock anyone out: only
+// failures count toward a lock (issue 15.2). Before, attempts reserved
+// before the password check stayed counted on the client address, and the
+// reservations of concurrent correct logins set waits that success never
+// lifted.
+func TestConcurrentCorrectLoginsNeverLock(t *testing.T) {
+	for name, newStore := range loginStores() {
+		t.Run(name+"/200 accounts from one address", func(t *testing.T) {
+			e := newEnv(t, session.WithStore(newStore(t)))
+			names := make([]string, 200)
+			for i := range names {
+				names[i] = fmt.Sprintf("nat%03d", i)
+				e.user(t, names[i], false)
+			}
+			ctx := from(t.Context(), attacker)
+			got := concurrently(200, func(i int) error {
+				_, _, err := e.m.Login(ctx, names[i], goodPassword, "")
+				return err
+			})
+			require.Equal(t, map[string]int{"": 200}, got)
+			// No lock: the address still logs in, and a wrong password is
+			// checked (not refused unchecked).
+			_, _, err := e.m.Login(ctx, names[0], goodPassword, "")
+			require.NoError(t, err)
+			_, _, err = e.m.Login(ctx, names[1], bad, "")
+			require.ErrorIs(t, err, session.ErrInvalidCredentials)
+		})
+		t.Run(name+"/10 at once to one account", func(t *testing.T) {
+			e := newEnv(t, session.WithStore(newStore(t)))
+			e.user(t, "alice", false)
+			ctx := from(t.Context(), victim)
+			got := concurrently(10, func(int) error {
+				_, _, err := e.m.Login(ctx, "alice", goodPassword, "")
+				return err
+			})
+			require.Equal(t, map[string]int{"": 10}, got)
+			_, _, err := e.m.Login(ctx, "alice", bad, "")
+			require.ErrorIs(t, err, session.ErrInvalidCredentials)
+		})
+	}
 }

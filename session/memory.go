@@ -48,6 +48,17 @@ func (s *memSession) expired(now time.Time) bool {
 type throttleState struct {
 	n     int64
 	until time.Time
+	held  map[string]time.Time // reservations in flight: id → deadline
+}
+
+// inFlight drops the lapsed reservations and returns how many remain.
+func (st *throttleState) inFlight(now time.Time) int64 {
+	for id, d := range st.held {
+		if !now.Before(d) {
+			delete(st.held, id)
+		}
+	}
+	return int64(len(st.held))
 }
 
 // NewMemoryStore returns an empty MemoryStore. Its sweepers run until Close.
@@ -239,17 +250,56 @@ func (s *MemoryStore) Attempt(_ context.Context, key string, l Ladder) (time.Dur
 	return wait, nil
 }
 
-// Forgive implements Store.
-func (s *MemoryStore) Forgive(_ context.Context, key string, all bool) error {
-	if all {
-		s.tries.Delete(key)
-		return nil
-	}
-	s.tries.Update(key, func(st throttleState, _ time.Duration, exists bool) (throttleState, time.Duration, memstore.Action) {
-		if !exists || st.n == 0 {
+// Reserve implements Store.
+func (s *MemoryStore) Reserve(_ context.Context, key, id string, l Ladder, hold time.Duration) (Admission, error) {
+	var a Admission
+	now := time.Now()
+	s.tries.Update(key, func(st throttleState, ttl time.Duration, exists bool) (throttleState, time.Duration, memstore.Action) {
+		if !exists {
+			st = throttleState{}
+		}
+		if now.Before(st.until) {
+			a.Wait = st.until.Sub(now)
 			return st, 0, memstore.Keep
 		}
-		st.n--
+		if r := st.inFlight(now); r > 0 && l.Delay(st.n+r) > 0 {
+			return st, 0, memstore.Keep // busy
+		}
+		if st.held == nil {
+			st.held = map[string]time.Time{}
+		}
+		st.held[id] = now.Add(hold)
+		a.Reserved = true
+		return st, max(ttl, hold), memstore.Put
+	})
+	return a, nil
+}
+
+// Settle implements Store.
+func (s *MemoryStore) Settle(_ context.Context, key, id string, l Ladder, outcome Outcome) error {
+	now := time.Now()
+	s.tries.Update(key, func(st throttleState, ttl time.Duration, exists bool) (throttleState, time.Duration, memstore.Action) {
+		if !exists {
+			if outcome != OutcomeFailed {
+				return st, 0, memstore.Keep
+			}
+			st = throttleState{}
+		}
+		delete(st.held, id)
+		switch outcome {
+		case OutcomeFailed:
+			st.n++
+			d := l.Delay(st.n)
+			if u := now.Add(d); u.After(st.until) {
+				st.until = u
+			}
+			return st, max(ttl, l.Window, d), memstore.Put
+		case OutcomeCleared:
+			st.n, st.until = 0, time.Time{}
+		}
+		if st.n == 0 && st.inFlight(now) == 0 && !now.Before(st.until) {
+			return st, 0, memstore.Remove
+		}
 		return st, 0, memstore.PutKeepTTL
 	})
 	return nil

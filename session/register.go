@@ -301,10 +301,20 @@ func (m *Manager) ChangePassword(ctx context.Context, uid, oldPassword, newPassw
 		return err
 	}
 	client, _ := ClientFromContext(ctx)
-	akey := accountThrottleKey("uid\x00"+uid, client.IP)
-	if err := m.attempt(ctx, akey, m.cfg.throttle.Account); err != nil {
+	ag, err := m.reserve(ctx, accountThrottleKey("uid\x00"+uid, client.IP), m.cfg.throttle.Account)
+	if err != nil {
 		return err
 	}
+	err = m.changePassword(ctx, uid, oldPassword, newPassword)
+	m.settle(ctx, ag, err, OutcomeCleared)
+	if err != nil {
+		return err
+	}
+	return m.endSessions(ctx, uid, ReasonPasswordChange)
+}
+
+// changePassword is ChangePassword once its attempt is reserved.
+func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassword string) error {
 	acc, found, err := m.cfg.accounts.Get(ctx, uid)
 	if err != nil {
 		return fmt.Errorf("%w: account: %w", ErrUnavailable, err)
@@ -321,14 +331,11 @@ func (m *Manager) ChangePassword(ctx context.Context, uid, oldPassword, newPassw
 		return err
 	}
 	newHash := hashPassword(newPassword, m.cfg.argon)
-	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
+	_, err = m.updateAccount(ctx, uid, func(a *Account) error {
 		a.PasswordHash = newHash
 		return nil
-	}); err != nil {
-		return err
-	}
-	m.forgive(ctx, akey, true)
-	return m.endSessions(ctx, uid, ReasonPasswordChange)
+	})
+	return err
 }
 
 // SetStatus changes the status of account uid and ends all its live

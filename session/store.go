@@ -50,17 +50,32 @@ type Store interface {
 	// List returns the live sessions of uid, in any order.
 	List(ctx context.Context, uid string) ([]Entry, error)
 
-	// Attempt is the throttle. When key is waiting (an earlier attempt set
-	// a wait that has not elapsed) it returns the time left and changes
-	// nothing. Otherwise it counts one more attempt n, makes the next one
-	// wait l.Delay(n), keeps the state for l.Window after this attempt (and
-	// at least until the wait ends), and returns 0.
+	// Attempt is the request counter (password-reset links). When key is
+	// waiting (an earlier attempt set a wait that has not elapsed) it
+	// returns the time left and changes nothing. Otherwise it counts one
+	// more attempt n, makes the next one wait l.Delay(n), keeps the state
+	// for l.Window after this attempt (and at least until the wait ends),
+	// and returns 0.
 	Attempt(ctx context.Context, key string, l Ladder) (wait time.Duration, err error)
 
-	// Forgive takes attempts back: all of them (the key is deleted) or the
-	// last one (the count goes down by one, never below zero, and a current
-	// wait stays). Forgiving an unknown key is a no-op.
-	Forgive(ctx context.Context, key string, all bool) error
+	// Reserve is the failure throttle, checked before a credential. Key
+	// holds n counted failures, a wait, and the reservations in flight
+	// (attempts reserved and not yet settled, each forgotten hold after it
+	// was made). When key is waiting, Reserve returns the time left. When
+	// r > 0 attempts are in flight and l.Delay(n+r) > 0 (their failing
+	// would make this attempt wait), it returns an Admission that is
+	// neither reserved nor waiting: busy, retry once they settle.
+	// Otherwise it records reservation id (unique, chosen by the caller)
+	// and returns Reserved. The key lives at least hold.
+	Reserve(ctx context.Context, key, id string, l Ladder, hold time.Duration) (Admission, error)
+
+	// Settle ends reservation id of key with outcome: OutcomeFailed counts
+	// a failure n (even when the reservation has expired) and makes the
+	// next attempt wait l.Delay(n), keeping the state at least l.Window;
+	// OutcomePassed only drops the reservation; OutcomeCleared also
+	// forgets the failures and the wait. Settling an unknown key or id
+	// with another outcome than OutcomeFailed is a no-op.
+	Settle(ctx context.Context, key, id string, l Ladder, outcome Outcome) error
 
 	// AdvanceStep stores step under key if it is greater than the step
 	// stored there, and reports whether it did. The key expires ttl after

@@ -136,15 +136,17 @@ func (m *Manager) ConfirmTOTP(ctx context.Context, s *Session, code string) ([]s
 	if r.Enroll == "" {
 		return nil, ErrTOTPNotEnrolled
 	}
-	if err := m.attempt(ctx, otpThrottleKey(acc.UID), m.cfg.throttle.OTP); err != nil {
-		return nil, err
-	}
-	ok, err := m.checkTOTP(ctx, acc.UID, r.Enroll, code, time.Now())
+	og, err := m.reserve(ctx, otpThrottleKey(acc.UID), m.cfg.throttle.OTP)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, ErrInvalidOTP
+	ok, err := m.checkTOTP(ctx, acc.UID, r.Enroll, code, time.Now())
+	if err == nil && !ok {
+		err = ErrInvalidOTP
+	}
+	m.settle(ctx, og, err, OutcomeCleared)
+	if err != nil {
+		return nil, err
 	}
 	sealed, err := m.sealTOTP(acc.UID, r.Enroll)
 	if err != nil {
@@ -166,7 +168,6 @@ func (m *Manager) ConfirmTOTP(ctx context.Context, s *Session, code string) ([]s
 	}); err != nil {
 		return nil, err
 	}
-	m.forgive(ctx, otpThrottleKey(acc.UID), true)
 	if _, err := m.modify(ctx, s.UID, s.ID, func(r *record) error {
 		r.Enroll = ""
 		return nil
@@ -184,10 +185,21 @@ func (m *Manager) DisableTOTP(ctx context.Context, uid, password, code string) e
 		return err
 	}
 	client, _ := ClientFromContext(ctx)
-	akey := accountThrottleKey("uid\x00"+uid, client.IP)
-	if err := m.attempt(ctx, akey, m.cfg.throttle.Account); err != nil {
+	ag, err := m.reserve(ctx, accountThrottleKey("uid\x00"+uid, client.IP), m.cfg.throttle.Account)
+	if err != nil {
 		return err
 	}
+	err = m.checkPasswordAndCode(ctx, uid, password, code)
+	m.settle(ctx, ag, err, OutcomeCleared)
+	if err != nil {
+		return err
+	}
+	return m.ResetTOTP(ctx, uid)
+}
+
+// checkPasswordAndCode checks the password and a second factor of
+// account uid, for DisableTOTP.
+func (m *Manager) checkPasswordAndCode(ctx context.Context, uid, password, code string) error {
 	acc, found, err := m.cfg.accounts.Get(ctx, uid)
 	if err != nil {
 		return fmt.Errorf("%w: account: %w", ErrUnavailable, err)
@@ -203,11 +215,8 @@ func (m *Manager) DisableTOTP(ctx context.Context, uid, password, code string) e
 	if acc.TOTPSecret == "" {
 		return ErrTOTPNotEnrolled
 	}
-	if _, err := m.secondFactor(ctx, acc, code); err != nil {
-		return err
-	}
-	m.forgive(ctx, akey, true)
-	return m.ResetTOTP(ctx, uid)
+	_, err = m.secondFactor(ctx, acc, code)
+	return err
 }
 
 // ResetTOTP removes TOTP and the backup codes from account uid without
@@ -227,10 +236,17 @@ func (m *Manager) ResetTOTP(ctx context.Context, uid string) error {
 // secondFactor verifies otp for acc: six digits are a TOTP code, anything
 // else a backup code. It counts the attempt on the OTP ladder.
 func (m *Manager) secondFactor(ctx context.Context, acc Account, code string) (string, error) {
-	key := otpThrottleKey(acc.UID)
-	if err := m.attempt(ctx, key, m.cfg.throttle.OTP); err != nil {
+	og, err := m.reserve(ctx, otpThrottleKey(acc.UID), m.cfg.throttle.OTP)
+	if err != nil {
 		return "", err
 	}
+	method, err := m.checkSecondFactor(ctx, acc, code)
+	m.settle(ctx, og, err, OutcomeCleared)
+	return method, err
+}
+
+// checkSecondFactor is secondFactor once its attempt is reserved.
+func (m *Manager) checkSecondFactor(ctx context.Context, acc Account, code string) (string, error) {
 	code = strings.Join(strings.Fields(code), "")
 	if len(code) == int(otp.DigitsSix) && strings.Trim(code, "0123456789") == "" {
 		secret, err := m.openTOTP(acc.UID, acc.TOTPSecret)
@@ -244,13 +260,11 @@ func (m *Manager) secondFactor(ctx context.Context, acc Account, code string) (s
 		if !ok {
 			return "", ErrInvalidOTP
 		}
-		m.forgive(ctx, key, true)
 		return MethodTOTP, nil
 	}
 	if err := m.useBackupCode(ctx, acc.UID, code); err != nil {
 		return "", err
 	}
-	m.forgive(ctx, key, true)
 	return MethodBackupCode, nil
 }
 

@@ -40,16 +40,20 @@
 //	Delete       1  delete.lua
 //	DeleteAll    1  deleteall.lua
 //	List         1  list.lua     (prunes dead index entries)
-//	Attempt      1  attempt.lua
-//	Forgive      1  forgive.lua
+//	Attempt      1  attempt.lua  (password-reset requests)
+//	Reserve      1  reserve.lua  (login throttle, before the check)
+//	Settle       1  settle.lua   (login throttle, after the check)
 //	AdvanceStep  1  advance.lua
 //	PutToken     1  puttoken.lua
 //	TakeToken    1  taketoken.lua (compare-and-delete)
 //
 // So session.Manager.Validate costs one round trip. A successful password
-// Login costs five (two throttling attempts before the password check,
-// Create, and two Forgive), plus the account lookup in the AccountStore; a
-// failed one two; a TOTP code adds three (its attempt, AdvanceStep and its Forgive).
+// Login costs five (two Reserve before the password check, two Settle
+// after it, and Create), plus the account lookup in the AccountStore; a
+// failed one four (TestLoginRoundTrips counts them); a TOTP code adds
+// three (its Reserve, AdvanceStep and its Settle). A login held back
+// while attempts of the same key are in flight repeats its Reserve every
+// few milliseconds until they settle.
 //
 // # Failure
 //

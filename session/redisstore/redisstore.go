@@ -31,8 +31,10 @@ var (
 	listSrc string
 	//go:embed attempt.lua
 	attemptSrc string
-	//go:embed forgive.lua
-	forgiveSrc string
+	//go:embed reserve.lua
+	reserveSrc string
+	//go:embed settle.lua
+	settleSrc string
 	//go:embed advance.lua
 	advanceSrc string
 	//go:embed puttoken.lua
@@ -47,7 +49,8 @@ var (
 	deleteAllScript = redis.NewScript(deleteAllSrc)
 	listScript      = redis.NewScript(listSrc)
 	attemptScript   = redis.NewScript(attemptSrc)
-	forgiveScript   = redis.NewScript(forgiveSrc)
+	reserveScript   = redis.NewScript(reserveSrc)
+	settleScript    = redis.NewScript(settleSrc)
 	advanceScript   = redis.NewScript(advanceSrc)
 	putTokenScript  = redis.NewScript(putTokenSrc)
 	takeTokenScript = redis.NewScript(takeTokenSrc)
@@ -195,26 +198,53 @@ func (s *Store) List(ctx context.Context, uid string) ([]session.Entry, error) {
 
 // Attempt implements session.Store: one round trip (attempt.lua).
 func (s *Store) Attempt(ctx context.Context, key string, l session.Ladder) (time.Duration, error) {
-	args := make([]any, 0, 2+len(l.Delays))
-	args = append(args, l.Free, max(ms(l.Window), 1))
-	for _, d := range l.Delays {
-		args = append(args, ms(d))
-	}
-	n, err := attemptScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, args...).Int64()
+	n, err := attemptScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l)...).Int64()
 	if err != nil {
 		return 0, wrap("attempt", err)
 	}
 	return time.Duration(n) * time.Millisecond, nil
 }
 
-// Forgive implements session.Store: one round trip (forgive.lua).
-func (s *Store) Forgive(ctx context.Context, key string, all bool) error {
-	flag := "0"
-	if all {
-		flag = "1"
+// ladderArgs are the script arguments of l after the leading ones.
+func ladderArgs(l session.Ladder, lead ...any) []any {
+	args := make([]any, 0, len(lead)+2+len(l.Delays))
+	args = append(args, lead...)
+	args = append(args, l.Free, max(ms(l.Window), 1))
+	for _, d := range l.Delays {
+		args = append(args, ms(d))
 	}
-	if err := forgiveScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, flag).Err(); err != nil {
-		return wrap("forgive", err)
+	return args
+}
+
+// Reserve implements session.Store: one round trip (reserve.lua).
+func (s *Store) Reserve(ctx context.Context, key, id string, l session.Ladder, hold time.Duration) (session.Admission, error) {
+	n, err := reserveScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l, id, max(ms(hold), 1))...).Int64()
+	switch {
+	case err != nil:
+		return session.Admission{}, wrap("reserve", err)
+	case n == 0:
+		return session.Admission{Reserved: true}, nil
+	case n < 0:
+		return session.Admission{}, nil // busy
+	}
+	return session.Admission{Wait: time.Duration(n) * time.Millisecond}, nil
+}
+
+// Settle implements session.Store: one round trip (settle.lua).
+func (s *Store) Settle(ctx context.Context, key, id string, l session.Ladder, outcome session.Outcome) error {
+	var o string
+	switch outcome {
+	case session.OutcomeFailed:
+		o = "f"
+	case session.OutcomePassed:
+		o = "p"
+	case session.OutcomeCleared:
+		o = "c"
+	default:
+		return fmt.Errorf("sessionredis: settle: unknown outcome %d", outcome)
+	}
+	if err := settleScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l, id, o)...).Err(); err != nil {
+		return wrap("settle", err)
 	}
 	return nil
 }

@@ -287,6 +287,37 @@ func TestValidateIsOneRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLoginRoundTrips counts the Redis round trips of a login: a
+// successful password login (no TOTP) is five (two Reserve, two Settle,
+// Create), a failed one four (two Reserve, two Settle).
+func TestLoginRoundTrips(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
+	var cmds atomic.Int64
+	rdb.AddHook(commandCounter{&cmds})
+	store := sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+	m, err := session.New(newSealer(t), secret, session.WithStore(store), session.WithAccounts(session.NewMemoryAccounts()),
+		session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
+	require.NoError(t, err)
+	_, err = m.CreateAccount(t.Context(), session.NewAccount{Username: "alice", Password: password})
+	require.NoError(t, err)
+	ctx := session.NewClientContext(t.Context(), session.Client{IP: netip.MustParseAddr("192.0.2.9")})
+	for range 2 { // load the scripts (EVAL after NOSCRIPT)
+		_, _, err = m.Login(ctx, "alice", password, "")
+		require.NoError(t, err)
+		_, _, err = m.Login(ctx, "alice", "wrong password", "")
+		require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	}
+	cmds.Store(0)
+	_, _, err = m.Login(ctx, "alice", password, "")
+	require.NoError(t, err)
+	require.Equal(t, int64(5), cmds.Load(), "a successful login")
+	cmds.Store(0)
+	_, _, err = m.Login(ctx, "alice", "wrong password", "")
+	require.ErrorIs(t, err, session.ErrInvalidCredentials)
+	require.Equal(t, int64(4), cmds.Load(), "a failed login")
+}
+
 type commandCounter struct{ n *atomic.Int64 }
 
 func (c commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }

@@ -41,12 +41,16 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"RefreshEveryCall", testRefreshEveryCall},
 		{"AbsoluteDeadlineCapsRefresh", testAbsoluteCap},
 		{"AttemptLadder", testAttemptLadder},
-		{"ForgiveOne", testForgiveOne},
-		{"ForgiveAll", testForgiveAll},
+		{"ReserveLadder", testReserveLadder},
+		{"ReserveSuccessesDoNotCount", testReserveSuccesses},
+		{"ReserveBusy", testReserveBusy},
+		{"ReserveLapses", testReserveLapses},
+		{"SettleClearsAndCounts", testSettle},
 		{"AdvanceStep", testAdvanceStep},
 		{"Tokens", testTokens},
 		{"ConcurrentReplace", testConcurrentReplace},
 		{"ConcurrentAttempts", testConcurrentAttempts},
+		{"ConcurrentReserve", testConcurrentReserve},
 		{"ConcurrentSingleUse", testConcurrentSingleUse},
 		{"OddUserIDs", testOddUserIDs},
 	} {
@@ -325,26 +329,137 @@ func testAttemptLadder(t *testing.T, s session.Store) {
 	require.Zero(t, attempt(t, s, rnd("k:"), l), "keys are independent")
 }
 
-func testForgiveOne(t *testing.T, s session.Store) {
-	l := session.Ladder{Free: 1, Delays: []time.Duration{time.Hour}, Window: time.Hour}
-	key := rnd("k:")
-	require.Zero(t, attempt(t, s, key, l))
-	require.NoError(t, s.Forgive(t.Context(), key, false))
-	require.Zero(t, attempt(t, s, key, l), "the forgiven attempt must not count")
-	require.Zero(t, attempt(t, s, key, l))
-	require.Positive(t, attempt(t, s, key, l))
-	require.NoError(t, s.Forgive(t.Context(), key, false))
-	require.Positive(t, attempt(t, s, key, l), "forgiving one attempt keeps the current wait")
-	require.NoError(t, s.Forgive(t.Context(), rnd("k:"), false), "forgiving an unknown key is a no-op")
+// reserve reserves an attempt under key with a fresh id and returns the
+// id ("" when not reserved) and the admission.
+func reserve(t *testing.T, s session.Store, key string, l session.Ladder, hold time.Duration) (string, session.Admission) {
+	t.Helper()
+	id := rnd("r")
+	a, err := s.Reserve(t.Context(), key, id, l, hold)
+	require.NoError(t, err)
+	if !a.Reserved {
+		id = ""
+	}
+	return id, a
 }
 
-func testForgiveAll(t *testing.T, s session.Store) {
-	l := session.Ladder{Free: 0, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+func settle(t *testing.T, s session.Store, key, id string, l session.Ladder, o session.Outcome) {
+	t.Helper()
+	require.NoError(t, s.Settle(t.Context(), key, id, l, o))
+}
+
+// fail reserves an attempt and settles it as a failure.
+func fail(t *testing.T, s session.Store, key string, l session.Ladder) {
+	t.Helper()
+	id, a := reserve(t, s, key, l, time.Minute)
+	require.True(t, a.Reserved, "reserve: %+v", a)
+	settle(t, s, key, id, l, session.OutcomeFailed)
+}
+
+func testReserveLadder(t *testing.T, s session.Store) {
 	key := rnd("k:")
-	require.Zero(t, attempt(t, s, key, l))
-	require.Positive(t, attempt(t, s, key, l))
-	require.NoError(t, s.Forgive(t.Context(), key, true))
-	require.Zero(t, attempt(t, s, key, l), "forgiving all ends the wait")
+	l := session.Ladder{Free: 2, Delays: []time.Duration{300 * time.Millisecond, time.Hour}, Window: time.Hour}
+	fail(t, s, key, l)
+	fail(t, s, key, l)
+	fail(t, s, key, l) // the third failure sets the first wait
+	_, a := reserve(t, s, key, l, time.Minute)
+	require.False(t, a.Reserved)
+	require.Positive(t, a.Wait, "after 3 failures the next attempt waits")
+	require.LessOrEqual(t, a.Wait, 300*time.Millisecond)
+	var id string
+	require.Eventually(t, func() bool {
+		id, a = reserve(t, s, key, l, time.Minute)
+		return a.Reserved
+	}, 5*time.Second, 20*time.Millisecond)
+	settle(t, s, key, id, l, session.OutcomeFailed)
+	_, a = reserve(t, s, key, l, time.Minute)
+	require.Greater(t, a.Wait, 59*time.Minute, "the last delay repeats")
+	_, a = reserve(t, s, rnd("k:"), l, time.Minute)
+	require.True(t, a.Reserved, "keys are independent")
+}
+
+func testReserveSuccesses(t *testing.T, s session.Store) {
+	key := rnd("k:")
+	l := session.Ladder{Free: 1, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	for i := range 10 {
+		id, a := reserve(t, s, key, l, time.Minute)
+		require.True(t, a.Reserved, "success %d", i)
+		settle(t, s, key, id, l, session.OutcomePassed)
+	}
+	fail(t, s, key, l)
+	fail(t, s, key, l)
+	_, a := reserve(t, s, key, l, time.Minute)
+	require.Positive(t, a.Wait, "two failures lock, however many successes came first")
+	id, _ := reserve(t, s, key, l, time.Minute)
+	require.Empty(t, id)
+}
+
+func testReserveBusy(t *testing.T, s session.Store) {
+	key := rnd("k:")
+	l := session.Ladder{Free: 1, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	a1, _ := reserve(t, s, key, l, time.Minute)
+	a2, _ := reserve(t, s, key, l, time.Minute)
+	require.NotEmpty(t, a1)
+	require.NotEmpty(t, a2, "the second attempt is within the free budget even if the first fails")
+	id, a := reserve(t, s, key, l, time.Minute)
+	require.Empty(t, id)
+	require.Equal(t, session.Admission{}, a, "busy: neither reserved nor waiting")
+	settle(t, s, key, a1, l, session.OutcomePassed)
+	a3, _ := reserve(t, s, key, l, time.Minute)
+	require.NotEmpty(t, a3, "a settled success makes room")
+	settle(t, s, key, a2, l, session.OutcomeFailed)
+	settle(t, s, key, a3, l, session.OutcomeFailed)
+	_, a = reserve(t, s, key, l, time.Minute)
+	require.Greater(t, a.Wait, 59*time.Minute, "both in-flight failures counted")
+}
+
+func testReserveLapses(t *testing.T, s session.Store) {
+	key := rnd("k:")
+	l := session.Ladder{Free: 0, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	lost, _ := reserve(t, s, key, l, 200*time.Millisecond)
+	require.NotEmpty(t, lost)
+	id, _ := reserve(t, s, key, l, time.Minute)
+	require.Empty(t, id, "busy while the first attempt is in flight")
+	require.Eventually(t, func() bool {
+		id, _ = reserve(t, s, key, l, time.Minute)
+		return id != ""
+	}, 5*time.Second, 20*time.Millisecond, "a reservation never settled lapses")
+}
+
+func testSettle(t *testing.T, s session.Store) {
+	key := rnd("k:")
+	l := session.Ladder{Free: 0, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	for _, o := range []session.Outcome{session.OutcomePassed, session.OutcomeCleared} {
+		settle(t, s, rnd("k:"), "nothing", l, o) // unknown keys: no-op
+	}
+	settle(t, s, key, "lapsed", l, session.OutcomeFailed)
+	_, a := reserve(t, s, key, l, time.Minute)
+	require.Greater(t, a.Wait, 59*time.Minute, "a failure counts even when its reservation lapsed")
+	settle(t, s, key, "other", l, session.OutcomeCleared)
+	id, _ := reserve(t, s, key, l, time.Minute)
+	require.NotEmpty(t, id, "cleared: the failures and the wait are forgotten")
+}
+
+func testConcurrentReserve(t *testing.T, s session.Store) {
+	l := session.Ladder{Free: 5, Delays: []time.Duration{time.Hour}, Window: time.Hour}
+	key := rnd("k:")
+	var reserved, busy atomic.Int64
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Go(func() {
+			a, err := s.Reserve(t.Context(), key, rnd("r"), l, time.Minute)
+			switch {
+			case err != nil:
+				t.Errorf("reserve: %v", err)
+			case a.Reserved:
+				reserved.Add(1)
+			case a.Wait == 0:
+				busy.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, int64(6), reserved.Load(), "5 free attempts and the one whose failure would set the wait")
+	require.Equal(t, int64(18), busy.Load())
 }
 
 func testAdvanceStep(t *testing.T, s session.Store) {
