@@ -2,8 +2,8 @@ package accesscontrol
 
 import "strings"
 
-// ActionSet is a set of action letters. The letters are those of DESIGN.md
-// and apicrud's rbac.yaml: c create, r read, u update, d delete, l list,
+// ActionSet is a set of action letters. The letters are those of apicrud's
+// rbac.yaml: c create, r read, u update, d delete, l list,
 // g guest/member, h host/manager, i invitee, j join. The zero value is the
 // empty set.
 type ActionSet uint16

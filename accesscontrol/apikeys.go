@@ -82,7 +82,7 @@ func WithTouchInterval(d time.Duration) KeyOption {
 // WithKeyCache keeps stored keys (never secrets) in memory for ttl, so
 // that a verification does not read the store every time. The secret is
 // still hashed and compared with the stored hash on every verification
-// (apicrud skipped that on a cache hit: defect §20.3). A revocation through
+// (apicrud skipped that on a cache hit, so a known key prefix was enough). A revocation through
 // this APIKeys takes effect at once; through another instance, within ttl.
 // Default 0: no cache.
 func WithKeyCache(ttl time.Duration) KeyOption {

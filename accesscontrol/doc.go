@@ -16,7 +16,7 @@
 //
 // # The policy file
 //
-// The format of DESIGN.md, compatible with apicrud's rbac.yaml:
+// A YAML file, compatible with apicrud's rbac.yaml:
 //
 //	privacy_levels: [public, invitee, member, manager, secret]   # first must be public
 //	private_resources:                                            # membership-defining resources
@@ -50,8 +50,8 @@
 //     declare the resources: a rule, a scope or a private resource that
 //     names a resource without an entry here is a load error, and a
 //     decision on an undeclared resource is a denial. An empty sequence
-//     declares a resource without rules. (The example of DESIGN.md
-//     therefore needs the two lines marked "declared" above.)
+//     declares a resource without rules. (That is why the example above
+//     has the two lines marked "declared".)
 //   - scopes: optional, see Scopes.
 //   - definition, and any key starting with "x-": ignored, a place for
 //     YAML anchors. Anchors, aliases and merge keys ("<<") work anywhere,
@@ -318,8 +318,8 @@
 //
 // # Differences from apicrud's rbac_permissions
 //
-// The semantics follow apicrud's AccessControl (behaviour §7) with its known
-// holes fixed (§20.13, §21). Each difference:
+// The semantics follow apicrud's AccessControl with its known holes fixed.
+// Each difference:
 //
 //   - Union, not override. apicrud returned the role grants if any matched,
 //     else the "defaults" (privacy read, replaced by the actions of any "*"
@@ -365,9 +365,9 @@
 //     in Record.Owner or by its own checks.
 //   - Record privacy has no default here: a record without privacy is
 //     readable only through rules. (apicrud's list default differed between
-//     migration and model, §21; the schema's default, such as crud's, is
+//     migration and model; the schema's default, such as crud's, is
 //     what applies.)
-//   - API keys (apikey_create/hash/verify, §7.8, §8.9, §20.3, §20.7, §21):
+//   - API keys (apicrud's apikey_create/hash/verify):
 //     secrets from crypto/rand (256 bits; apicrud: 192 bits from Python's
 //     random); the secret verified on every request (apicrud skipped it on
 //     a cache hit, so a known prefix was enough); last_used written when

@@ -96,7 +96,7 @@
 // bytes, encryption_passphrase 16, admin_password 12, metrics_scrape_key
 // 16), a single repeated character, or one of the secrets published in
 // apicrud's service_config.yaml and placeholders such as "changeme"
-// (behaviour §4.4 and defect §20.20). In development mode these are
+// (apicrud shipped working secrets in its sample file). In development mode these are
 // accepted with a warning on the WithLogger logger.
 //
 // # Differences from apicrud's ServiceConfig
@@ -105,7 +105,7 @@
 // environment > file > kwargs > defaults, so code could not override the
 // environment); unknown keys in code are errors (apicrud ignored unknown
 // kwargs); durations are Go durations instead of seconds; there is no
-// global cached instance and no reset. The quirk of behaviour §21 that set
+// global cached instance and no reset. apicrud's quirk that set
 // login_session_limit from login_admin_limit outside production is not
 // replicated: development mode changes no TTL. db_url is not composed from
 // DB_HOST/DB_USER/...: database_url (or DATABASE_URL) is one URL.

@@ -1,5 +1,5 @@
 // Package crud is a generic REST resource controller over sqlx: apicrud's
-// BasicCRUD and Trashcan, and the route flags of the FastAPI chapter's
+// BasicCRUD and Trashcan, and the route flags of its FastAPI port's
 // ManageResource, with Go generics and real SQL.
 //
 // # Overview
@@ -226,7 +226,7 @@
 //
 // # Compatibility with the Python apicrud
 //
-// Decisions on the quirks of apicrud-behaviour.md §21:
+// Decisions on the quirks of the Python apicrud:
 //
 //   - Validation errors are 400 (not 405), limits 403, conflicts 409: fixed.
 //   - filter={} returns every readable record (was: none): fixed.

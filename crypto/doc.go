@@ -80,15 +80,14 @@
 //
 // # Security
 //
-// This package replaces apicrud's AESEncrypt and AESEncryptBin (behaviour
-// §3, defect §20.6), which used AES-CBC without a MAC (malleable: an
+// This package replaces apicrud's AESEncrypt and AESEncryptBin, which used AES-CBC without a MAC (malleable: an
 // attacker with Redis write access could flip a session's "user" into
 // "admin"), an unsalted SHA-256 of the passphrase as key, and unvalidated
 // padding. Here every message is authenticated, keys come from a real KDF,
 // and keys are separated by purpose. The formats are deliberately not
 // compatible with the Python ones: data sealed by the original cannot be
 // opened, and must be re-created (sessions, registry entries expire on
-// their own). The quirk of §21 (AESEncrypt failing on non-ASCII text) does
+// their own). apicrud's quirk of AESEncrypt failing on non-ASCII text does
 // not exist: strings are sealed as their bytes.
 //
 // With random 96-bit nonces, seal at most 2^32 messages under one key

@@ -202,7 +202,7 @@
 //
 // The process metrics come from client_golang's process collector
 // (collectors.NewProcessCollector), registered by the host next to these.
-// This fixes apicrud's (behaviour §11.5): process_cpu_seconds_total is read
+// This fixes apicrud's own process metrics: process_cpu_seconds_total is read
 // from /proc at each scrape, not incremented by the total CPU time on every
 // scrape, and process_resident_memory_bytes is in bytes, not pages.
 //
@@ -290,8 +290,7 @@
 //
 // # Decisions on apicrud's quirks
 //
-//   - GET /metric's count included the entries skipped by offset (behaviour
-//     §11.4, §21). There is no SCAN-based metric listing here: Find returns
+//   - GET /metric's count included the entries skipped by offset. There is no SCAN-based metric listing here: Find returns
 //     all usage lines of one account (bounded by the definitions, no
 //     paging), so a host's count is the number of lines returned.
 //   - The Prometheus output repeated # TYPE for every series, which is not

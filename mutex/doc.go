@@ -149,7 +149,7 @@
 //
 // # Differences from apicrud
 //
-// apicrud's Mutex (behaviour §6.5) made up to maxwait=20 attempts one
+// apicrud's Mutex made up to maxwait=20 attempts one
 // second apart; Acquire keeps the 20 s default but backs off from 10 ms with
 // jitter, so a freed lock is taken within half a second rather than a
 // second, and waiters do not retry in step. Its ttl=0 meant "redis_ttl";
@@ -157,10 +157,10 @@
 // [ErrInvalidTTL]. Connection errors counted as failed attempts; here they
 // are returned at once. TimeoutError("Unable to acquire mutex") is
 // ErrNotObtained. Its release read the key and deleted it in two commands,
-// so it could delete a lock someone else had just obtained (§20 item 21);
+// so it could delete a lock someone else had just obtained;
 // here it is one compare-and-delete script. A release by a holder whose
 // lock had expired raised TimeoutError("Mutex held too long"), and on a
-// key that no longer existed it crashed (§21); both are ErrNotHeld here.
+// key that no longer existed it crashed; both are ErrNotHeld here.
 // Its signature was an 8-character gen_id; tokens here have 128 random
 // bits. Its key was mutex:<name>; keys here are different (see Backends),
 // so a Go and a Python service locking the same name do not exclude each

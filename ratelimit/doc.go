@@ -48,8 +48,8 @@
 // max(TAT, now) + n·t - b·t <= now, and TAT then moves to max(TAT, now) +
 // n·t. A key idle for b·t is full again. Over any span d at most
 // b + d/t events pass, so there is no window edge where twice the limit
-// passes at once. This replaces apicrud's even/odd fixed windows (behaviour
-// §12), which allowed 2× the limit around each window boundary, restarted
+// passes at once. This replaces apicrud's even/odd fixed windows, which
+// allowed 2× the limit around each window boundary, restarted
 // the count when a user idled for interval-1 seconds, and needed two keys
 // and three commands per check. The interval is truncated to a whole
 // microsecond so that both stores compute the same numbers (Limit.Validate
@@ -127,7 +127,8 @@
 //
 // # Security
 //
-// Differences from apicrud (defects §20.14 of the original): anonymous
+// Differences from apicrud, whose limits could be evaded or turned against
+// others: anonymous
 // traffic is limited (per IP, per /64 for IPv6), not unlimited; the key is
 // the authenticated principal chosen by the host, never a user name the
 // request merely claims (apicrud keyed on the Basic user name even with a
@@ -138,7 +139,7 @@
 // its own bucket. Policy names appear in responses: do not put secrets in
 // them. The partition key parameter (pk) is not sent.
 //
-// Quirks of apicrud's RateLimit (behaviour §12, §21) and what this package
+// Quirks of apicrud's RateLimit and what this package
 // does: the (limit+1)-th request in a window was refused (the same here:
 // exactly the burst passes); the limit was fixed per window (fixed: GCRA);
 // the counter key expired after an idle interval-1 seconds (fixed: a key

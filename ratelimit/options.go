@@ -72,7 +72,7 @@ func WithDefaultLimit(l Limit) Option {
 // WithAnonymousLimit sets the limit of keys without a UID, that is of
 // anonymous HTTP requests limited by client IP. It must pass Validate.
 // Default: the default limit (apicrud did not limit anonymous traffic at
-// all, defect §20.14 of the original).
+// all).
 func WithAnonymousLimit(l Limit) Option {
 	return func(c *config) error {
 		if err := l.Validate(); err != nil {
@@ -114,7 +114,7 @@ func WithLogger(l *slog.Logger) Option {
 // context, so the rate-limit middleware must run after it. Never return an
 // identity the request merely claims (apicrud limited by the Basic user name
 // even when the password was wrong, so anyone could exhaust a victim's
-// budget, defect §20.14). Default: every request is limited by client IP.
+// budget). Default: every request is limited by client IP.
 func WithKeyFunc(fn func(r *http.Request) (uid string, ok bool)) Option {
 	return func(c *config) error {
 		c.keyFunc = fn

@@ -23,7 +23,7 @@
 // (default 60 s) after its last heartbeat. Deregistration is a
 // compare-and-delete: an old instance that closes late never removes the
 // entry of a newer instance with the same id. (apicrud's heartbeat was a
-// timer thread with no stop hook, behaviour §21; here the goroutine has an
+// timer thread with no stop hook; here the goroutine has an
 // owner, a context and a Close that waits for it.)
 //
 // When two instances serve one resource at different URLs, the first in
@@ -45,8 +45,8 @@
 //
 // Entries are sealed with the Sealer given to New (AES-256-GCM with the
 // crypto package), with additional data binding each entry to its key, so
-// that a writer with access to the store but not to the key (defect §20.6
-// of the original, whose entries were AES-CBC without a MAC) cannot:
+// that a writer with access to the store but not to the key (the
+// original's entries were AES-CBC without a MAC) cannot:
 // inject an entry, alter one (redirect a resource to another URL), or move
 // a genuine entry to another service or id. Find skips such entries and
 // reports each to the WithRejectFunc hook and the logger (ErrInvalidEntry);

@@ -142,8 +142,7 @@
 //
 // # Decisions on the Python apicrud's quirks
 //
-// From its behaviour study (§20, §21), this package fixes rather than
-// replicates:
+// This package fixes rather than replicates:
 //   - authentication by Bearer JWT verified server-side (not Basic
 //     "sub:jti" with an unverified JWT); OAuth results must not be put in a
 //     redirect URL;

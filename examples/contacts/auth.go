@@ -192,7 +192,7 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cfg.Registration == "closed" {
 		// The Python original declared registration policies and never
-		// enforced them (defect §20.19). Admins still create accounts.
+		// enforced them. Admins still create accounts.
 		if p, ok := ac.PrincipalFrom(r.Context()); !ok || !p.HasRole(session.RoleAdmin) {
 			writeProblem(w, http.StatusForbidden, "contacts.registration_closed", "registration is closed")
 			return

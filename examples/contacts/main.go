@@ -1,6 +1,6 @@
 // Command contacts is the example service of apicrud for Go: people,
 // contacts, lists and messages with per-record privacy, over the HTTP
-// contract of DESIGN.md. It wires every package of the library into one
+// contract of the Python apicrud's example. It wires every package of the library into one
 // net/http server.
 //
 //	go run ./examples/contacts                 # SQLite ./contacts.db, in-memory backends, :8080

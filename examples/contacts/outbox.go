@@ -16,8 +16,8 @@ import (
 // outbox delivers notices by writing one JSON file per message into a
 // directory only the service's user can read: a stand-in for the e-mail
 // gateway a real deployment would call. Confirmation and reset links
-// therefore never appear in an HTTP response or a log (defect §20.1 of the
-// Python original).
+// therefore never appear in an HTTP response or a log (the Python original
+// returned them in responses).
 type outbox struct {
 	dir       string
 	publicURL string

@@ -105,7 +105,7 @@ func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
 func (c *statusCapture) WriteHeader(code int)        { c.code = code }
 
 // secureHeaders sets the headers every API response carries: nothing is
-// cached (authenticated JSON must never be, defect §20.17) and content
+// cached (authenticated JSON must never be) and content
 // types are not sniffed.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
