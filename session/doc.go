@@ -113,7 +113,12 @@
 //     CVE-2025-30204) with WithValidMethods (the one configured
 //     algorithm, so "none" and HS/RS confusion fail), WithExpirationRequired,
 //     WithIssuedAt, issuer, audience, strict base64 and a leeway of 10 s by
-//     default.
+//     default; exp, nbf and iat must be JSON numbers.
+//   - The session cookie is HttpOnly, Secure and SameSite=Lax, and an
+//     unsafe request it authenticates must come from the service's own
+//     origin or a trusted one (WithTrustedOrigins; net/http's
+//     CrossOriginProtection reads Sec-Fetch-Site and Origin), or it is
+//     answered 403: another site's page cannot act with the user's cookie.
 //   - Passwords are hashed with argon2id ([DefaultArgon2Params]: OWASP's
 //     19 MiB, 2 passes, 1 lane, about 20–40 ms per hash); bcrypt and the
 //     Python apicrud's sha256_crypt hashes are verified and replaced at the

@@ -75,6 +75,11 @@ var (
 	// ErrUnverifiedIdentity reports a delegated login whose provider did not
 	// verify the e-mail address.
 	ErrUnverifiedIdentity = errors.New("session: identity not verified by the provider")
+	// ErrCrossOrigin reports an unsafe request authenticated by the
+	// session cookie that comes from a page of another origin than the
+	// service's own and the trusted ones (WithTrustedOrigins): a cross-site
+	// request forgery. The middleware answers it 403.
+	ErrCrossOrigin = errors.New("session: cross-origin request refused")
 	// ErrNoAccountStore reports a login or account operation on a Manager
 	// built without WithAccounts.
 	ErrNoAccountStore = errors.New("session: no account store configured")
@@ -133,7 +138,7 @@ func (e *PasswordError) Unwrap() error { return ErrWeakPassword }
 // status a client should see: 401 for bad tokens and credentials (with the
 // same body for an unknown account and a wrong password), 429 with
 // Retry-After for ErrLocked, 400 for rejected input (the PasswordError
-// reason included), 409 for a taken username, 503 for an unavailable store
+// reason included), 403 for ErrCrossOrigin, 409 for a taken username, 503 for an unavailable store
 // and 500 otherwise. It never writes the text of an internal error.
 func WriteError(w http.ResponseWriter, err error) {
 	problem.Write(w, problemFor(w, err))
@@ -152,6 +157,8 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		return problem.Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts, try again later", Code: "session.locked"}
 	case errors.Is(err, ErrUnavailable):
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "authentication is temporarily unavailable", Code: "session.unavailable"}
+	case errors.Is(err, ErrCrossOrigin):
+		return problem.Problem{Status: http.StatusForbidden, Detail: "cross-origin request refused", Code: "session.cross_origin"}
 	case errors.Is(err, ErrInvalidToken):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		return problem.Problem{Status: http.StatusUnauthorized, Detail: "invalid or expired credentials", Code: "session.invalid_token"}

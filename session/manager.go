@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -35,6 +36,7 @@ type Manager struct {
 	own          *MemoryStore // the store New created, closed by Close
 	refreshAfter time.Duration
 	dummyHash    string // verified for unknown accounts, for equal timing
+	xorigin      *http.CrossOriginProtection
 	log          *slog.Logger
 }
 
@@ -67,6 +69,12 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 		store:        c.store,
 		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
 		log:          c.log,
+	}
+	m.xorigin = http.NewCrossOriginProtection()
+	for _, o := range c.origins {
+		if err := m.xorigin.AddTrustedOrigin(o); err != nil {
+			return nil, optionError("trusted origin %q: %v", o, err)
+		}
 	}
 	dummy := make([]byte, 16)
 	_, _ = rand.Read(dummy)

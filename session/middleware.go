@@ -29,6 +29,14 @@ import (
 // function is not called for it: it must not count as a login anywhere
 // else. An invalid Bearer token or API key is answered 401 and a store
 // failure 503, both as problem+json (or by WithErrorHandler's function).
+//
+// An unsafe request (not GET, HEAD or OPTIONS) that carries the session
+// cookie must come from the service's own origin or one given with
+// WithTrustedOrigins, as net/http's CrossOriginProtection judges from the
+// Sec-Fetch-Site and Origin headers; otherwise it is answered 403
+// (ErrCrossOrigin) before the handler runs, so that another site's page
+// cannot act with the user's cookie. A request without either header
+// (not from a browser) passes.
 func (m *Manager) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -39,7 +47,7 @@ func (m *Manager) Authenticate(next http.Handler) http.Handler {
 		ctx = NewClientContext(ctx, c)
 		s, fromCookie, err := m.authenticate(ctx, r)
 		switch {
-		case err != nil && fromCookie && !errors.Is(err, ErrUnavailable):
+		case err != nil && fromCookie && !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrCrossOrigin):
 			// A stale cookie (logged out, timed out) must not lock the
 			// browser out of the login page: drop it, go on anonymously.
 			m.ClearCookie(w)
@@ -88,6 +96,12 @@ func (m *Manager) authenticate(ctx context.Context, r *http.Request) (s *Session
 		return &Session{UID: uid, Roles: roles, Scopes: scopes, Method: MethodAPIKey, Created: time.Now()}, false, nil
 	}
 	if ck, err := r.Cookie(m.cfg.cookie.Name); err == nil && ck.Value != "" {
+		// A browser sends the cookie with requests other sites' pages
+		// make: unsafe ones must come from the service's own origin or a
+		// trusted one.
+		if err := m.xorigin.Check(r); err != nil {
+			return nil, true, fmt.Errorf("%w: %w", ErrCrossOrigin, err)
+		}
 		s, err := m.Validate(ctx, ck.Value)
 		return s, true, err
 	}
@@ -100,9 +114,8 @@ func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // SetCookie sets the session cookie carrying tok for session s: HttpOnly,
 // Secure, SameSite per WithCookie (Lax by default), expiring with the
-// session. Hosts that authenticate browsers by cookie should also guard
-// unsafe methods against cross-origin requests (net/http's
-// CrossOriginProtection).
+// session. Authenticate refuses unsafe cookie-authenticated requests from
+// other origins (see WithTrustedOrigins).
 func (m *Manager) SetCookie(w http.ResponseWriter, s *Session, tok Token) {
 	c := m.cfg.cookie
 	c.Value = string(tok)

@@ -55,6 +55,7 @@ type config struct {
 	errorHandler func(http.ResponseWriter, *http.Request, error)
 	clientIP     func(*http.Request) netip.Addr
 	cookie       http.Cookie
+	origins      []string
 	deviceCookie string
 	deviceTTL    time.Duration
 	policy       PasswordPolicy
@@ -337,6 +338,27 @@ func WithCookie(template http.Cookie) Option {
 			template.Path = "/"
 		}
 		c.cookie = http.Cookie{Name: template.Name, Path: template.Path, Domain: template.Domain, SameSite: template.SameSite}
+		return nil
+	}
+}
+
+// WithTrustedOrigins adds origins ("https://app.example.com", scheme,
+// host and optional port, nothing else) whose pages may send unsafe
+// requests (POST, PUT, PATCH, DELETE) authenticated by the session cookie.
+// The middleware refuses such a request from any other origin with 403
+// (ErrCrossOrigin), judged by net/http's CrossOriginProtection from the
+// Sec-Fetch-Site and Origin headers; requests authenticated by a Bearer
+// token or an API key are not affected (a browser never adds those on its
+// own). Default: none (only same-origin pages).
+func WithTrustedOrigins(origins ...string) Option {
+	return func(c *config) error {
+		check := http.NewCrossOriginProtection()
+		for _, o := range origins {
+			if err := check.AddTrustedOrigin(o); err != nil {
+				return optionError("trusted origin %q: %v", o, err)
+			}
+		}
+		c.origins = append(c.origins, origins...)
 		return nil
 	}
 }

@@ -26,6 +26,7 @@ func accountScenarios() []scenario {
 		{"defect 20.11, 20.12: TOTP makes login take two steps, each code working once, and backup codes work once", testTOTP},
 		{"defect 20.3, 20.18: API keys authenticate, a read-only key cannot write, and a revoked key is refused at once", testAPIKeys},
 		{"defect 20.1, 20.3: a pending account makes no API key, and an account recovery revokes its keys", testAPIKeyTakeover},
+		{"issue 15.6: a cross-site form post with the session cookie is refused", testCrossSiteCookiePost},
 		{"issue 15.1: a delegated login that proves a pending account's address voids the registrant's password and sessions", testDelegatedLoginTakeover},
 	}
 }
@@ -490,4 +491,24 @@ func testAPIKeyTakeover(t *testing.T, in *instance) {
 	m := in.d.takeMail(t, u.identity, "reset")
 	anon.put(t, "/account/password", map[string]string{"token": m.Token, "password": u.password + "-new"}).want(t, http.StatusNoContent)
 	k.get(t, "/contact").wantProblem(t, http.StatusUnauthorized, "session.invalid_token")
+}
+
+func testCrossSiteCookiePost(t *testing.T, in *instance) {
+	u := in.newUser(t, "csrf")
+	browser := u.fromIP(u.ip) // no Authorization header: the cookie only
+	cookie := "apicrud_session=" + u.token
+	form := []byte("x=1")
+	const formType = "application/x-www-form-urlencoded"
+	// A page on https://evil.example posts a form to /auth/totp; the browser
+	// adds the user's session cookie.
+	browser.post(t, "/auth/totp", form, "Content-Type", formType, "Cookie", cookie,
+		"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site").wantProblem(t, http.StatusForbidden, "session.cross_origin")
+	browser.post(t, "/auth/totp", form, "Content-Type", formType, "Cookie", cookie,
+		"Origin", "https://evil.example").wantProblem(t, http.StatusForbidden, "session.cross_origin")
+	// The service's own pages may, and so may the trusted origin.
+	self := "http://127.0.0.1:" + strconv.Itoa(in.port)
+	browser.post(t, "/auth/totp", nil, "Cookie", cookie, "Origin", self, "Sec-Fetch-Site", "same-origin").want(t, http.StatusCreated)
+	browser.post(t, "/auth/totp", nil, "Cookie", cookie, "Origin", "https://app.example", "Sec-Fetch-Site", "cross-site").want(t, http.StatusCreated)
+	// A Bearer token is never sent by the browser on its own: not affected.
+	u.post(t, "/auth/totp", nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site").want(t, http.StatusCreated)
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,7 @@ type serviceConfig struct {
 	Registration   string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
 	DBMaxConns     int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
 	StrictRequests int           `config:"strict_requests" default:"30" min:"1" doc:"registrations, confirmations, reset requests and bad credentials a client address may make per ratelimit_interval"`
+	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	// TestIdentityKey enables the test identity provider (delegated.go).
 	TestIdentityKey config.Secret `config:"test_identity_key" secret:"true" min:"32" doc:"testing only: enables the delegated-login provider \"test\", whose callback accepts identities signed with this key; never set it in production"`
@@ -102,6 +104,15 @@ func derive(secret []byte, purpose string) []byte {
 		panic(err)
 	}
 	return k
+}
+
+// trustedOrigins returns the origin of publicURL followed by extra.
+func trustedOrigins(publicURL string, extra []string) ([]string, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("public_url %q: not an absolute URL", publicURL)
+	}
+	return append([]string{u.Scheme + "://" + u.Host}, extra...), nil
 }
 
 // newApp builds the service from its configuration: database, backends
@@ -218,6 +229,12 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	// Free attempts pass and locks after the next one, so Free is one less.
 	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
 	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
+	// The service's own pages (public_url) and the configured origins may
+	// send unsafe requests with the session cookie; other sites may not.
+	origins, err := trustedOrigins(cfg.PublicURL(), cfg.TrustedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	if a.sessions, err = session.New(a.cipher, secret,
 		session.WithStore(a.be.sessions),
 		session.WithAccounts(a.accounts),
@@ -234,6 +251,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		session.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
 		session.WithThrottle(throttles),
 		session.WithClientIP(a.limiter.ClientIP),
+		session.WithTrustedOrigins(origins...),
 		session.WithLogger(log),
 	); err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +26,36 @@ const (
 	dialectMySQL    = "mysql"
 )
 
+// privateFiles creates the SQLite database file at path readable by its
+// owner only (0600), or narrows an existing one and its -wal and -shm
+// files to that mode: they hold password hashes and sealed secrets.
+// SQLite gives the -wal and -shm files it creates later the mode of the
+// database file.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // openDB opens the database named by a URL: "" or sqlite://<path> for SQLite
 // (default ./contacts.db), postgres://… (pgx), or mysql://user:pass@host:port/db
 // (go-sql-driver), with a pool of up to maxConns connections. It returns
@@ -39,6 +71,9 @@ func openDB(ctx context.Context, rawURL string, maxConns int) (*sqlx.DB, string,
 		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
 		if path == "" {
 			path = "contacts.db"
+		}
+		if err := privateFiles(path); err != nil {
+			return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
 		}
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 		var raw *sql.DB

@@ -144,6 +144,7 @@ func newDeployment(t *testing.T, name string) *deployment {
 			"APICRUD_ADMIN_PASSWORD":        adminPassword,
 			"APICRUD_OUTBOX_DIR":            filepath.Join(dir, "outbox"),
 			"APICRUD_TRUSTED_PROXIES":       "127.0.0.1/32",
+			"APICRUD_TRUSTED_ORIGINS":       "https://app.example",
 			"APICRUD_METRICS_SCRAPE_KEY":    scrapeKey,
 			"APICRUD_LOG_LEVEL":             "info",
 			"APICRUD_LOGIN_ATTEMPTS_MAX":    "5",

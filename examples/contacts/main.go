@@ -47,6 +47,11 @@ func main() {
 // run starts the service and serves until SIGINT or SIGTERM; then in-flight
 // requests finish (up to 20 s), the registry entry is removed and every
 // backend is closed.
+// maxHeaderBytes caps the request line and headers the server reads (net/http
+// allows 1 MiB by default): 16 KiB holds any real client's headers with a
+// session cookie and a token, and a larger request is answered 431.
+const maxHeaderBytes = 16 << 10
+
 func run(args []string, getenv func(string) string, stdout, stderr *os.File) error {
 	fs := flag.NewFlagSet("contacts", flag.ContinueOnError)
 	addr := fs.String("addr", "", "host:port to listen on (default: listen_addr, :8080)")
@@ -97,6 +102,7 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	srv := &http.Server{
 		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,

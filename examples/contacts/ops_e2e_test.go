@@ -29,6 +29,7 @@ func operationScenarios() []scenario {
 		{"errors are in German for Accept-Language de or a German account", testGerman},
 		{"defect 20.17: answers to authenticated requests are never cacheable", testNoStore},
 		{"health reports the database and the backend", testHealth},
+		{"request headers are capped at maxHeaderBytes", testHeaderCap},
 	}
 }
 
@@ -380,4 +381,26 @@ func testStrictBudget(t *testing.T, in *instance) {
 	mailer.post(t, "/account/password_reset", map[string]string{"login": "nobody"}).wantProblem(t, http.StatusTooManyRequests, "ratelimit.exceeded")
 	mailer.post(t, "/account", map[string]string{"username": "late-" + randomText(6), "identity": "late@example.com", "password": "Late-Password-99"}).
 		wantProblem(t, http.StatusTooManyRequests, "ratelimit.exceeded")
+}
+
+func testHeaderCap(t *testing.T, in *instance) {
+	get := func(size int) int {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, in.base+"/health", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Padding", strings.Repeat("a", size))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET with a %d-byte header: %v", size, err)
+		}
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	if got := get(maxHeaderBytes / 2); got == http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a %d-byte header: status %d, want it served", maxHeaderBytes/2, got)
+	}
+	if got := get(4 * maxHeaderBytes); got != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a %d-byte header: status %d, want 431", 4*maxHeaderBytes, got)
+	}
 }
