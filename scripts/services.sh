@@ -114,10 +114,12 @@ start_cluster() {
 # Two Sentinel groups: "apicrud" (7010 + replica 7011) for the conformance
 # suites, and "apicrud-failover" (7012 + replica 7013) that the failover test
 # may kill and restart without disturbing the others.
-sentinel_ok() {
-  local g
+sentinel_ok() { # every group has a primary that answers, with its replica
+  local g port
   for g in apicrud apicrud-failover; do
-    rcli -p $sentinel_port sentinel get-master-addr-by-name "$g" | grep -q 127.0.0.1 || return 1
+    port=$(rcli -p $sentinel_port sentinel get-master-addr-by-name "$g" | sed -n 2p)
+    [ -n "$port" ] || return 1
+    rcli -p "$port" info replication | grep -q 'connected_slaves:1' || return 1
   done
 }
 

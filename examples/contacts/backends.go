@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -53,14 +54,13 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 			},
 		}, nil
 	}
-	opt, err := redis.ParseURL(redisURL)
+	rdb, err := redisClient(redisURL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	rdb := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
+	if err := pingRedis(pctx, rdb); err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis: %w", err)
 	}
@@ -78,10 +78,61 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 	}, nil
 }
 
+// redisClient returns the client REDIS_URL names, in one of three forms
+// (go-redis's ParseURL, ParseClusterURL and ParseFailoverURL):
+//
+//	redis://[user:password@]host:6379[/db]                    one server
+//	redis://host:7000?addr=host:7001&addr=host:7002           Redis Cluster: every address is a seed
+//	redis://host:7000?cluster=true                            Redis Cluster from one seed
+//	redis://sentinel:26379?master_name=mymaster[&addr=s2:26379]  Sentinel: the primary named mymaster
+//
+// rediss:// instead of redis:// turns TLS on in every form.
+func redisClient(redisURL string) (redis.UniversalClient, error) {
+	u, err := url.Parse(redisURL)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		return nil, ue.Err // without the URL, which may hold a password
+	}
+	q := u.Query()
+	switch {
+	case q.Has("master_name"):
+		opt, err := redis.ParseFailoverURL(redisURL)
+		if err != nil {
+			return nil, err
+		}
+		return redis.NewFailoverClient(opt), nil
+	case q.Has("addr") || q.Has("cluster"):
+		if c := q.Get("cluster"); c != "" && c != "true" {
+			return nil, fmt.Errorf("cluster=%q: want cluster=true", c)
+		}
+		q.Del("cluster")
+		u.RawQuery = q.Encode()
+		opt, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, err
+		}
+		return redis.NewClusterClient(opt), nil
+	default:
+		opt, err := redis.ParseURL(redisURL)
+		if err != nil {
+			return nil, err
+		}
+		return redis.NewClient(opt), nil
+	}
+}
+
+// pingRedis checks that Redis answers: every master of a cluster, the
+// primary of a Sentinel group, or the one server.
+func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		return c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error { return m.Ping(ctx).Err() })
+	}
+	return rdb.Ping(ctx).Err()
+}
+
 // ping reports whether the backend answers (for /health).
 func (b *backends) ping(ctx context.Context) error {
 	if b.rdb == nil {
 		return nil
 	}
-	return b.rdb.Ping(ctx).Err()
+	return pingRedis(ctx, b.rdb)
 }

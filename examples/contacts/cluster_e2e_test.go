@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apicrud-go/apicrud/internal/testenv"
 )
 
 // registryBody is GET /registry.
@@ -39,10 +41,20 @@ func registered(t *testing.T, in *instance) []string {
 // metrics_shared off), started at the same time so that they bootstrap the
 // schema and the admin account concurrently, and checks that clients
 // cannot tell them apart.
+//
+// It runs on a single Redis and on a Redis Cluster.
 func TestTwoInstancesAreOneService(t *testing.T) {
 	binary(t)
 	t.Parallel()
-	d := postgresRedisDeployment(t)
+	for _, topology := range []string{testenv.RedisSingleNode, testenv.RedisClustered} {
+		t.Run(topology, func(t *testing.T) {
+			t.Parallel()
+			testTwoInstancesAreOneService(t, postgresRedisDeploymentOn(t, topology))
+		})
+	}
+}
+
+func testTwoInstancesAreOneService(t *testing.T, d *deployment) {
 	a := d.launch(t, "instance A")
 	b := d.launch(t, "instance B", "APICRUD_METRICS_SHARED=false")
 	a.ready(t)
@@ -177,7 +189,7 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 			a.anonymous().post(t, "/account/password_reset", map[string]string{"login": u.username}).want(t, http.StatusAccepted)
 			link := d.takeMail(t, u.identity, "reset")
 			ctx := t.Context()
-			keys, err := d.rdb.Keys(ctx, d.prefix+"session:{"+u.uid+"}:s:*").Result()
+			keys, err := testenv.Keys(ctx, d.rdb, d.prefix+"session:{"+u.uid+"}:s:")
 			if err != nil || len(keys) == 0 {
 				t.Fatalf("session keys of %s: %v %v, want at least one", u.uid, keys, err)
 			}
@@ -229,7 +241,7 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 	t.Run("every key is under the deployment's prefix", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		keys, err := d.rdb.Keys(ctx, d.prefix+"*").Result()
+		keys, err := testenv.Keys(ctx, d.rdb, d.prefix)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -124,8 +124,8 @@ type deployment struct {
 	dir     string
 	outbox  string
 	env     map[string]string
-	rdb     *redis.Client // nil for the in-memory backends
-	prefix  string        // APICRUD_REDIS_PREFIX
+	rdb     redis.UniversalClient // nil for the in-memory backends
+	prefix  string                // APICRUD_REDIS_PREFIX
 	dialect string
 
 	mu       sync.Mutex      // guards consumed
@@ -174,7 +174,27 @@ func sqliteDeployment(t *testing.T) *deployment {
 // either server does not answer.
 func postgresRedisDeployment(t *testing.T) *deployment {
 	t.Helper()
-	rdb := testenv.Redis(t)
+	return postgresRedisDeploymentOn(t, testenv.RedisSingleNode)
+}
+
+// postgresRedisDeploymentOn is postgresRedisDeployment on the test Redis of
+// the given topology (testenv.RedisSingleNode, RedisClustered or
+// RedisFailover), which the service reaches through the REDIS_URL form of
+// that topology.
+func postgresRedisDeploymentOn(t *testing.T, topology string) *deployment {
+	t.Helper()
+	var (
+		rdb      redis.UniversalClient
+		redisURL string
+	)
+	switch topology {
+	case testenv.RedisClustered:
+		rdb, redisURL = testenv.RedisCluster(t), testenv.RedisClusterURL()
+	case testenv.RedisFailover:
+		rdb, redisURL = testenv.RedisSentinel(t), testenv.RedisSentinelURL()
+	default:
+		rdb, redisURL = testenv.Redis(t), "redis://"+testenv.RedisAddr()+"/0"
+	}
 	prefix := testenv.Prefix(t, rdb) // keys deleted with testenv.DeleteKeys at cleanup
 	db := testenv.PostgresDB(t)      // a fresh schema, dropped at cleanup
 	var schema string
@@ -189,11 +209,11 @@ func postgresRedisDeployment(t *testing.T) *deployment {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 
-	d := newDeployment(t, "PostgreSQL with Redis backends")
+	d := newDeployment(t, "PostgreSQL with Redis backends ("+topology+")")
 	d.dialect = dialectPostgres
 	d.rdb, d.prefix = rdb, prefix
 	d.env["DATABASE_URL"] = u.String()
-	d.env["REDIS_URL"] = "redis://" + testenv.RedisAddr() + "/0"
+	d.env["REDIS_URL"] = redisURL
 	d.env["APICRUD_REDIS_PREFIX"] = prefix
 	d.env["APICRUD_JWT_KEY"] = rand.Text() + rand.Text()
 	d.env["APICRUD_ENCRYPTION_PASSPHRASE"] = rand.Text()
