@@ -17,6 +17,7 @@ func accountScenarios() []scenario {
 	return []scenario{
 		{"defect 20.1: a new user registers, confirms the link from the outbox and logs in", testRegisterConfirmLogin},
 		{"defect 20.1: registration reveals neither a taken address nor the link", testRegistrationRevealsNothing},
+		{"notices are written in the language of the request that caused them", testNoticeLanguage},
 		{"defect 20.14: a wrong password and an unknown user get the same 401", testLoginFailuresAlike},
 		{"defect 20.14: failed logins lock the account out for that client address only", testLockout},
 		{"defect 20.1, 20.2, 20.18: a password reset link changes the password and ends every live session", testPasswordReset},
@@ -44,6 +45,9 @@ func testRegisterConfirmLogin(t *testing.T, in *instance) {
 	m := in.d.takeMail(t, c.identity, "confirm")
 	if m.Token == "" || m.UID == "" || !strings.Contains(m.Link, m.Token[:20]) {
 		t.Fatalf("confirmation notice = %+v, want a token, a uid and a link", m)
+	}
+	if m.Subject != "Confirm your account" || m.Lang != "en" {
+		t.Errorf("confirmation notice subject %q language %q, want English", m.Subject, m.Lang)
 	}
 
 	// Before confirming, a login gives a pending session that cannot write.
@@ -511,4 +515,27 @@ func testCrossSiteCookiePost(t *testing.T, in *instance) {
 	browser.post(t, "/auth/totp", nil, "Cookie", cookie, "Origin", "https://app.example", "Sec-Fetch-Site", "cross-site").want(t, http.StatusCreated)
 	// A Bearer token is never sent by the browser on its own: not affected.
 	u.post(t, "/auth/totp", nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site").want(t, http.StatusCreated)
+}
+
+// testNoticeLanguage: a notice is in the language of the request that
+// caused it (Accept-Language here), also when it goes to the owner of an
+// address someone else tried to register: the account it goes to plays no
+// part, so sending it costs the same whether the address is taken or not.
+func testNoticeLanguage(t *testing.T, in *instance) {
+	c := in.anonymous()
+	c.lang = "zh-TW,zh;q=0.9,en;q=0.5"
+	c.username = "lin-" + randomText(8)
+	c.identity = c.username + "@example.com"
+	c.post(t, "/account", map[string]string{"username": c.username, "name": "Lin", "identity": c.identity, "password": "Analytical-Engine-1843"}).
+		want(t, http.StatusAccepted)
+	if m := in.d.takeMail(t, c.identity, "confirm"); m.Subject != "請確認您的帳戶" || m.Lang != "zh-Hant" {
+		t.Errorf("confirmation notice subject %q language %q, want Traditional Chinese", m.Subject, m.Lang)
+	}
+	other := in.anonymous()
+	other.lang = "es-MX"
+	other.post(t, "/account", map[string]string{"username": "eve-" + randomText(8), "name": "Eve", "identity": c.identity, "password": "Analytical-Engine-1843"}).
+		want(t, http.StatusAccepted)
+	if m := in.d.takeMail(t, c.identity, "already_registered"); m.Subject != "Alguien intentó registrar su dirección" || m.Lang != "es" {
+		t.Errorf("already-registered notice subject %q language %q, want Spanish", m.Subject, m.Lang)
+	}
 }

@@ -240,7 +240,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		session.WithAccounts(a.accounts),
 		session.WithMemberships(members),
 		session.WithAPIKeys(a.apikeys),
-		session.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL()}),
+		session.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL(), subject: a.noticeSubject}),
 		session.WithCredentialsChanged(a.credentialsChanged),
 		session.WithContextFunc(a.withPrincipal),
 		session.WithErrorHandler(a.authError),

@@ -21,6 +21,9 @@ import (
 type outbox struct {
 	dir       string
 	publicURL string
+	// subject returns the subject of a notice of purpose and its language,
+	// for the request behind ctx.
+	subject func(ctx context.Context, purpose string) (text, lang string)
 }
 
 // mail is one written notice.
@@ -29,15 +32,10 @@ type mail struct {
 	UID     string    `json:"uid"`
 	Purpose string    `json:"purpose"`
 	Subject string    `json:"subject"`
+	Lang    string    `json:"language"`
 	Link    string    `json:"link,omitempty"`
 	Token   string    `json:"token,omitempty"`
 	Expires time.Time `json:"expires,omitzero"`
-}
-
-var subjects = map[string]string{
-	session.NoticeConfirm:           "Confirm your account",
-	session.NoticeReset:             "Reset your password",
-	session.NoticeAlreadyRegistered: "Someone tried to register your address",
 }
 
 // Notify implements session.Notifier.
@@ -45,7 +43,8 @@ func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	m := mail{To: n.Identity, UID: n.UID, Purpose: n.Purpose, Subject: subjects[n.Purpose], Token: n.Token, Expires: n.Expires}
+	m := mail{To: n.Identity, UID: n.UID, Purpose: n.Purpose, Token: n.Token, Expires: n.Expires}
+	m.Subject, m.Lang = o.subject(ctx, n.Purpose)
 	if n.Token != "" {
 		m.Link = o.publicURL + "/#/" + n.Purpose + "?token=" + url.QueryEscape(n.Token)
 	}

@@ -118,15 +118,17 @@ func secureHeaders(next http.Handler) http.Handler {
 
 // callerBox carries the authenticated uid of a request out to the
 // middleware that wraps authentication (the message catalog localizes
-// errors on the way out, with the request it was given).
-type callerBox struct{ uid string }
+// errors on the way out, with the request it was given), and the request's
+// Accept-Language in to the notices it sends.
+type callerBox struct{ uid, acceptLanguage string }
 
 type callerBoxKey struct{}
 
 // withCallerBox gives each request an empty callerBox.
 func withCallerBox(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerBoxKey{}, &callerBox{})))
+		box := &callerBox{acceptLanguage: r.Header.Get("Accept-Language")}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerBoxKey{}, box)))
 	})
 }
 
@@ -142,6 +144,29 @@ func (a *app) accountLocale(r *http.Request) string {
 		return ""
 	}
 	return s.Locale
+}
+
+// noticeSubject is the subject of a notice of purpose in the language of
+// the request that caused it, chosen as for its error messages: the
+// caller's own setting, else Accept-Language, else English. The account
+// the notice goes to plays no part, so sending it costs the same whether
+// that account exists or not.
+func (a *app) noticeSubject(ctx context.Context, purpose string) (text, lang string) {
+	var account, accept string
+	if box, _ := ctx.Value(callerBoxKey{}).(*callerBox); box != nil {
+		accept = box.acceptLanguage
+		if box.uid != "" {
+			if s, err := a.settingsFor(ctx, box.uid); err == nil && s != nil {
+				account = s.Locale
+			}
+		}
+	}
+	lang = a.catalog.Match(account, accept)
+	text, ok := a.catalog.Message(lang, "contacts.notice_"+purpose, nil)
+	if !ok {
+		return purpose, "en"
+	}
+	return text, lang
 }
 
 // writeJSON writes v with status.
