@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -210,4 +213,37 @@ func TestWithFS(t *testing.T) {
 	_, err = New(WithFS(fstest.MapFS{"x.yaml": {Data: []byte("language: de\nmessages:\n  a: \"{\"\n")}}, "*.yaml"))
 	require.ErrorIs(t, err, ErrCatalog)
 	require.ErrorContains(t, err, "x.yaml")
+}
+
+// Characters whose Simplified and Traditional forms differ, as pairs
+// (Simplified, Traditional): a zh-Hans text holds none of the second, a
+// zh-Hant text none of the first.
+const hanPairs = "请請过過无無误誤账帳户戶记記录錄冲衝时時间間码碼证證验驗会會话話务務设設页頁发發数數据據称稱该該类類链鏈连連钥鑰达達许許权權处處应應为為这這个個来來对對与與经經态態选選须須长長库庫启啟单單问問题題开開关關册冊从從让讓认認测測资資历歷试試标標识識义義围圍范範员員级級状狀条條传傳还還确確网網络絡码碼读讀写寫删刪除除动動"
+
+// TestChineseScripts: the Simplified files hold no Traditional-only
+// characters and the Traditional files no Simplified-only ones, in the
+// built-in catalog and in the example's.
+func TestChineseScripts(t *testing.T) {
+	pairs := []rune(hanPairs)
+	require.Zero(t, len(pairs)%2)
+	simplified, traditional := map[rune]bool{}, map[rune]bool{}
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i] != pairs[i+1] {
+			simplified[pairs[i]], traditional[pairs[i+1]] = true, true
+		}
+	}
+	for _, dir := range []string{"locales", "../examples/contacts/locales"} {
+		for lang, wrong := range map[string]map[rune]bool{"zh-Hans": traditional, "zh-Hant": simplified} {
+			name := filepath.Join(dir, lang+".yaml")
+			data, err := os.ReadFile(name)
+			require.NoError(t, err)
+			for i, line := range strings.Split(string(data), "\n") {
+				for _, r := range line {
+					if wrong[r] {
+						t.Errorf("%s:%d: %q is not a %s character: %s", name, i+1, r, lang, line)
+					}
+				}
+			}
+		}
+	}
 }
