@@ -10,8 +10,6 @@ import (
 	"time"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
-	"github.com/apicrud-go/apicrud/accesscontrol/sqlkeys"
-	"github.com/apicrud-go/apicrud/internal/testenv"
 )
 
 // benchSetup is a policy of 1,000 rules (100 resources × 10) and a
@@ -236,60 +234,6 @@ func BenchmarkDecideDuringReload(b *testing.B) {
 	b.ReportMetric(float64(hist.quantile(0.99999)), "p99.999-ns")
 	b.ReportMetric(float64(worst), "max-ns")
 	b.ReportMetric(float64(reloads.Load()), "reloads")
-}
-
-// BenchmarkVerify measures API key verification: parse, SHA-256 of the
-// secret, store lookup, constant-time compare, status and expiry, per
-// store (the last-used update happens once an hour, so not here).
-func BenchmarkVerify(b *testing.B) {
-	stores := []struct {
-		name string
-		opts func(b *testing.B) []ac.KeyOption
-	}{
-		{"memory", func(*testing.B) []ac.KeyOption { return nil }},
-		{"memory-cache", func(*testing.B) []ac.KeyOption { return []ac.KeyOption{ac.WithKeyCache(time.Minute)} }},
-		{"sqlite", func(b *testing.B) []ac.KeyOption {
-			s, err := sqlkeys.New(testenv.SQLiteDB(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := s.CreateTable(b.Context()); err != nil {
-				b.Fatal(err)
-			}
-			return []ac.KeyOption{ac.WithKeyStore(s)}
-		}},
-		{"sqlite-cache", func(b *testing.B) []ac.KeyOption {
-			s, err := sqlkeys.New(testenv.SQLiteDB(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := s.CreateTable(b.Context()); err != nil {
-				b.Fatal(err)
-			}
-			return []ac.KeyOption{ac.WithKeyStore(s), ac.WithKeyCache(time.Minute)}
-		}},
-	}
-	for _, s := range stores {
-		b.Run(s.name, func(b *testing.B) {
-			keys, err := ac.NewAPIKeys(s.opts(b)...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer keys.Close(context.Background())
-			k, _, err := keys.Create(b.Context(), "u-1", "bench", []string{"full"}, time.Time{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			key := k.Reveal()
-			ctx := b.Context()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := keys.Verify(ctx, key); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 func TestLatencyHist(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package accesscontrol decides who may do what on which record: role-based
 // access control with per-record privacy and memberships, OAuth2-style
-// scopes, SQL filters that select exactly the readable rows, API keys, and
-// net/http middleware. It reads apicrud's rbac.yaml (extended with scopes),
+// scopes, SQL filters that select exactly the readable rows, and net/http
+// middleware. It reads apicrud's rbac.yaml (extended with scopes),
 // compiles it at load into lookup tables, and answers a decision without
 // parsing, regular expressions, locks or allocation.
 //
@@ -11,8 +11,10 @@
 //	if policy.AllowedFor(who, 'u', "contact", accesscontrol.Record{ID: id, Owner: owner, Privacy: privacy}) { … }
 //
 // A [*Policy] is also crud's Authorizer (UID, Allowed, Filter, HasScopes read
-// the caller from the request context, see [WithPrincipal]), and
-// [*APIKeys] is session's APIKeyVerifier.
+// the caller from the request context, see [WithPrincipal]). The package
+// keeps no state besides the policy: who the caller is comes from
+// authentication (session, package apikey), which the host turns into an
+// [Identity].
 //
 // # The policy file
 //
@@ -184,39 +186,6 @@
 // types, so WithBindType(sqlx.BindType(db.DriverName())) works), and
 // [WithArgOffset] numbers them after the caller's own.
 //
-// # API keys
-//
-// A key is "prefix.secret". [APIKeys.Create] draws both from crypto/rand: a
-// prefix of 12 lower-case letters and digits, public, the key's id in lists
-// and logs; a secret of 256 bits in 43 characters of base64url, shown once
-// ([Key.Reveal]) and never stored. [ParseKey] accepts prefixes of 8 to 32
-// and secrets of 32 to 128 characters of [A-Za-z0-9_-] (so apicrud's
-// 8.32 keys parse). Only SHA-256(secret) is stored, or HMAC-SHA-256 with a
-// server pepper ([WithPepper]) so that a stolen table cannot even test
-// guesses; a key has an owner uid, a name unique per owner, scopes, an
-// expiry and a status.
-//
-// [APIKeys.Verify] parses the key, hashes the presented secret and compares
-// it with the stored hash in constant time on every call, cache or not,
-// then checks the status and the expiry (only for a caller who presented
-// the right secret: an unknown prefix and a wrong secret are both
-// [ErrKeyInvalid]), asks the [OwnerSource] for the owner's current roles
-// and account id, and returns the [Principal] (AuthMethod "apikey",
-// APIKeyID the prefix). It records the use in the store at most once per
-// [WithTouchInterval] (default one hour), so a busy key does not write on
-// every request. [WithKeyCache] keeps stored records (never secrets) in
-// memory for a TTL; a revocation through the same APIKeys is immediate,
-// through another instance visible within the TTL. Without the option
-// every verification reads the store.
-//
-// Keys live in a [KeyStore]: [MemoryKeyStore] (the default, one process) or
-// accesscontrol/sqlkeys (PostgreSQL, MySQL/MariaDB, SQLite), whose package
-// documentation gives the table schema per dialect: prefix (primary key),
-// hash (hex), uid, name (unique per uid), scopes (space-separated),
-// status, and created_at, expires_at, last_used in Unix milliseconds.
-// accesscontrol/storetest is the conformance suite both pass, for anyone
-// writing another store.
-//
 // # Middleware
 //
 // [Policy.RequireScopes], [Policy.RequireAction] and [Policy.RequireService]
@@ -261,8 +230,6 @@
 //     per request pays it once per request.
 //   - FilterFor: about 1 µs for an owner, 7 µs for a member of 20 lists.
 //   - Explain: 15 to 25 µs (the slow path).
-//   - Verify: about 2 µs on the memory store, 40 µs on SQLite (1.5 µs with
-//     WithKeyCache); SHA-256 and the store dominate.
 //   - Loading or reloading a 10,000-rule file: about 80 ms, YAML parsing
 //     most of it; decisions meanwhile run at full speed.
 //   - casbin/v2 with an equivalent model, same policy and principal: 250
@@ -276,19 +243,16 @@
 // are lock-free. A Principal is immutable and safe to share; it caches its
 // index for the policy version it last met, so use one Principal per
 // Policy (a Principal that alternates between two Policies re-indexes, and
-// allocates, on every switch). APIKeys and MemoryKeyStore are safe for
-// concurrent use, and a KeyStore must be. The audit hook and the
-// OwnerSource are called from request goroutines, concurrently, with no
-// lock held; they must be safe for concurrent use and should return
-// quickly.
+// allocates, on every switch). The audit hook is called from request
+// goroutines, concurrently, with no lock held; it must be safe for
+// concurrent use and should return quickly.
 //
 // # Zero values
 //
 // The zero [Principal] is the anonymous caller; the zero [Record] has no
 // owner, privacy or membership; the zero [ActionSet] is empty; the zero
 // [Decision] is a denial. A Policy must come from Load, LoadFile or
-// LoadBytes and an APIKeys from NewAPIKeys: their zero values are not
-// usable.
+// LoadBytes: its zero value is not usable.
 //
 // # Security
 //
@@ -297,7 +261,8 @@
 //     nothing. There is no regular expression anywhere, so no policy or
 //     input can make a decision slow.
 //   - Roles, scopes and the uid are trusted input: they must come from
-//     authentication (session, Verify), never from the request.
+//     authentication (a session, a verified API key), never from the
+//     request.
 //   - The policy is what it says. apicrud's example gives "*: cr" on person,
 //     which lets anyone, anonymous callers included, read every person
 //     (their identity email included); review such rules rather than rely on
@@ -307,12 +272,8 @@
 //     columns a binary type or collation (the default collations ignore case,
 //     and PAD SPACE ones trailing spaces), or the filter may select a row
 //     that AllowedFor refuses.
-//   - API keys: only hashes are stored; secrets are compared in constant
-//     time on every request; an unknown prefix and a wrong secret give the
-//     same error; Key values redact themselves in fmt, slog and JSON
-//     ([Key.String], [Key.LogValue]); keys migrated from apicrud came from a
-//     non-cryptographic generator and should be rotated. APIKeys.Create
-//     accepts any well-formed scope: bound it with ScopesFor(owner's roles).
+//   - The scopes of a credential the host issues (an API key, a token)
+//     should be bounded by ScopesFor(the owner's roles) when it is made.
 //   - The middleware's answers say only "authentication required" or "not
 //     allowed"; the reason goes to the audit hook and the logger.
 //
@@ -367,15 +328,4 @@
 //     readable only through rules. (apicrud's list default differed between
 //     migration and model; the schema's default, such as crud's, is
 //     what applies.)
-//   - API keys (apicrud's apikey_create/hash/verify):
-//     secrets from crypto/rand (256 bits; apicrud: 192 bits from Python's
-//     random); the secret verified on every request (apicrud skipped it on
-//     a cache hit, so a known prefix was enough); last_used written when
-//     older than the touch interval (apicrud: only for keys without expiry
-//     or already expired); the owner's roles and account id looked up on
-//     every verification, so the principal carries an account id (apicrud's
-//     API-key callers had none); revocation immediate unless WithKeyCache.
-//     The stored digest is apicrud's (SHA-256 of the secret), hex-encoded
-//     instead of base64 in an encrypted column: a migration can convert
-//     apicrud's rows.
 package accesscontrol

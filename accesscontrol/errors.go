@@ -51,36 +51,6 @@ var (
 	ErrOption = errors.New("accesscontrol: invalid option")
 )
 
-// API key errors. Verify returns ErrKeyInvalid both for an unknown prefix
-// and for a wrong secret, so that a caller learns nothing about which
-// prefixes exist; ErrKeyExpired and ErrKeyRevoked are only returned to a
-// caller who presented the right secret.
-var (
-	// ErrKeyMalformed is a string that is not "prefix.secret" in the key
-	// alphabet and lengths.
-	ErrKeyMalformed = errors.New("accesscontrol: malformed API key")
-	// ErrKeyInvalid is an unknown key or a wrong secret.
-	ErrKeyInvalid = errors.New("accesscontrol: invalid API key")
-	// ErrKeyExpired is a key past its expiry.
-	ErrKeyExpired = errors.New("accesscontrol: API key expired")
-	// ErrKeyRevoked is a key whose status is not active.
-	ErrKeyRevoked = errors.New("accesscontrol: API key revoked")
-	// ErrKeyOwner is a key whose owner the OwnerSource refused (disabled
-	// account, unknown uid); it wraps the source's error.
-	ErrKeyOwner = errors.New("accesscontrol: API key owner refused")
-	// ErrKeyNotFound is returned by a KeyStore for an absent prefix.
-	ErrKeyNotFound = errors.New("accesscontrol: API key not found")
-	// ErrKeyExists is returned by KeyStore.Create for a prefix, or an
-	// (owner, name) pair, that is already stored.
-	ErrKeyExists = errors.New("accesscontrol: API key exists")
-	// ErrInvalidKeyData is returned by APIKeys.Create for an invalid owner,
-	// name, scope or expiry.
-	ErrInvalidKeyData = errors.New("accesscontrol: invalid API key data")
-	// ErrClosed is returned by the methods of a closed APIKeys or
-	// MemoryKeyStore.
-	ErrClosed = errors.New("accesscontrol: closed")
-)
-
 // PolicyError is a load error: the policy file is refused and, on a
 // reload, the policy in force stays. Err wraps one of the load sentinels
 // (ErrSyntax, ErrSchema, ErrUnknownAction, ErrUnknownPrivacy, ErrTemplate,

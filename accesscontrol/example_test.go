@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/apicrud-go/apicrud/accesscontrol"
 )
@@ -229,47 +228,6 @@ policies:
 	// <nil> 2 true false
 	// broken.yaml:1: policies.person[0]: a rule needs principal, resource and actions
 	// 2 rbac-v2.yaml
-}
-
-func ExampleAPIKeys() {
-	ctx := context.Background()
-	keys, err := accesscontrol.NewAPIKeys(
-		accesscontrol.WithOwners(accesscontrol.OwnerFunc(func(_ context.Context, uid string) (accesscontrol.Owner, error) {
-			return accesscontrol.Owner{Roles: []string{"user"}, AccountID: "x-acct-" + uid}, nil
-		})),
-	)
-	if err != nil {
-		panic(err)
-	}
-	defer keys.Close(ctx)
-
-	key, stored, err := keys.Create(ctx, "u-1", "deploy bot", []string{"readonly"}, time.Now().Add(24*time.Hour))
-	if err != nil {
-		panic(err)
-	}
-	// Show key.Reveal() once to its owner; only a hash is stored.
-	full := key.Reveal()
-	fmt.Println(len(key.Prefix()), len(full), stored.Prefix == key.Prefix())
-	// Key redacts itself in logs, errors and JSON.
-	fmt.Println(strings.Replace(fmt.Sprint(key), key.Prefix(), "<prefix>", 1))
-
-	p, err := keys.Verify(ctx, full)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(p.UID(), p.Roles(), p.Scopes(), p.AccountID(), p.AuthMethod(), p.APIKeyID() == key.Prefix())
-
-	_, err = keys.Verify(ctx, key.Prefix()+".wrongwrongwrongwrongwrongwrongwrongwrongwro")
-	fmt.Println(err)
-	_ = keys.Revoke(ctx, key.Prefix())
-	_, err = keys.Verify(ctx, full)
-	fmt.Println(err)
-	// Output:
-	// 12 56 true
-	// <prefix>.[REDACTED]
-	// u-1 [user] [readonly] x-acct-u-1 apikey true
-	// accesscontrol: invalid API key
-	// accesscontrol: API key revoked
 }
 
 // The middleware reads the principal that authentication put in the

@@ -142,9 +142,8 @@ type Notifier interface {
 
 // APIKeyVerifier authenticates an X-Api-Key header value on every request
 // (the hash compared in constant time, whatever is cached) and returns the
-// key owner's uid, roles and scopes. accesscontrol's API-key verifier
-// implements it. An unknown, revoked or malformed key must return a
-// non-nil error.
+// key owner's uid, roles and scopes. apikey.Manager implements it. An
+// unknown, revoked or malformed key must return a non-nil error.
 type APIKeyVerifier interface {
 	VerifyAPIKey(ctx context.Context, key string) (uid string, roles, scopes []string, err error)
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/apikey"
 	"github.com/apicrud-go/apicrud/session"
 	"github.com/apicrud-go/apicrud/session/sqlaccounts"
 )
@@ -43,7 +43,7 @@ func (m *memberships) MembershipRoles(ctx context.Context, uid string) ([]string
 	return roles, nil
 }
 
-// keyOwners tells accesscontrol the current roles of an API key's owner at
+// keyOwners tells the API keys the current roles of an API key's owner at
 // every verification, so that a disabled or demoted owner's keys follow at
 // once.
 type keyOwners struct {
@@ -53,14 +53,14 @@ type keyOwners struct {
 
 var errOwnerInactive = errors.New("key owner is not an active account")
 
-// KeyOwner implements accesscontrol.OwnerSource.
-func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (ac.Owner, error) {
+// KeyOwner implements apikey.OwnerSource.
+func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (apikey.Owner, error) {
 	acct, ok, err := o.accounts.Get(ctx, uid)
 	if err != nil {
-		return ac.Owner{}, err
+		return apikey.Owner{}, err
 	}
 	if !ok || acct.Status != session.StatusActive {
-		return ac.Owner{}, errOwnerInactive
+		return apikey.Owner{}, errOwnerInactive
 	}
 	roles := []string{session.RoleUser}
 	if acct.Admin {
@@ -68,9 +68,9 @@ func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (ac.Owner, error) 
 	}
 	mr, err := o.members.MembershipRoles(ctx, uid)
 	if err != nil {
-		return ac.Owner{}, err
+		return apikey.Owner{}, err
 	}
-	return ac.Owner{Roles: append(roles, mr...), AccountID: uid}, nil
+	return apikey.Owner{Roles: append(roles, mr...), AccountID: uid}, nil
 }
 
 // seedAdmin creates the "admin" account on first start, with the

@@ -19,7 +19,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
-	"github.com/apicrud-go/apicrud/accesscontrol/sqlkeys"
+	"github.com/apicrud-go/apicrud/apikey"
+	apikeysql "github.com/apicrud-go/apicrud/apikey/sqlstore"
 	"github.com/apicrud-go/apicrud/config"
 	apicrypto "github.com/apicrud-go/apicrud/crypto"
 	"github.com/apicrud-go/apicrud/grants"
@@ -73,7 +74,7 @@ type app struct {
 	cipher   *apicrypto.Cipher
 	policy   *ac.Policy
 	accounts *sqlaccounts.Store
-	apikeys  *ac.APIKeys
+	apikeys  *apikey.Manager
 	grants   *grants.Grants
 	sessions *session.Manager
 	limiter  *ratelimit.Limiter
@@ -161,7 +162,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	if a.accounts, err = sqlaccounts.New(a.db); err != nil {
 		return nil, err
 	}
-	keyStore, err := sqlkeys.New(a.db)
+	keyStore, err := apikeysql.New(a.db)
 	if err != nil {
 		return nil, err
 	}
@@ -213,11 +214,11 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	closing(a.strict.Close)
 
 	members := &memberships{db: a.db, levels: a.policy.Levels()}
-	if a.apikeys, err = ac.NewAPIKeys(
-		ac.WithKeyStore(keyStore),
-		ac.WithOwners(&keyOwners{accounts: a.accounts, members: members}),
-		ac.WithPepper(derive(secret, "api key pepper")),
-		ac.WithKeyLogger(log),
+	if a.apikeys, err = apikey.New(
+		apikey.WithStore(keyStore),
+		apikey.WithOwners(&keyOwners{accounts: a.accounts, members: members}),
+		apikey.WithPepper(derive(secret, "api key pepper")),
+		apikey.WithLogger(log),
 	); err != nil {
 		return nil, err
 	}
@@ -310,7 +311,7 @@ func (a *app) credentialsChanged(ctx context.Context, uid, reason string) error 
 		return err
 	}
 	for _, k := range keys {
-		if k.Status == ac.KeyActive {
+		if k.Status == apikey.StatusActive {
 			if err := a.apikeys.Revoke(ctx, k.Prefix); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/apikey"
 	"github.com/apicrud-go/apicrud/metrics"
 	"github.com/apicrud-go/apicrud/session"
 )
@@ -294,7 +295,7 @@ type apiKeyBody struct {
 	APIKey   string     `json:"apikey,omitempty"` // only in the answer to create
 }
 
-func newAPIKeyBody(k ac.APIKey) apiKeyBody {
+func newAPIKeyBody(k apikey.Record) apiKeyBody {
 	b := apiKeyBody{ID: k.Prefix, Name: k.Name, UID: k.UID, Scopes: k.Scopes, Status: k.Status, Created: k.Created}
 	if !k.Expires.IsZero() {
 		b.Expires = &k.Expires
@@ -355,7 +356,7 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	}
 	active := 0
 	for _, k := range keys {
-		if k.Status == ac.KeyActive {
+		if k.Status == apikey.StatusActive {
 			active++
 		}
 	}
@@ -365,10 +366,10 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	}
 	key, rec, err := a.apikeys.Create(r.Context(), s.UID, in.Name, in.Scopes, in.Expires)
 	switch {
-	case errors.Is(err, ac.ErrKeyExists):
+	case errors.Is(err, apikey.ErrExists):
 		problemConflict(w, "name", "an API key of this name exists")
 		return
-	case errors.Is(err, ac.ErrInvalidKeyData):
+	case errors.Is(err, apikey.ErrInvalidData):
 		writeProblemField(w, http.StatusBadRequest, "contacts.bad_apikey", "name", "invalid name, scopes or expiry")
 		return
 	case err != nil:
@@ -408,7 +409,7 @@ func (a *app) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k, err := a.apikeys.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ac.ErrKeyNotFound) || errors.Is(err, ac.ErrKeyMalformed) || err == nil && !a.policy.AllowedFor(p, 'd', "apikey", ac.Record{ID: k.Prefix, Owner: k.UID}) {
+	if errors.Is(err, apikey.ErrNotFound) || errors.Is(err, apikey.ErrMalformed) || err == nil && !a.policy.AllowedFor(p, 'd', "apikey", ac.Record{ID: k.Prefix, Owner: k.UID}) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}

@@ -1,4 +1,4 @@
-package sqlkeys
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/apikey"
 )
 
 // DefaultTable is the table name unless WithTable changes it.
@@ -54,14 +54,15 @@ const SchemaMySQL = `CREATE TABLE IF NOT EXISTS apicrud_apikeys (
 
 var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-// Store is the sqlx KeyStore. Use New.
+// Store is the sqlx apikey.Store. It is safe for concurrent use. Use New:
+// the zero value is not usable.
 type Store struct {
 	db    *sqlx.DB
 	table string
 	q     queries
 }
 
-var _ accesscontrol.KeyStore = (*Store)(nil)
+var _ apikey.Store = (*Store)(nil)
 
 type queries struct {
 	insert, get, list, touch, status, del, exists, conflict string
@@ -75,7 +76,7 @@ type Option func(*Store) error
 func WithTable(name string) Option {
 	return func(s *Store) error {
 		if !tableName.MatchString(name) {
-			return fmt.Errorf("%w: sqlkeys: invalid table name %q", accesscontrol.ErrOption, name)
+			return fmt.Errorf("%w: WithTable: invalid table name %q", apikey.ErrOption, name)
 		}
 		s.table = name
 		return nil
@@ -86,7 +87,7 @@ func WithTable(name string) Option {
 // and never closes db.
 func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 	if db == nil {
-		return nil, fmt.Errorf("%w: sqlkeys: nil db", accesscontrol.ErrOption)
+		return nil, fmt.Errorf("%w: New: nil db", apikey.ErrOption)
 	}
 	s := &Store{db: db, table: DefaultTable}
 	for _, o := range opts {
@@ -123,7 +124,7 @@ func (s *Store) CreateStatement() string {
 // CreateTable creates the table if it does not exist (CreateStatement).
 func (s *Store) CreateTable(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, s.CreateStatement()); err != nil {
-		return fmt.Errorf("sqlkeys: create table: %w", err)
+		return fmt.Errorf("apikey/sqlstore: create table: %w", err)
 	}
 	return nil
 }
@@ -154,8 +155,8 @@ func fromMillis(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
 }
 
-func (r *row) key() (accesscontrol.APIKey, error) {
-	k := accesscontrol.APIKey{Prefix: r.Prefix, UID: r.UID, Name: r.Name, Status: r.Status,
+func (r *row) key() (apikey.Record, error) {
+	k := apikey.Record{Prefix: r.Prefix, UID: r.UID, Name: r.Name, Status: r.Status,
 		Created: fromMillis(r.Created), Expires: fromMillis(r.Expires), LastUsed: fromMillis(r.LastUsed),
 		Scopes: strings.Fields(r.Scopes)}
 	if k.Scopes == nil {
@@ -163,17 +164,17 @@ func (r *row) key() (accesscontrol.APIKey, error) {
 	}
 	h, err := hex.DecodeString(strings.TrimSpace(r.Hash))
 	if err != nil || len(h) != len(k.Hash) {
-		return accesscontrol.APIKey{}, fmt.Errorf("sqlkeys: key %s: corrupt hash column", r.Prefix)
+		return apikey.Record{}, fmt.Errorf("apikey/sqlstore: key %s: corrupt hash column", r.Prefix)
 	}
 	copy(k.Hash[:], h)
 	return k, nil
 }
 
-// Create implements accesscontrol.KeyStore.
-func (s *Store) Create(ctx context.Context, k accesscontrol.APIKey) error {
+// Create implements apikey.Store.
+func (s *Store) Create(ctx context.Context, k apikey.Record) error {
 	for _, sc := range k.Scopes {
 		if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
-			return fmt.Errorf("%w: scope %q", accesscontrol.ErrInvalidKeyData, sc)
+			return fmt.Errorf("%w: scope %q", apikey.ErrInvalidData, sc)
 		}
 	}
 	_, err := s.db.ExecContext(ctx, s.q.insert, k.Prefix, hex.EncodeToString(k.Hash[:]), k.UID, k.Name,
@@ -183,30 +184,30 @@ func (s *Store) Create(ctx context.Context, k accesscontrol.APIKey) error {
 	}
 	var n int
 	if cerr := s.db.QueryRowxContext(ctx, s.q.conflict, k.Prefix, k.UID, k.Name).Scan(&n); cerr == nil && n > 0 {
-		return accesscontrol.ErrKeyExists
+		return apikey.ErrExists
 	}
-	return fmt.Errorf("sqlkeys: create: %w", err)
+	return fmt.Errorf("apikey/sqlstore: create: %w", err)
 }
 
-// Get implements accesscontrol.KeyStore.
-func (s *Store) Get(ctx context.Context, prefix string) (accesscontrol.APIKey, error) {
+// Get implements apikey.Store.
+func (s *Store) Get(ctx context.Context, prefix string) (apikey.Record, error) {
 	var r row
 	if err := s.db.QueryRowxContext(ctx, s.q.get, prefix).StructScan(&r); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return accesscontrol.APIKey{}, accesscontrol.ErrKeyNotFound
+			return apikey.Record{}, apikey.ErrNotFound
 		}
-		return accesscontrol.APIKey{}, fmt.Errorf("sqlkeys: get: %w", err)
+		return apikey.Record{}, fmt.Errorf("apikey/sqlstore: get: %w", err)
 	}
 	return r.key()
 }
 
-// List implements accesscontrol.KeyStore.
-func (s *Store) List(ctx context.Context, uid string) ([]accesscontrol.APIKey, error) {
+// List implements apikey.Store.
+func (s *Store) List(ctx context.Context, uid string) ([]apikey.Record, error) {
 	var rows []row
 	if err := s.db.SelectContext(ctx, &rows, s.q.list, uid); err != nil {
-		return nil, fmt.Errorf("sqlkeys: list: %w", err)
+		return nil, fmt.Errorf("apikey/sqlstore: list: %w", err)
 	}
-	out := make([]accesscontrol.APIKey, 0, len(rows))
+	out := make([]apikey.Record, 0, len(rows))
 	for i := range rows {
 		k, err := rows[i].key()
 		if err != nil {
@@ -218,37 +219,37 @@ func (s *Store) List(ctx context.Context, uid string) ([]accesscontrol.APIKey, e
 }
 
 // exec runs an UPDATE or DELETE and maps "no row changed" to
-// ErrKeyNotFound when the key is absent.
+// apikey.ErrNotFound when the key is absent.
 func (s *Store) exec(ctx context.Context, what, prefix, q string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("sqlkeys: %s: %w", what, err)
+		return fmt.Errorf("apikey/sqlstore: %s: %w", what, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n > 0 {
 		return nil
 	}
 	var n int
 	if err := s.db.QueryRowxContext(ctx, s.q.exists, prefix).Scan(&n); err != nil {
-		return fmt.Errorf("sqlkeys: %s: %w", what, err)
+		return fmt.Errorf("apikey/sqlstore: %s: %w", what, err)
 	}
 	if n == 0 {
-		return accesscontrol.ErrKeyNotFound
+		return apikey.ErrNotFound
 	}
 	return nil // present, nothing to change (MySQL counts changed rows only)
 }
 
-// Touch implements accesscontrol.KeyStore.
+// Touch implements apikey.Store.
 func (s *Store) Touch(ctx context.Context, prefix string, at time.Time) error {
 	ms := millis(at)
 	return s.exec(ctx, "touch", prefix, s.q.touch, ms, prefix, ms)
 }
 
-// SetStatus implements accesscontrol.KeyStore.
+// SetStatus implements apikey.Store.
 func (s *Store) SetStatus(ctx context.Context, prefix, status string) error {
 	return s.exec(ctx, "set status", prefix, s.q.status, status, prefix)
 }
 
-// Delete implements accesscontrol.KeyStore.
+// Delete implements apikey.Store.
 func (s *Store) Delete(ctx context.Context, prefix string) error {
 	return s.exec(ctx, "delete", prefix, s.q.del, prefix)
 }

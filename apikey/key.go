@@ -1,4 +1,4 @@
-package accesscontrol
+package apikey
 
 import (
 	"crypto/rand"
@@ -11,15 +11,15 @@ import (
 // key in lists and logs and is the store's lookup key); the secret is
 // shown once, at creation, and only its hash is stored.
 const (
-	// KeyPrefixLen is the length of generated prefixes (lower-case letters
+	// PrefixLen is the length of generated prefixes (lower-case letters
 	// and digits: 62 bits, for uniqueness, not secrecy).
-	KeyPrefixLen = 12
-	// KeySecretBytes is the number of random bytes of a generated secret
+	PrefixLen = 12
+	// SecretBytes is the number of random bytes of a generated secret
 	// (256 bits; at least 192 are required), encoded as 43 characters of
 	// unpadded base64url.
-	KeySecretBytes = 32
-	// MaxKeyLen bounds the length of a key string ParseKey accepts.
-	MaxKeyLen = 256
+	SecretBytes = 32
+	// MaxLen bounds the length of a key string Parse accepts.
+	MaxLen = 256
 
 	minPrefix, maxPrefix = 8, 32
 	minSecret, maxSecret = 32, 128 // 32 base64url characters = 192 bits
@@ -28,7 +28,7 @@ const (
 const prefixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // Key is an API key with its secret. It redacts itself: String, GoString,
-// LogValue, MarshalText and MarshalJSON show only the prefix, so a Key that
+// LogValue and MarshalText (hence JSON) show only the prefix, so a Key that
 // reaches a log, an error or a JSON body leaks nothing. Reveal returns the
 // full key, to show once to its owner.
 type Key struct {
@@ -53,7 +53,7 @@ func (k Key) Reveal() string {
 func (k Key) String() string { return k.prefix + "." + redacted }
 
 // GoString returns the redacted form for %#v.
-func (k Key) GoString() string { return "accesscontrol.Key{" + k.String() + "}" }
+func (k Key) GoString() string { return "apikey.Key{" + k.String() + "}" }
 
 // LogValue logs the redacted form.
 func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
@@ -68,26 +68,26 @@ func isKeyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
-// ParseKey parses "prefix.secret": a prefix of 8 to 32 and a secret of 32 to
+// Parse parses "prefix.secret": a prefix of 8 to 32 and a secret of 32 to
 // 128 characters among letters, digits, '_' and '-' (the secret of a
-// generated key is unpadded base64url), at most MaxKeyLen bytes in all.
-// Anything else is ErrKeyMalformed; the error never quotes the input.
-func ParseKey(s string) (Key, error) {
-	if len(s) > MaxKeyLen {
-		return Key{}, ErrKeyMalformed
+// generated key is unpadded base64url), at most MaxLen bytes in all.
+// Anything else is ErrMalformed; the error never quotes the input.
+func Parse(s string) (Key, error) {
+	if len(s) > MaxLen {
+		return Key{}, ErrMalformed
 	}
 	prefix, secret, ok := strings.Cut(s, ".")
 	if !ok || len(prefix) < minPrefix || len(prefix) > maxPrefix || len(secret) < minSecret || len(secret) > maxSecret {
-		return Key{}, ErrKeyMalformed
+		return Key{}, ErrMalformed
 	}
 	for i := 0; i < len(prefix); i++ {
 		if !isKeyByte(prefix[i]) {
-			return Key{}, ErrKeyMalformed
+			return Key{}, ErrMalformed
 		}
 	}
 	for i := 0; i < len(secret); i++ {
 		if !isKeyByte(secret[i]) {
-			return Key{}, ErrKeyMalformed
+			return Key{}, ErrMalformed
 		}
 	}
 	return Key{prefix: prefix, secret: secret}, nil
@@ -108,7 +108,7 @@ func validPrefix(s string) bool {
 
 // newKey generates a key from crypto/rand.
 func newKey() Key {
-	var p [KeyPrefixLen]byte
+	var p [PrefixLen]byte
 	// Rejection sampling keeps the prefix alphabet uniform.
 	var buf [64]byte
 	for i := 0; i < len(p); {
@@ -120,7 +120,7 @@ func newKey() Key {
 			}
 		}
 	}
-	var sec [KeySecretBytes]byte
+	var sec [SecretBytes]byte
 	_, _ = rand.Read(sec[:])
 	return Key{prefix: string(p[:]), secret: base64.RawURLEncoding.EncodeToString(sec[:])}
 }

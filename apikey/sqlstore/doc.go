@@ -1,13 +1,13 @@
-// Package sqlkeys is an [accesscontrol.KeyStore] over sqlx, for PostgreSQL
+// Package sqlstore is an [apikey.Store] over sqlx, for PostgreSQL
 // (pgx stdlib), MySQL/MariaDB (go-sql-driver/mysql) and SQLite
 // (modernc.org/sqlite, opened with the sqlx driver name "sqlite3" so that
-// sqlx binds '?' placeholders). It passes accesscontrol/storetest on the
-// three databases.
+// sqlx binds '?' placeholders). It passes apikey/storetest on the three
+// databases. Import it as apikeysql where another sqlstore is in scope.
 //
-//	store, err := sqlkeys.New(db) // db *sqlx.DB; never closed by the store
+//	store, err := sqlstore.New(db) // db *sqlx.DB; never closed by the store
 //	if err != nil { … }
 //	if err := store.CreateTable(ctx); err != nil { … } // or run CreateStatement in a migration
-//	keys, err := accesscontrol.NewAPIKeys(accesscontrol.WithKeyStore(store))
+//	keys, err := apikey.New(apikey.WithStore(store))
 //
 // # Schema
 //
@@ -15,7 +15,7 @@
 // [Store.CreateTable] creates it if it does not exist; [Store.CreateStatement]
 // returns the statement for your migrations. It holds no secret: the
 // secret of a key is never stored, only its SHA-256 (or, with
-// accesscontrol.WithPepper, HMAC-SHA-256) in hex.
+// apikey.WithPepper, HMAC-SHA-256) in hex.
 //
 //	column      meaning
 //	prefix      the key's public id (primary key); 8 to 32 of [A-Za-z0-9_-]
@@ -77,20 +77,37 @@
 // prefix column (byte order on SQLite and MySQL; the column's collation on
 // PostgreSQL).
 //
+// # Round trips
+//
+// Get, List and Create are one statement each (Create adds one SELECT
+// when the INSERT fails, to tell a taken prefix or name from a database
+// error); Touch, SetStatus and Delete are one UPDATE or DELETE, plus one
+// SELECT when no row changed. A verification reads one row by primary key
+// (none while apikey.WithCache holds it) and writes last_used at most once
+// per apikey.WithTouchInterval.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use. Every method is one statement, plus
 // one existence check when an UPDATE or DELETE changes no row or an INSERT
 // fails; uniqueness of prefixes and of (uid, name) is enforced by the
 // database, so two instances creating the same name at once get one key and
-// one [accesscontrol.ErrKeyExists]. Touch only moves last_used forward
+// one [apikey.ErrExists]. Touch only moves last_used forward
 // (UPDATE … WHERE last_used < ?), so racing verifications never move it
 // back.
 //
 // # Failures
 //
-// Database errors are returned wrapped ("sqlkeys: get: …"), never mapped to
-// ErrKeyNotFound, so that accesscontrol.APIKeys.Verify fails closed (an
-// error, not an unknown key) while the database is down. A row whose hash
-// column is not 64 hex digits is reported as corrupt.
-package sqlkeys
+// Database errors are returned wrapped ("apikey/sqlstore: get: …"), never
+// mapped to apikey.ErrNotFound, so that apikey.Manager.Verify fails closed
+// (an error, not an unknown key) while the database is down. A row whose
+// hash column is not 64 hex digits is reported as corrupt.
+//
+// # Security
+//
+// The table name comes from WithTable (checked against
+// ^[a-z_][a-z0-9_]{0,62}$), never from input; every value is a bound
+// parameter. The table holds no secret: a stolen copy gives hashes of
+// 256-bit random secrets, and with apikey.WithPepper not even a way to
+// test a guess.
+package sqlstore

@@ -1,4 +1,4 @@
-package sqlkeys_test
+package sqlstore_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/apicrud-go/apicrud/accesscontrol"
-	"github.com/apicrud-go/apicrud/accesscontrol/sqlkeys"
+	"github.com/apicrud-go/apicrud/apikey"
+	"github.com/apicrud-go/apicrud/apikey/sqlstore"
 )
 
 // The store on an in-memory SQLite database (in-process, so the example
@@ -26,14 +26,14 @@ func Example() {
 	raw.SetMaxOpenConns(1)           // one connection: each one would have its own :memory: database
 	db := sqlx.NewDb(raw, "sqlite3") // sqlx binds '?' for "sqlite3"
 
-	store, err := sqlkeys.New(db)
+	store, err := sqlstore.New(db)
 	if err != nil {
 		panic(err)
 	}
 	if err := store.CreateTable(ctx); err != nil {
 		panic(err)
 	}
-	keys, err := accesscontrol.NewAPIKeys(accesscontrol.WithKeyStore(store))
+	keys, err := apikey.New(apikey.WithStore(store))
 	if err != nil {
 		panic(err)
 	}
@@ -43,11 +43,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	p, err := keys.Verify(ctx, key.Reveal())
+	c, err := keys.Verify(ctx, key.Reveal())
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(p.UID(), p.Scopes(), p.AuthMethod())
+	fmt.Println(c.UID, c.Scopes, c.KeyID == key.Prefix())
 
 	// Only the hash of the secret is in the table.
 	var hash string
@@ -62,10 +62,10 @@ func Example() {
 	_, _, err = keys.Create(ctx, "u-1", "ci", nil, time.Time{})
 	fmt.Println(err)
 	// Output:
-	// u-1 [full] apikey
+	// u-1 [full] true
 	// 64
 	// 1 ci active true
-	// accesscontrol: API key exists
+	// apikey: API key exists
 }
 
 // CreateStatement gives the CREATE TABLE statement for migrations, for the
@@ -76,7 +76,7 @@ func ExampleStore_CreateStatement() {
 		panic(err)
 	}
 	defer db.Close()
-	store, err := sqlkeys.New(db, sqlkeys.WithTable("api_keys"))
+	store, err := sqlstore.New(db, sqlstore.WithTable("api_keys"))
 	if err != nil {
 		panic(err)
 	}

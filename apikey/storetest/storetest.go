@@ -1,10 +1,3 @@
-// Package storetest is the conformance suite of accesscontrol.KeyStore.
-// The in-memory store and the sqlx store (accesscontrol/sqlkeys) pass it;
-// run it against your own KeyStore the same way:
-//
-//	func TestMyStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) accesscontrol.KeyStore { return newMyStore(t) })
-//	}
 package storetest
 
 import (
@@ -16,15 +9,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/apikey"
 )
 
-// Run runs every case, each on a fresh store from newStore.
-func Run(t *testing.T, newStore func(t *testing.T) accesscontrol.KeyStore) {
+// Run runs every case as a subtest, each on a fresh store from newStore,
+// which must return an empty store of its own (a table, a schema or a
+// key prefix per call) and register its clean-up with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) apikey.Store) {
 	t.Helper()
 	cases := []struct {
 		name string
-		fn   func(t *testing.T, s accesscontrol.KeyStore)
+		fn   func(t *testing.T, s apikey.Store)
 	}{
 		{"CreateGet", testCreateGet},
 		{"GetMissing", testGetMissing},
@@ -45,15 +40,15 @@ func Run(t *testing.T, newStore func(t *testing.T) accesscontrol.KeyStore) {
 
 var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func key(prefix, uid, name string, created time.Time) accesscontrol.APIKey {
-	return accesscontrol.APIKey{
+func key(prefix, uid, name string, created time.Time) apikey.Record {
+	return apikey.Record{
 		Prefix: prefix, Hash: sha256.Sum256([]byte("secret of " + prefix)), UID: uid, Name: name,
-		Scopes: []string{"full", "metric"}, Status: accesscontrol.KeyActive, Created: created,
+		Scopes: []string{"full", "metric"}, Status: apikey.StatusActive, Created: created,
 	}
 }
 
 // equal compares two keys, times by instant.
-func equal(t *testing.T, want, got accesscontrol.APIKey) {
+func equal(t *testing.T, want, got apikey.Record) {
 	t.Helper()
 	require.Equal(t, want.Prefix, got.Prefix)
 	require.Equal(t, want.Hash, got.Hash)
@@ -66,7 +61,7 @@ func equal(t *testing.T, want, got accesscontrol.APIKey) {
 	require.True(t, want.LastUsed.Equal(got.LastUsed), "LastUsed: want %v, got %v", want.LastUsed, got.LastUsed)
 }
 
-func testCreateGet(t *testing.T, s accesscontrol.KeyStore) {
+func testCreateGet(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("abcdefgh1234", "u-1", "deploy bot ☃", base)
 	k.Expires = base.Add(30 * 24 * time.Hour)
@@ -85,22 +80,22 @@ func testCreateGet(t *testing.T, s accesscontrol.KeyStore) {
 	require.Empty(t, got.Scopes)
 }
 
-func testGetMissing(t *testing.T, s accesscontrol.KeyStore) {
+func testGetMissing(t *testing.T, s apikey.Store) {
 	_, err := s.Get(t.Context(), "zzzzzzzzzzzz")
-	require.ErrorIs(t, err, accesscontrol.ErrKeyNotFound)
+	require.ErrorIs(t, err, apikey.ErrNotFound)
 }
 
-func testDuplicates(t *testing.T, s accesscontrol.KeyStore) {
+func testDuplicates(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	require.NoError(t, s.Create(ctx, key("prefix000001", "u-1", "a", base)))
-	require.ErrorIs(t, s.Create(ctx, key("prefix000001", "u-2", "b", base)), accesscontrol.ErrKeyExists, "same prefix")
-	require.ErrorIs(t, s.Create(ctx, key("prefix000002", "u-1", "a", base)), accesscontrol.ErrKeyExists, "same owner and name")
+	require.ErrorIs(t, s.Create(ctx, key("prefix000001", "u-2", "b", base)), apikey.ErrExists, "same prefix")
+	require.ErrorIs(t, s.Create(ctx, key("prefix000002", "u-1", "a", base)), apikey.ErrExists, "same owner and name")
 	require.NoError(t, s.Create(ctx, key("prefix000003", "u-2", "a", base)), "same name, other owner")
 	_, err := s.Get(ctx, "prefix000002")
-	require.ErrorIs(t, err, accesscontrol.ErrKeyNotFound, "a refused create leaves nothing")
+	require.ErrorIs(t, err, apikey.ErrNotFound, "a refused create leaves nothing")
 }
 
-func testList(t *testing.T, s accesscontrol.KeyStore) {
+func testList(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	require.NoError(t, s.Create(ctx, key("prefix00000c", "u-1", "third", base.Add(2*time.Second))))
 	require.NoError(t, s.Create(ctx, key("prefix00000b", "u-1", "first-b", base)))
@@ -119,7 +114,7 @@ func testList(t *testing.T, s accesscontrol.KeyStore) {
 	require.Empty(t, list)
 }
 
-func testTouch(t *testing.T, s accesscontrol.KeyStore) {
+func testTouch(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("touch0000001", "u-1", "t", base)
 	require.NoError(t, s.Create(ctx, k))
@@ -133,33 +128,33 @@ func testTouch(t *testing.T, s accesscontrol.KeyStore) {
 	require.NoError(t, err)
 	require.True(t, at.Equal(got.LastUsed), "LastUsed never goes back: %v", got.LastUsed)
 	require.NoError(t, s.Touch(ctx, k.Prefix, at), "the same time again")
-	require.ErrorIs(t, s.Touch(ctx, "missing00000", at), accesscontrol.ErrKeyNotFound)
+	require.ErrorIs(t, s.Touch(ctx, "missing00000", at), apikey.ErrNotFound)
 }
 
-func testSetStatus(t *testing.T, s accesscontrol.KeyStore) {
+func testSetStatus(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("status000001", "u-1", "s", base)
 	require.NoError(t, s.Create(ctx, k))
-	require.NoError(t, s.SetStatus(ctx, k.Prefix, accesscontrol.KeyRevoked))
-	require.NoError(t, s.SetStatus(ctx, k.Prefix, accesscontrol.KeyRevoked), "unchanged status is not an error")
+	require.NoError(t, s.SetStatus(ctx, k.Prefix, apikey.StatusRevoked))
+	require.NoError(t, s.SetStatus(ctx, k.Prefix, apikey.StatusRevoked), "unchanged status is not an error")
 	got, err := s.Get(ctx, k.Prefix)
 	require.NoError(t, err)
-	require.Equal(t, accesscontrol.KeyRevoked, got.Status)
-	require.ErrorIs(t, s.SetStatus(ctx, "missing00000", accesscontrol.KeyRevoked), accesscontrol.ErrKeyNotFound)
+	require.Equal(t, apikey.StatusRevoked, got.Status)
+	require.ErrorIs(t, s.SetStatus(ctx, "missing00000", apikey.StatusRevoked), apikey.ErrNotFound)
 }
 
-func testDelete(t *testing.T, s accesscontrol.KeyStore) {
+func testDelete(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("delete000001", "u-1", "d", base)
 	require.NoError(t, s.Create(ctx, k))
 	require.NoError(t, s.Delete(ctx, k.Prefix))
 	_, err := s.Get(ctx, k.Prefix)
-	require.ErrorIs(t, err, accesscontrol.ErrKeyNotFound)
-	require.ErrorIs(t, s.Delete(ctx, k.Prefix), accesscontrol.ErrKeyNotFound)
+	require.ErrorIs(t, err, apikey.ErrNotFound)
+	require.ErrorIs(t, s.Delete(ctx, k.Prefix), apikey.ErrNotFound)
 	require.NoError(t, s.Create(ctx, key("delete000002", "u-1", "d", base)), "the name is free again")
 }
 
-func testIsolation(t *testing.T, s accesscontrol.KeyStore) {
+func testIsolation(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("isolate00001", "u-1", "i", base)
 	require.NoError(t, s.Create(ctx, k))
@@ -176,7 +171,7 @@ func testIsolation(t *testing.T, s accesscontrol.KeyStore) {
 // testExactMatch: prefixes, owners and names compare byte for byte, as
 // the in-memory store compares them, whatever the database's collation:
 // case and trailing spaces are significant.
-func testExactMatch(t *testing.T, s accesscontrol.KeyStore) {
+func testExactMatch(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	require.NoError(t, s.Create(ctx, key("exactmatch01", "u-1", "ci", base)))
 	require.NoError(t, s.Create(ctx, key("exactmatch02", "u-1", "CI", base)), "names differ in case")
@@ -186,7 +181,7 @@ func testExactMatch(t *testing.T, s accesscontrol.KeyStore) {
 	require.NoError(t, err)
 	require.Equal(t, "upper", got.Name)
 	_, err = s.Get(ctx, "Exactmatch02")
-	require.ErrorIs(t, err, accesscontrol.ErrKeyNotFound)
+	require.ErrorIs(t, err, apikey.ErrNotFound)
 	list, err := s.List(ctx, "U-1")
 	require.NoError(t, err)
 	require.Empty(t, list, "owners differ in case")
@@ -198,7 +193,7 @@ func testExactMatch(t *testing.T, s accesscontrol.KeyStore) {
 	require.Len(t, list, 4)
 }
 
-func testConcurrentCreate(t *testing.T, s accesscontrol.KeyStore) {
+func testConcurrentCreate(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	const n = 8
 	var wg sync.WaitGroup
@@ -214,7 +209,7 @@ func testConcurrentCreate(t *testing.T, s accesscontrol.KeyStore) {
 		if err == nil {
 			ok++
 		} else {
-			require.ErrorIs(t, err, accesscontrol.ErrKeyExists)
+			require.ErrorIs(t, err, apikey.ErrExists)
 		}
 	}
 	require.Equal(t, 1, ok, "exactly one create of the same (owner, name) wins")
@@ -223,7 +218,7 @@ func testConcurrentCreate(t *testing.T, s accesscontrol.KeyStore) {
 	require.Len(t, list, 1)
 }
 
-func testConcurrentTouch(t *testing.T, s accesscontrol.KeyStore) {
+func testConcurrentTouch(t *testing.T, s apikey.Store) {
 	ctx := t.Context()
 	k := key("ctouch000001", "u-1", "c", base)
 	require.NoError(t, s.Create(ctx, k))
