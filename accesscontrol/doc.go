@@ -118,7 +118,11 @@
 // "list-x-12345678-member" (ids may contain '-'). Membership levels are
 // cumulative: a level implies every lower one, so "list-x-1-manager" alone
 // makes its holder a member and an invitee of x-1. The public level is no
-// membership.
+// membership. This package owns the format both ways: the host writes a
+// caller's membership roles with [MembershipRoles] (from its membership
+// table and [Policy.Levels]) and hands them to authentication (session's
+// MembershipSource, an API key's owner lookup), and decisions parse them
+// back.
 //
 // A [Record] is what a decision knows of one record: its ID, its Owner
 // (uid), its Privacy level and its Parent, the id of the membership record

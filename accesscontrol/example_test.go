@@ -279,3 +279,33 @@ func ExamplePolicy_RequireScopes() {
 	// audit: 403 PUT /catalogue/3 u-a no rule gives "u" on "catalogue"
 	// 403 application/problem+json {"title":"Forbidden","status":403,"detail":"not allowed","code":"accesscontrol.forbidden"}
 }
+
+// The host writes a caller's membership roles with MembershipRoles (for a
+// session, for an API key's owner), from its own membership table and the
+// policy's privacy levels; decisions read them back.
+func ExampleMembershipRoles() {
+	p, err := accesscontrol.LoadBytes([]byte(`
+privacy_levels: [public, invitee, member, manager, secret]
+private_resources:
+  - {resource: list, attr: list_id}
+policies:
+  list: []
+  message:
+    - {principal: "list-{{list_id}}-manager", resource: "{resource}:{{list_id}}", actions: cdhr}
+`), "rbac.yaml")
+	if err != nil {
+		panic(err)
+	}
+	roles := accesscontrol.MembershipRoles("list", "x-1234", "member", p.Levels())
+	fmt.Println(roles)
+
+	who := accesscontrol.NewPrincipal(accesscontrol.Identity{UID: "u-1", Roles: append([]string{"user"}, roles...)})
+	msg := accesscontrol.Record{ID: "m-1", Owner: "u-2", Privacy: "member", Parent: "x-1234"}
+	fmt.Printf("%q\n", p.Actions(who, "message", msg))
+	msg.Privacy = "manager"
+	fmt.Printf("%q\n", p.Actions(who, "message", msg))
+	// Output:
+	// [list-x-1234-invitee list-x-1234-member]
+	// "r"
+	// ""
+}

@@ -76,31 +76,14 @@ type AccountStore interface {
 	Delete(ctx context.Context, uid string) (bool, error)
 }
 
-// MembershipSource supplies membership roles, "<resource>-<id>-<level>"
-// (for example "list-x-12345678-member"), cumulative as in apicrud: a
-// member of list X holds list-X-invitee and list-X-member (see
-// ExpandMembership). Implementations must be safe for concurrent use.
+// MembershipSource supplies a user's membership roles, already built
+// (for example "list-x-12345678-invitee", "list-x-12345678-member"): the
+// session stores them as given, beside the account's own roles. The
+// authorization layer owns their format; with accesscontrol, build them
+// with accesscontrol.MembershipRoles. Implementations must be safe for
+// concurrent use.
 type MembershipSource interface {
 	MembershipRoles(ctx context.Context, uid string) ([]string, error)
-}
-
-// ExpandMembership returns the cumulative membership roles of holding
-// level in resource id, given the privacy levels in order (the first,
-// "public", grants no role): with levels [public invitee member manager]
-// and level "member" it returns [<r>-<id>-invitee <r>-<id>-member]. An
-// unknown level gives nil.
-func ExpandMembership(resource, id, level string, levels []string) []string {
-	if !slices.Contains(levels, level) || len(levels) < 2 {
-		return nil
-	}
-	var out []string
-	for _, l := range levels[1:] {
-		out = append(out, resource+"-"+id+"-"+l)
-		if l == level {
-			return out
-		}
-	}
-	return nil
 }
 
 // Notice purposes.

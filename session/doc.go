@@ -37,7 +37,7 @@
 // for PostgreSQL, MySQL/MariaDB and SQLite). Roles: "admin" and "user"
 // for an administrator, "user" otherwise, "pending" alone until the
 // account is confirmed, plus the membership roles of a [MembershipSource]
-// ("list-<id>-member" …, see [ExpandMembership]). An account with TOTP
+// ("list-<id>-member" …, built by the host). An account with TOTP
 // gets a "pendingtotp" session until [Manager.CompleteTOTP] (or the otp
 // argument of Login, or a remember-device cookie) supplies the second
 // factor. Delegated logins (OAuth2/OIDC) go through [Manager.LoginWith]

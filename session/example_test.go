@@ -146,9 +146,3 @@ func ExamplePasswordPolicy_Check() {
 	// session: password rejected: the password is too similar to the username or e-mail address
 	// <nil>
 }
-
-func ExampleExpandMembership() {
-	fmt.Println(session.ExpandMembership("list", "x-1234", "member", []string{"public", "invitee", "member", "manager", "secret"}))
-	// Output:
-	// [list-x-1234-invitee list-x-1234-member]
-}

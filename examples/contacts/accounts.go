@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/apikey"
 	"github.com/apicrud-go/apicrud/session"
 	"github.com/apicrud-go/apicrud/session/sqlaccounts"
@@ -38,7 +39,7 @@ func (m *memberships) MembershipRoles(ctx context.Context, uid string) ([]string
 	}
 	var roles []string
 	for _, r := range rows {
-		roles = append(roles, session.ExpandMembership("list", r.ListID, r.Level, m.levels)...)
+		roles = append(roles, ac.MembershipRoles("list", r.ListID, r.Level, m.levels)...)
 	}
 	return roles, nil
 }
