@@ -59,8 +59,9 @@
 //
 // The Store interface (store.go) has two methods, Allow and Reset, each
 // one atomic step on the store's own clock. MemoryStore is the default: the
-// limits of one process, one critical section per check, idle keys
-// expiring when their bucket is full. The Redis store, ratelimit/redisstore
+// limits of one process, one atomic update in place per check (the Limiter
+// finds the bucket from the Key's fields: one hash, one probe, no key
+// string, no allocation), idle keys reclaimed when their bucket is full. The Redis store, ratelimit/redisstore
 // (import alias ratelimitredis), shares the limits of every instance:
 //
 //   - key schema: <prefix>{<store key>} (default prefix

@@ -67,6 +67,7 @@ func (k Key) storeKey() (string, error) {
 // usable. A Limiter must not be copied.
 type Limiter struct {
 	store  Store
+	mem    *MemoryStore                  // store, when it is a MemoryStore: takes a Key as it is
 	owned  *MemoryStore                  // the store New created, closed by Close
 	limits *memstore.Store[sourceAnswer] // LimitSource answers (WithLimitSourceTTL), or nil
 	cfg    config
@@ -95,6 +96,7 @@ func New(opts ...Option) (*Limiter, error) {
 		l.owned = NewMemoryStore()
 		l.store = l.owned
 	}
+	l.mem, _ = l.store.(*MemoryStore)
 	if cfg.source != nil && cfg.sourceTTL > 0 {
 		l.limits = memstore.New[sourceAnswer](time.Minute)
 	}
@@ -184,9 +186,8 @@ func (l *Limiter) Limit(ctx context.Context, key Key) (Limit, error) {
 // With the Redis store, Allow is one round trip (plus whatever the
 // LimitSource costs).
 func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
-	sk, err := key.storeKey()
-	if err != nil {
-		return Result{}, err
+	if key.UID == "" && !key.IP.IsValid() {
+		return Result{}, fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
 	}
 	lim, err := l.Limit(ctx, key)
 	if err != nil {
@@ -204,6 +205,16 @@ func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
 	if n < 0 || n > lim.MaxBurst() {
 		return Result{}, fmt.Errorf("%w: n = %d, burst %d", ErrInvalidN, n, lim.MaxBurst())
 	}
+	if l.mem != nil { // no key string, one lookup
+		if err := ctx.Err(); err != nil {
+			return Result{}, fmt.Errorf("ratelimit: allow: %w", err)
+		}
+		return l.mem.allowKey(&key, lim, n), nil
+	}
+	sk, err := key.storeKey()
+	if err != nil {
+		return Result{}, err
+	}
 	res, err := l.store.Allow(ctx, sk, lim, n)
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit: allow: %w", err)
@@ -218,6 +229,13 @@ func (l *Limiter) Reset(ctx context.Context, key Key) error {
 	sk, err := key.storeKey()
 	if err != nil {
 		return err
+	}
+	if l.mem != nil {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("ratelimit: reset: %w", err)
+		}
+		l.mem.resetKey(&key)
+		return nil
 	}
 	if err := l.store.Reset(ctx, sk); err != nil {
 		return fmt.Errorf("ratelimit: reset: %w", err)

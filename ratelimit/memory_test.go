@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,10 +99,10 @@ func TestMemoryIdleKeysExpire(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.Allow(ctx, "peek", PerMinute(1), 0)
 		require.NoError(t, err)
-		require.Equal(t, 2, s.tats.Len(), "a peek stores nothing")
+		require.Equal(t, 2, s.len(), "a peek stores nothing")
 		time.Sleep(2 * time.Minute) // past both reset times and a sweep
 		synctest.Wait()
-		require.Equal(t, 0, s.tats.Len())
+		require.Equal(t, 0, s.len())
 	})
 }
 
@@ -135,4 +137,99 @@ func TestGCRA(t *testing.T) {
 			require.Equal(t, s.write, write)
 		})
 	}
+}
+
+// TestLimiterMemoryNoAllocation: a check through the Limiter on its memory
+// store builds no key string and allocates nothing, for a UID, an IPv4 and
+// an IPv6 caller.
+func TestLimiterMemoryNoAllocation(t *testing.T) {
+	l, err := New(WithDefaultLimit(PerSecond(1000)), WithAnonymousLimit(PerSecond(1000)))
+	require.NoError(t, err)
+	defer func() { require.NoError(t, l.Close(context.Background())) }()
+	ctx := context.Background()
+	for _, key := range []Key{
+		{Service: "*", UID: "u-1"},
+		{Service: "login", IP: netip.MustParseAddr("192.0.2.7")},
+		{Service: "*", IP: netip.MustParseAddr("2001:db8::1")},
+	} {
+		_, err := l.Allow(ctx, key, 0)
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, err := l.Allow(ctx, key, 0); err != nil {
+				t.Fatal(err)
+			}
+		})
+		require.Zero(t, allocs, "%+v", key)
+	}
+}
+
+// TestMemoryKeyIdentity: the Limiter's keys and the string keys of
+// Store.Allow are apart; an IPv6 /64 is one bucket, IPv4-mapped IPv6 is the
+// IPv4 address, services are apart; Reset through the Limiter forgets the
+// bucket.
+func TestMemoryKeyIdentity(t *testing.T) {
+	s := NewMemoryStore()
+	defer func() { require.NoError(t, s.Close(context.Background())) }()
+	l, err := New(WithStore(s), WithDefaultLimit(PerHour(1)), WithAnonymousLimit(PerHour(1)))
+	require.NoError(t, err)
+	ctx := context.Background()
+	take := func(k Key) int {
+		res, err := l.Allow(ctx, k, 1)
+		require.NoError(t, err)
+		return res.Allowed
+	}
+	u := Key{Service: "*", UID: "x"}
+	require.Equal(t, 1, take(u))
+	require.Equal(t, 0, take(u))
+	res, err := s.Allow(ctx, "*:u:x", PerHour(1), 1)
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Allowed, "a string key is not the Limiter's key")
+	require.Equal(t, 1, take(Key{Service: "login", UID: "x"}), "another service")
+	require.Equal(t, 1, take(Key{Service: "*", IP: netip.MustParseAddr("2001:db8:0:1::1")}))
+	require.Equal(t, 0, take(Key{Service: "*", IP: netip.MustParseAddr("2001:db8:0:1:ffff::2")}), "same /64")
+	require.Equal(t, 1, take(Key{Service: "*", IP: netip.MustParseAddr("2001:db8:0:2::1")}), "another /64")
+	require.Equal(t, 1, take(Key{Service: "*", IP: netip.MustParseAddr("198.51.100.1")}))
+	require.Equal(t, 0, take(Key{Service: "*", IP: netip.MustParseAddr("::ffff:198.51.100.1")}), "IPv4-mapped is IPv4")
+	require.NoError(t, l.Reset(ctx, u))
+	require.Equal(t, 1, take(u), "after Reset")
+	require.Equal(t, 6, s.len())
+}
+
+// TestMemoryManyKeys: 5,000 keys through growth of the tables, resets
+// of every other key (tombstones), and a sweep: every key keeps its own
+// state throughout.
+func TestMemoryManyKeys(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := NewMemoryStore()
+		defer func() { require.NoError(t, s.Close(context.Background())) }()
+		ctx := context.Background()
+		const n = 5_000
+		key := func(i int) string { return "k" + strconv.Itoa(i) }
+		allowed := func(i int) int {
+			res, err := s.Allow(ctx, key(i), PerHour(1), 1)
+			require.NoError(t, err)
+			return res.Allowed
+		}
+		for i := range n {
+			require.Equal(t, 1, allowed(i), "key %d", i)
+		}
+		require.Equal(t, n, s.len())
+		for i := range n {
+			require.Equal(t, 0, allowed(i), "key %d, spent", i)
+		}
+		for i := 0; i < n; i += 2 {
+			require.NoError(t, s.Reset(ctx, key(i)))
+		}
+		require.Equal(t, n/2, s.len())
+		for i := range n {
+			require.Equal(t, 1-i%2, allowed(i), "key %d after resets", i)
+		}
+		require.Equal(t, n, s.len())
+		time.Sleep(time.Hour + memSweepInterval) // every bucket full again, swept
+		synctest.Wait()
+		require.Equal(t, 0, s.len())
+		for i := range n {
+			require.Equal(t, 1, allowed(i), "key %d after the sweep", i)
+		}
+	})
 }
