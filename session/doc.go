@@ -124,7 +124,11 @@
 //     Python apicrud's sha256_crypt hashes are verified and replaced at the
 //     next login. New passwords must pass a [PasswordPolicy]: length, not
 //     among the 10,000 most common leaked passwords (data/, embedded), not
-//     similar to the username or address; a [PasswordError] says why.
+//     similar to the username or address, and a zxcvbn strength score of
+//     at least 3 (no repetitions, sequences, keyboard walks, or words of
+//     the account or the service); a [PasswordError] says why, with a
+//     code per reason. The estimator reads at most 64 characters, so a
+//     long password cannot make it run for seconds.
 //   - An unknown account and a wrong password give the same error after
 //     the same work (a dummy argon2id verification).
 //   - Throttling ([Throttles]) keys on the account and the client address

@@ -118,6 +118,11 @@ const (
 	CodePasswordTooLong  = "session.password_too_long"
 	CodePasswordCommon   = "session.password_common"
 	CodePasswordSimilar  = "session.password_similar"
+	// The strength estimate's reasons (PasswordPolicy.MinScore).
+	CodePasswordRepetitive = "session.password_repetitive"
+	CodePasswordSequence   = "session.password_sequence"
+	CodePasswordKeyboard   = "session.password_keyboard"
+	CodePasswordGuessable  = "session.password_guessable"
 )
 
 // PasswordError explains why the password policy rejected a password.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -380,9 +381,10 @@ func WithRememberDevice(name string, ttl time.Duration) Option {
 // DefaultPasswordPolicy().
 func WithPasswordPolicy(p PasswordPolicy) Option {
 	return func(c *config) error {
-		if p.MinLength < 8 || p.MaxLength < p.MinLength || p.MaxLength > 1024 {
-			return optionError("password lengths %d..%d: need 8 <= min <= max <= 1024", p.MinLength, p.MaxLength)
+		if err := p.validate(); err != nil {
+			return err
 		}
+		p.Words = slices.Clone(p.Words)
 		c.policy = p
 		return nil
 	}

@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
+	"github.com/trustelem/zxcvbn/match"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -269,18 +271,71 @@ func sha256Crypt(pw, salt []byte, rounds int) string {
 // password is always rejected when it is one of the 10,000 most common
 // leaked passwords (data/common-passwords.txt, compared case-insensitively,
 // also with up to four leading or trailing digits and symbols removed), or
-// when it contains, or is contained in, or is nearly equal to the username
-// or the identity.
+// when it contains, or is contained in, or is nearly equal to the
+// username or the identity. Then its strength is estimated
+// with zxcvbn (the estimator of Dropbox, in the Go port
+// github.com/trustelem/zxcvbn), which finds repetitions ("aaaaaaaaaa",
+// "passwordpassword"), sequences ("abcdefghij", "0123456789"), keyboard
+// walks ("qazwsxedcr"), dates, common words and names, and the account's
+// own username, name and address and Words, and counts the guesses an
+// attacker who knows those patterns needs. A password that scores below
+// MinScore is rejected with a PasswordError naming the pattern found.
+//
+// The estimator looks at the first 64 characters only: its cost grows
+// faster than linearly with the length (seconds for 1,000 characters), and
+// a password whose first 64 characters are strong is strong.
 type PasswordPolicy struct {
 	MinLength int
 	MaxLength int
+	// MinScore is the least zxcvbn score a password must reach: 0 (under
+	// 10^3 guesses), 1 (under 10^6), 2 (under 10^8), 3 (under 10^10: safe
+	// against an online attack and a slow-hash offline one) or 4. 0 turns
+	// the estimate off.
+	MinScore int
+	// Words are words a password must not be built from besides the
+	// account's username, name and address: the service's name, the
+	// company's. At most 32 words of at most 64 characters.
+	Words []string
 }
 
-// DefaultPasswordPolicy returns 10 to 128 characters: OWASP and NIST SP
-// 800-63B ask for at least 8 and encourage longer passphrases (the FastAPI
-// chapter's guidance: ten or more), and allow any characters, which is why
-// there are no composition rules.
-func DefaultPasswordPolicy() PasswordPolicy { return PasswordPolicy{MinLength: 10, MaxLength: 128} }
+// DefaultMinScore is the MinScore of DefaultPasswordPolicy: zxcvbn's
+// "safely unguessable" (at least 10^10 guesses).
+const DefaultMinScore = 3
+
+// Limits of the strength estimate.
+const (
+	maxEstimateRunes = 64 // the estimator sees at most this much of a password
+	maxPolicyWords   = 32
+	maxWordRunes     = 64
+)
+
+// DefaultPasswordPolicy returns 10 to 128 characters and a zxcvbn score
+// of at least DefaultMinScore: OWASP and NIST SP 800-63B ask for at least
+// 8 characters and encourage longer passphrases (the FastAPI chapter's
+// guidance: ten or more), allow any characters, which is why there are no
+// composition rules, and ask to refuse repetitive, sequential and
+// context-specific passwords, which is what the estimate is for.
+func DefaultPasswordPolicy() PasswordPolicy {
+	return PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: DefaultMinScore}
+}
+
+func (p PasswordPolicy) validate() error {
+	if p.MinLength < 8 || p.MaxLength < p.MinLength || p.MaxLength > 1024 {
+		return optionError("password lengths %d..%d: need 8 <= min <= max <= 1024", p.MinLength, p.MaxLength)
+	}
+	if p.MinScore < 0 || p.MinScore > 4 {
+		return optionError("password MinScore %d outside [0, 4]", p.MinScore)
+	}
+	if len(p.Words) > maxPolicyWords {
+		return optionError("%d password policy words: at most %d", len(p.Words), maxPolicyWords)
+	}
+	for _, w := range p.Words {
+		if n := utf8.RuneCountInString(w); n == 0 || n > maxWordRunes || !utf8.ValidString(w) {
+			return optionError("password policy word %q: need 1 to %d characters of UTF-8", w, maxWordRunes)
+		}
+	}
+	return nil
+}
 
 //go:embed data/common-passwords.txt
 var commonPasswordList string
@@ -318,8 +373,15 @@ func IsCommonPassword(password string) bool {
 
 // Check returns nil when password is acceptable for the account with
 // username and identity (either may be empty), and otherwise a
-// *PasswordError saying why.
+// *PasswordError saying why. It is CheckAccount without a display name.
 func (p PasswordPolicy) Check(password, username, identity string) error {
+	return p.CheckAccount(password, username, identity, "")
+}
+
+// CheckAccount returns nil when password is acceptable for the account
+// with username, identity and display name (any may be empty), and
+// otherwise a *PasswordError saying why.
+func (p PasswordPolicy) CheckAccount(password, username, identity, name string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
@@ -333,7 +395,66 @@ func (p PasswordPolicy) Check(password, username, identity string) error {
 	case similar(password, username, identity):
 		return &PasswordError{Code: CodePasswordSimilar, Reason: "the password is too similar to the username or e-mail address"}
 	}
+	if p.MinScore > 0 {
+		inputs := append([]string{username, identity, name}, p.Words...)
+		if local, _, ok := strings.Cut(identity, "@"); ok {
+			inputs = append(inputs, local)
+		}
+		inputs = append(inputs, strings.Fields(name)...)
+		return estimate(password, inputs, p.MinScore)
+	}
 	return nil
+}
+
+// estimate runs zxcvbn on the first maxEstimateRunes characters of
+// password with the user inputs, and explains a score below minScore by the
+// pattern that covers most of the password.
+func estimate(password string, inputs []string, minScore int) error {
+	if r := []rune(password); len(r) > maxEstimateRunes {
+		password = string(r[:maxEstimateRunes])
+	}
+	words := make([]string, 0, len(inputs))
+	for _, in := range inputs {
+		if r := []rune(strings.ToLower(in)); len(r) >= 3 {
+			words = append(words, string(r[:min(len(r), maxWordRunes)]))
+		}
+	}
+	res := zxcvbn.PasswordStrength(password, words)
+	if res.Score >= minScore {
+		return nil
+	}
+	var worst *match.Match
+	for _, m := range res.Sequence { // the longest pattern; a tie goes to the first
+		if m.Pattern != "bruteforce" && (worst == nil || m.J-m.I > worst.J-worst.I) {
+			worst = m
+		}
+	}
+	return weakness(worst)
+}
+
+// weakness is the PasswordError for the main pattern zxcvbn found in a
+// password too easy to guess (nil: no pattern, only too short to resist).
+func weakness(m *match.Match) *PasswordError {
+	const easy = "the password is too easy to guess: "
+	switch {
+	case m == nil:
+		return &PasswordError{Code: CodePasswordGuessable, Reason: easy + "make it longer, for example with a few more words"}
+	case m.Pattern == "repeat":
+		return &PasswordError{Code: CodePasswordRepetitive, Reason: easy + "it repeats characters or a group of characters (like aaaa or abcabc)"}
+	case m.Pattern == "sequence":
+		return &PasswordError{Code: CodePasswordSequence, Reason: easy + "it is a sequence of letters or digits (like abcdef or 654321)"}
+	case m.Pattern == "spatial":
+		return &PasswordError{Code: CodePasswordKeyboard, Reason: easy + "it is a pattern of neighbouring keys on a keyboard (like qwerty or qazwsx)"}
+	case m.Pattern == "dictionary" && m.DictionaryName == "user_inputs":
+		return &PasswordError{Code: CodePasswordSimilar, Reason: easy + "it is built from the username, the name, the e-mail address or the name of the service"}
+	case m.Pattern == "dictionary" && m.DictionaryName == "passwords":
+		return &PasswordError{Code: CodePasswordGuessable, Reason: easy + "it is, or is built from, a commonly used password"}
+	case m.Pattern == "dictionary":
+		return &PasswordError{Code: CodePasswordGuessable, Reason: easy + "it is built from common words or names; add more words, or unusual ones"}
+	case m.Pattern == "date" || m.Pattern == "regex":
+		return &PasswordError{Code: CodePasswordGuessable, Reason: easy + "it is mostly a date or a year"}
+	}
+	return &PasswordError{Code: CodePasswordGuessable, Reason: easy + "make it longer, for example with a few more words"}
 }
 
 // squash lower-cases s and keeps only its letters and digits.
@@ -355,10 +476,19 @@ func reverse(s string) string {
 	return string(r)
 }
 
-func similar(password, username, identity string) bool {
+// similar reports whether password contains, is contained in, or is
+// within two edits of one of names (or, for an e-mail address, its local
+// part), compared squashed and also reversed.
+func similar(password string, names ...string) bool {
 	pw := squash(password)
-	local, _, _ := strings.Cut(identity, "@")
-	for _, name := range []string{username, local, identity} {
+	var all []string
+	for _, n := range names {
+		all = append(all, n)
+		if local, _, ok := strings.Cut(n, "@"); ok {
+			all = append(all, local)
+		}
+	}
+	for _, name := range all {
 		t := squash(name)
 		if utf8.RuneCountInString(t) < 3 {
 			continue

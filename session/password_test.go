@@ -1,8 +1,10 @@
 package session_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -46,6 +48,60 @@ func TestPasswordPolicy(t *testing.T) {
 			require.NotContains(t, err.Error(), tc.password, "the error must not echo the password")
 		})
 	}
+}
+
+// TestTrivialPasswordsRefused: repetitive, sequential and keyboard-walk
+// passwords, and passwords built from the account's own words or the
+// service's name, pass the length and common-list checks but are refused
+// by the strength estimate, each with a reason and a code of its own.
+func TestTrivialPasswordsRefused(t *testing.T) {
+	p := session.DefaultPasswordPolicy()
+	p.Words = []string{"contacts"}
+	for _, tc := range []struct {
+		password, code string
+	}{
+		{"aaaaaaaaaa", session.CodePasswordRepetitive},
+		{"1111111111", session.CodePasswordRepetitive},
+		{"passwordpassword", session.CodePasswordRepetitive},
+		{"1234512345", session.CodePasswordRepetitive},
+		{"abcdefghij", session.CodePasswordSequence},
+		{"0123456789", session.CodePasswordSequence},
+		{"qazwsxedcr", session.CodePasswordGuessable}, // on zxcvbn's list of leaked passwords
+		{"hjkl;'nm,./", session.CodePasswordKeyboard},
+		{"contacts2024", session.CodePasswordSimilar},
+		{"liddell1865!", session.CodePasswordSimilar},
+		{"mysecretpassword", session.CodePasswordGuessable},
+		{"Summer2024!", session.CodePasswordGuessable},
+	} {
+		t.Run(tc.password, func(t *testing.T) {
+			err := p.CheckAccount(tc.password, "alicebrwn", "alice@example.com", "Alice Liddell")
+			var pe *session.PasswordError
+			require.ErrorAs(t, err, &pe)
+			require.ErrorIs(t, err, session.ErrWeakPassword)
+			require.Equal(t, tc.code, pe.Code, pe.Reason)
+			require.NotEmpty(t, pe.Reason)
+			t.Logf("%-20s %s: %s", tc.password, pe.Code, pe.Reason)
+		})
+	}
+	for _, ok := range []string{"correct horse battery staple", "xkq7-fjr2-pbz9", "zebra-lamp-quiet-ocean", "Maple-ZQ4T7BXW3KJ2NP"} {
+		require.NoError(t, p.CheckAccount(ok, "alicebrwn", "alice@example.com", "Alice Liddell"), ok)
+	}
+	p.MinScore = 0 // the estimate off: only length, list and similarity
+	require.NoError(t, p.Check("abcdefghij", "alicebrwn", "alice@example.com"))
+}
+
+// TestPasswordEstimateBounded: the estimator's cost grows steeply with the
+// length (seconds for 1,000 characters), so it sees only the first 64
+// characters: the longest password the policy allows is judged quickly,
+// and a strong start is enough.
+func TestPasswordEstimateBounded(t *testing.T) {
+	p := session.DefaultPasswordPolicy()
+	p.MaxLength = 1024
+	long := strings.Repeat("aB3$xYz9", 128)
+	start := time.Now()
+	require.NoError(t, p.Check(long, "alice", "alice@example.com"))
+	require.Less(t, time.Since(start), time.Second)
+	require.NoError(t, p.Check("correct horse battery staple "+strings.Repeat("a", 900), "alice", "alice@example.com"))
 }
 
 func TestIsCommonPassword(t *testing.T) {
@@ -102,4 +158,27 @@ func TestHashesAreSalted(t *testing.T) {
 	b := e.user(t, "bobby", false)
 	require.NotEqual(t, a.PasswordHash, b.PasswordHash)
 	require.NotContains(t, a.PasswordHash, goodPassword)
+}
+
+// FuzzPasswordCheck: any string, up to the longest password a policy may
+// allow, is judged without a panic and quickly: the estimator never sees
+// more than 64 characters, whatever their patterns.
+func FuzzPasswordCheck(f *testing.F) {
+	for _, s := range []string{"aaaaaaaaaa", "qazwsxedcr", "correct horse battery staple", "1234512345", strings.Repeat("ab", 300), strings.Repeat("1a!", 200), "ŝĝĉĥĵŭŝĝĉĥ", "\xff\xfe"} {
+		f.Add(s, "alice", "Alice Liddell")
+	}
+	p := session.DefaultPasswordPolicy()
+	p.MaxLength = 1024
+	p.Words = []string{"contacts"}
+	f.Fuzz(func(t *testing.T, pw, user, name string) {
+		start := time.Now()
+		err := p.CheckAccount(pw, user, user+"@example.com", name)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("%d runes took %v", len([]rune(pw)), d)
+		}
+		var pe *session.PasswordError
+		if err != nil && (!errors.As(err, &pe) || pe.Code == "" || pe.Reason == "") {
+			t.Fatalf("%q: %v", pw, err)
+		}
+	})
 }

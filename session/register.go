@@ -53,7 +53,7 @@ func (m *Manager) newAccount(a NewAccount, needIdentity bool) (Account, error) {
 	}
 	var hash string
 	if a.Password != "" {
-		if err := m.cfg.policy.Check(a.Password, username, identity); err != nil {
+		if err := m.cfg.policy.CheckAccount(a.Password, username, identity, a.Name); err != nil {
 			return Account{}, err
 		}
 		hash = hashPassword(a.Password, m.cfg.argon)
@@ -270,7 +270,7 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) 
 	if !found {
 		return fmt.Errorf("%w: account gone", ErrInvalidLink)
 	}
-	if err := m.cfg.policy.Check(newPassword, acc.Username, acc.Identity); err != nil {
+	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
 		return err
 	}
 	if _, err := m.takeLink(ctx, token, purposeReset); err != nil {
@@ -327,7 +327,7 @@ func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassw
 	if !found || acc.PasswordHash == "" || !ok || acc.Status == StatusDisabled {
 		return ErrInvalidCredentials
 	}
-	if err := m.cfg.policy.Check(newPassword, acc.Username, acc.Identity); err != nil {
+	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
 		return err
 	}
 	newHash := hashPassword(newPassword, m.cfg.argon)

@@ -157,6 +157,12 @@ func testRegistrationRevealsNothing(t *testing.T, in *instance) {
 		{"common password", "h-" + randomText(8), "h@example.com", "password123", "password"},
 		{"password like the username", "harbour-" + randomText(4), "x@example.com", "", "password"},
 		{"bad address", "h-" + randomText(8), "not-an-address", "Cobol-Compiler-1959", "identity"},
+		{"repetitive password", "h-" + randomText(8), "h@example.com", "aaaaaaaaaa", "password"},
+		{"sequential password", "h-" + randomText(8), "h@example.com", "abcdefghij", "password"},
+		{"keyboard walk", "h-" + randomText(8), "h@example.com", "qazwsxedcr", "password"},
+		{"repeated word", "h-" + randomText(8), "h@example.com", "passwordpassword", "password"},
+		{"repeated digits", "h-" + randomText(8), "h@example.com", "1234512345", "password"},
+		{"the service's name", "h-" + randomText(8), "h@example.com", "contacts2024", "password"},
 		{"bad username", "Bad Name!", "h@example.com", "Cobol-Compiler-1959", "username"},
 	} {
 		pw := tc.password

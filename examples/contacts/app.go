@@ -57,6 +57,7 @@ type serviceConfig struct {
 	Registration   string        `config:"registration" default:"open" enum:"open,closed" doc:"open: anyone may register (POST /account); closed: only admins create accounts"`
 	DBMaxConns     int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
 	StrictRequests int           `config:"strict_requests" default:"30" min:"1" doc:"registrations, confirmations, reset requests and bad credentials a client address may make per ratelimit_interval"`
+	PasswordScore  int           `config:"password_min_score" default:"3" min:"0" max:"4" doc:"least zxcvbn strength score (0-4) of a new password; 0 turns the estimate off"`
 	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	// TestIdentityKey enables the test identity provider (delegated.go).
@@ -253,6 +254,8 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		session.WithThrottle(throttles),
 		session.WithClientIP(a.limiter.ClientIP),
 		session.WithTrustedOrigins(origins...),
+		session.WithPasswordPolicy(session.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,
+			Words: []string{"contacts", "apicrud", cfg.ServiceName()}}),
 		session.WithLogger(log),
 	); err != nil {
 		return nil, err
