@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/apikey"
 	"github.com/apicrud-go/apicrud/crud"
 	apicrypto "github.com/apicrud-go/apicrud/crypto"
 	"github.com/apicrud-go/apicrud/ratelimit"
@@ -47,9 +48,11 @@ func Example() {
 
 	policy := must(ac.LoadBytes([]byte(policyYAML), "rbac.yaml"))
 	cipher := must(apicrypto.NewFromKey(key.Bytes()))
-	sessions := must(session.New(cipher, secret, session.WithContextFunc( // in-memory store
-		func(ctx context.Context, s *session.Session) context.Context {
-			return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{UID: s.UID, Roles: s.Roles}))
+	keys := must(apikey.New()) // in-memory store; apikey.WithStore(an apikey/sqlstore) to share
+	defer keys.Close(ctx)
+	sessions := must(session.New(cipher, secret, session.WithAPIKeys(keys), session.WithContextFunc( // in-memory store
+		func(ctx context.Context, s *session.Session) context.Context { // a login or an X-Api-Key
+			return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{UID: s.UID, Roles: s.Roles, Scopes: s.Scopes, AuthMethod: s.Method}))
 		})))
 	limiter := must(ratelimit.New(ratelimit.WithDefaultLimit(ratelimit.PerMinute(600))))
 	notes := must(crud.NewResource[Note](db, "note", crud.WithAuthorizer(policy)))
@@ -71,11 +74,17 @@ func Example() {
 	send(srv.URL+loc, "GET", ann, "")
 	send(srv.URL+loc, "GET", bob, "") // a secret note of someone else
 	send(srv.URL+loc, "GET", "", "")  // anonymous
+	annKey, _, err := keys.Create(ctx, "u-ann", "backup script", nil, time.Time{})
+	if err != nil {
+		panic(err)
+	}
+	sendKey(srv.URL+loc, annKey.Reveal()) // shown once; only its hash is stored
 	// Output:
 	// POST 201
 	// GET 200
 	// GET 404
 	// GET 404
+	// GET with X-Api-Key 200
 }
 
 // must stops the example on a setup error.
@@ -101,6 +110,18 @@ func send(url, method string, tok session.Token, body string) string {
 	defer resp.Body.Close()
 	fmt.Println(method, resp.StatusCode)
 	return resp.Header.Get("Location")
+}
+
+// sendKey makes a GET with an API key and prints its status.
+func sendKey(url, key string) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("X-Api-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	fmt.Println("GET with X-Api-Key", resp.StatusCode)
 }
 
 func notesDB() *sqlx.DB {
