@@ -81,7 +81,7 @@ func BenchmarkList(b *testing.B) {
 		b.Run("crud", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				page, err := res.Find(ctx, Query{Limit: 100})
+				page, err := res.Find(ctx, Query{Limit: 100, Count: CountExact}) // as the hand-written query
 				if err != nil || len(page.Items) != 100 {
 					b.Fatal(err, len(page.Items))
 				}
@@ -118,6 +118,7 @@ func BenchmarkList(b *testing.B) {
 		serve := func(b *testing.B, target string) {
 			b.ReportAllocs()
 			req := httptest.NewRequest("GET", target, nil).WithContext(ctx)
+			req.Header.Set("Prefer", "count=exact")
 			for b.Loop() {
 				rec := httptest.NewRecorder()
 				mux.ServeHTTP(rec, req)
@@ -197,4 +198,47 @@ func BenchmarkGet(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkCountModes measures a keyset page of 100 rows (by id, of the
+// rows bob may read: his own and the public ones, about two thirds) on
+// PostgreSQL at 100k and 1M rows, in each count mode: none (the page
+// only), exact (COUNT(*) OVER () reads every match), planned (one EXPLAIN)
+// and estimated (planned here, the estimate being far above the page
+// maximum). Seeding takes a few seconds, so it is skipped in -short.
+func BenchmarkCountModes(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds a million rows")
+	}
+	db := testenv.PostgresDB(b)
+	res := newContacts(b, db)
+	ctx := as(b.Context(), bob)
+	seeded := 0
+	for _, n := range []int{100_000, 1_000_000} {
+		_, err := db.ExecContext(b.Context(), `INSERT INTO contact (id, uid, name, privacy, status, created, version)
+			SELECT 'x-' || lpad(i::text, 12, '0'), CASE WHEN i % 2 = 0 THEN 'u-alice' ELSE 'u-bob' END, 'name ' || i,
+				(ARRAY['public', 'member', 'secret'])[i % 3 + 1], 'active', now(), 1
+			FROM generate_series($1::int, $2::int) AS i`, seeded+1, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		seeded = n
+		if _, err := db.ExecContext(b.Context(), "ANALYZE contact"); err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []CountMode{CountNone, CountExact, CountPlanned, CountEstimated} {
+			b.Run(fmt.Sprintf("rows=%d/%s", n, mode), func(b *testing.B) {
+				b.ReportAllocs()
+				var count int64
+				for b.Loop() {
+					page, err := res.Find(ctx, Query{Sort: "id", Limit: 100, Count: mode})
+					if err != nil || len(page.Items) != 100 {
+						b.Fatal(err, len(page.Items))
+					}
+					count = page.Count
+				}
+				b.ReportMetric(float64(count), "count")
+			})
+		}
+	}
 }

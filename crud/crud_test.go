@@ -172,12 +172,12 @@ func TestGoAPI(t *testing.T) {
 		})
 
 		t.Run("find", func(t *testing.T) {
-			page, err := res.Find(actx, Query{Filter: map[string]any{"name": "Upd"}})
+			page, err := res.Find(actx, Query{Filter: map[string]any{"name": "Upd"}, Count: CountExact})
 			require.NoError(t, err)
 			require.Len(t, page.Items, 1)
 			require.Equal(t, int64(1), page.Count)
 
-			page, err = res.Find(bctx, Query{})
+			page, err = res.Find(bctx, Query{Count: CountExact})
 			require.NoError(t, err)
 			for _, it := range page.Items {
 				require.True(t, it.UID == "u-bob" || it.Privacy == "public" || (it.ListID != nil && *it.ListID == "l-1"), it)

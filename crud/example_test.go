@@ -108,7 +108,7 @@ func Example() {
 	rec = send("PUT", path, "u-ann", `{"title":"stale"}`, "If-Match", `"1"`)
 	fmt.Println(rec.Code)
 
-	rec = send("GET", "/api/v1/note?sort=title:desc&limit=10", "u-ann", "")
+	rec = send("GET", "/api/v1/note?sort=title:desc&limit=10", "u-ann", "", "Prefer", "count=exact")
 	fmt.Println(rec.Code, rec.Header().Get("Content-Range"), rec.Header().Get("X-Total-Count"))
 	// Output:
 	// 201 "1"
@@ -132,7 +132,8 @@ func ExampleResource_Find() {
 			panic(err)
 		}
 	}
-	q := crud.Query{Sort: "title:desc", Limit: 2, Filter: map[string]any{"title": []any{"apples", "cheese", "dates", "eggs"}}}
+	q := crud.Query{Sort: "title:desc", Limit: 2, Filter: map[string]any{"title": []any{"apples", "cheese", "dates", "eggs"}},
+		Count: crud.CountExact}
 	for {
 		page, err := notes.Find(ann, q)
 		if err != nil {

@@ -37,18 +37,41 @@ type Query struct {
 	Offset int
 	// Cursor is the CursorNext of the previous page.
 	Cursor string
+	// Count says whether and how to count the matching rows; the zero
+	// value counts nothing.
+	Count CountMode
 }
 
-// Page is one page of a list.
+// Page is one page of a list. Its JSON form is {"items", "count",
+// "cursor_next"}, without "count" when the query counted nothing.
 type Page[T any] struct {
 	// Items are the records of the page.
 	Items []T `json:"items"`
-	// Count is the number of records matching the query (all pages).
+	// Count is the number of records matching the query (all pages), as
+	// Counted says; 0 when nothing was counted.
 	Count int64 `json:"count"`
 	// CursorNext fetches the next page; empty on the last page.
 	CursorNext string `json:"cursor_next,omitempty"`
 	// Start is the position of the first item among all matching records.
 	Start int64 `json:"-"`
+	// Counted is how Count was obtained: CountNone (not counted),
+	// CountExact, or CountPlanned (an estimate).
+	Counted CountMode `json:"-"`
+}
+
+// MarshalJSON writes the page, leaving out "count" when nothing was
+// counted.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	type wire struct {
+		Items      []T    `json:"items"`
+		Count      *int64 `json:"count,omitempty"`
+		CursorNext string `json:"cursor_next,omitempty"`
+	}
+	w := wire{Items: p.Items, CursorNext: p.CursorNext}
+	if p.Counted != CountNone {
+		w.Count = &p.Count
+	}
+	return json.Marshal(w)
 }
 
 // sortSpec is a parsed sort parameter.

@@ -175,3 +175,27 @@ func TestHostileParserInputs(t *testing.T) {
 	_, err = res.signer.decode(strings.Repeat("a", maxCursorLen+1))
 	require.ErrorIs(t, err, ErrInvalid)
 }
+
+// FuzzCountPreference: any Prefer header gives a known mode or none, and
+// the mode's name parses back to it.
+func FuzzCountPreference(f *testing.F) {
+	for _, s := range []string{"count=exact", "count=planned", "COUNT = Estimated", "return=minimal, count=exact",
+		`count="exact"`, "count=", "count", "count=exact;x=1", ",,,", "count=none", "count=exact\r\nX: y", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		m, ok := parseCountPreference([]string{h})
+		if !ok {
+			if m != CountNone {
+				t.Fatalf("%q: mode %v without a preference", h, m)
+			}
+			return
+		}
+		if m < CountExact || m > CountEstimated {
+			t.Fatalf("%q: mode %d", h, m)
+		}
+		if again, ok := parseCountPreference([]string{"count=" + m.String()}); !ok || again != m {
+			t.Fatalf("%q: %v does not round-trip", h, m)
+		}
+	})
+}

@@ -22,7 +22,7 @@ var (
 )
 
 const (
-	exposedHeaders  = "Content-Range, X-Total-Count, ETag"
+	exposedHeaders  = "Content-Range, X-Total-Count, ETag, Preference-Applied"
 	jsonContentType = "application/json"
 )
 
@@ -193,12 +193,22 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Pages by range or offset are counted unless the client prefers
+	// otherwise (react-admin needs the total); keyset pages only on request.
+	mode, asked := parseCountPreference(req.Header.Values("Prefer"))
+	if !asked && (ranged || vals.Get("offset") != "") {
+		mode = CountExact
+	}
+	q.Count = mode
 	page, err := r.Find(req.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	setListHeaders(w, r.name, page.Start, len(page.Items), page.Count)
+	if asked {
+		w.Header().Set("Preference-Applied", "count="+page.Counted.String())
+	}
+	setListHeaders(w, r.name, page.Start, len(page.Items), page.Count, page.Counted != CountNone)
 	if ranged {
 		writeJSON(w, http.StatusOK, page.Items)
 		return
@@ -207,16 +217,20 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 }
 
 // setListHeaders sets react-admin's Content-Range and X-Total-Count and
-// exposes them to cross-origin callers.
-func setListHeaders(w http.ResponseWriter, name string, start int64, n int, total int64) {
+// exposes them to cross-origin callers. Without a count, the total is "*"
+// and X-Total-Count is left out.
+func setListHeaders(w http.ResponseWriter, name string, start int64, n int, total int64, counted bool) {
 	h := w.Header()
-	tot := strconv.FormatInt(total, 10)
+	tot := "*"
+	if counted {
+		tot = strconv.FormatInt(total, 10)
+		h.Set("X-Total-Count", tot)
+	}
 	if n == 0 {
 		h.Set("Content-Range", name+" */"+tot)
 	} else {
 		h.Set("Content-Range", name+" "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+int64(n)-1, 10)+"/"+tot)
 	}
-	h.Set("X-Total-Count", tot)
 	exposeHeaders(h)
 }
 

@@ -172,8 +172,17 @@ func TestHTTP(t *testing.T) {
 				r := s.do("POST", "/api/v1/contact", "alice", map[string]any{"name": fmt.Sprintf("list%d", i), "rank": i})
 				require.Equal(t, http.StatusCreated, r.status)
 			}
+			// A keyset page counts nothing unless asked to.
 			r := s.do("GET", "/api/v1/contact?sort=name:desc&limit=2", "alice", nil)
 			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			require.NotContains(t, r.json(t), "count")
+			require.Equal(t, "contact 0-1/*", r.header.Get("Content-Range"))
+			require.Empty(t, r.header.Get("X-Total-Count"))
+			require.Empty(t, r.header.Get("Preference-Applied"))
+
+			r = s.do("GET", "/api/v1/contact?sort=name:desc&limit=2", "alice", nil, "Prefer", "count=exact")
+			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			require.Equal(t, "count=exact", r.header.Get("Preference-Applied"))
 			m := r.json(t)
 			items := m["items"].([]any)
 			require.Len(t, items, 2)
@@ -186,7 +195,7 @@ func TestHTTP(t *testing.T) {
 			next := m["cursor_next"].(string)
 			require.NotEmpty(t, next)
 
-			r = s.do("GET", "/api/v1/contact?sort=name:desc&limit=2&cursor_next="+next, "alice", nil)
+			r = s.do("GET", "/api/v1/contact?sort=name:desc&limit=2&cursor_next="+next, "alice", nil, "Prefer", "return=minimal, count=exact")
 			require.Equal(t, http.StatusOK, r.status, string(r.body))
 			require.Equal(t, fmt.Sprintf("contact 2-%d/%d", 1+len(r.json(t)["items"].([]any)), total), r.header.Get("Content-Range"))
 
@@ -199,11 +208,27 @@ func TestHTTP(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("contact 0-0/%d", total), r.header.Get("Content-Range"))
 
 			// Empty result.
-			r = s.do("GET", `/api/v1/contact?filter={"name":"nobody"}`, "alice", nil)
+			r = s.do("GET", `/api/v1/contact?filter={"name":"nobody"}`, "alice", nil, "Prefer", "count=exact")
 			require.Equal(t, http.StatusOK, r.status)
 			require.Equal(t, "contact */0", r.header.Get("Content-Range"))
 			require.Equal(t, "0", r.header.Get("X-Total-Count"))
 			require.JSONEq(t, `{"items":[],"count":0}`, string(r.body))
+
+			// The planner's estimate where the database has one; SQLite
+			// counts. An estimated count is exact for small results.
+			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=planned")
+			require.Equal(t, http.StatusOK, r.status)
+			applied := map[string]string{testenv.SQLite: "count=exact"}[testenv.Dialect(db)]
+			if applied == "" {
+				applied = "count=planned"
+			}
+			require.Equal(t, applied, r.header.Get("Preference-Applied"))
+			require.IsType(t, float64(0), r.json(t)["count"])
+			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=estimated")
+			require.Equal(t, "count=exact", r.header.Get("Preference-Applied"))
+			require.Equal(t, float64(total), r.json(t)["count"])
+			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=bogus")
+			require.Empty(t, r.header.Get("Preference-Applied"), "an unknown preference is ignored")
 
 			// Anonymous callers see public records only.
 			r = s.do("GET", "/api/v1/contact", "", nil)

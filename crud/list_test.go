@@ -2,6 +2,7 @@ package crud
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,7 +50,7 @@ func TestFind(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					page, err := res.Find(actx, Query{Filter: c.filter, Limit: 100})
+					page, err := res.Find(actx, Query{Filter: c.filter, Limit: 100, Count: CountExact})
 					require.NoError(t, err)
 					require.Len(t, page.Items, c.want)
 					require.Equal(t, int64(c.want), page.Count)
@@ -74,7 +75,7 @@ func TestFind(t *testing.T) {
 			for _, sort := range []string{"name", "name:desc", "rank", "rank:desc", "muted:desc", "created", "id:desc", "privacy"} {
 				t.Run(sort, func(t *testing.T) {
 					var got []contact
-					q := Query{Sort: sort, Limit: 3}
+					q := Query{Sort: sort, Limit: 3, Count: CountExact}
 					for pages := 0; ; pages++ {
 						require.Less(t, pages, 10)
 						page, err := res.Find(actx, q)
@@ -134,12 +135,12 @@ func TestFind(t *testing.T) {
 		t.Run("offset", func(t *testing.T) {
 			whole, err := res.Find(actx, Query{Sort: "name", Limit: 100, Filter: map[string]any{"name": "n%"}})
 			require.NoError(t, err)
-			page, err := res.Find(actx, Query{Sort: "name", Limit: 5, Offset: 5, Filter: map[string]any{"name": "n%"}})
+			page, err := res.Find(actx, Query{Sort: "name", Limit: 5, Offset: 5, Filter: map[string]any{"name": "n%"}, Count: CountExact})
 			require.NoError(t, err)
 			require.Equal(t, ids(whole.Items[5:10]), ids(page.Items))
 			require.Equal(t, int64(20), page.Count)
 			require.Equal(t, int64(5), page.Start)
-			page, err = res.Find(actx, Query{Sort: "name", Limit: 5, Offset: 50, Filter: map[string]any{"name": "n%"}})
+			page, err = res.Find(actx, Query{Sort: "name", Limit: 5, Offset: 50, Filter: map[string]any{"name": "n%"}, Count: CountExact})
 			require.NoError(t, err)
 			require.Empty(t, page.Items)
 			require.Equal(t, int64(20), page.Count)
@@ -179,4 +180,27 @@ func count(s []string, v string) int {
 		}
 	}
 	return n
+}
+
+// TestCountPreference: hostile and odd Prefer headers; unknown values are
+// ignored (RFC 7240), never an error.
+func TestCountPreference(t *testing.T) {
+	for _, c := range []struct {
+		hdr  []string
+		want CountMode
+		ok   bool
+	}{
+		{nil, CountNone, false},
+		{[]string{"count=exact"}, CountExact, true},
+		{[]string{"return=representation", "Count=Planned"}, CountPlanned, true},
+		{[]string{`count="estimated"`}, CountEstimated, true},
+		{[]string{"count=none"}, CountNone, false},
+		{[]string{"count=exact'; DROP TABLE contact; --"}, CountNone, false},
+		{[]string{"count=" + strings.Repeat("x", 10000)}, CountNone, false},
+		{[]string{"handling=strict, count=bogus, count=exact"}, CountExact, true},
+	} {
+		got, ok := parseCountPreference(c.hdr)
+		require.Equal(t, c.want, got, "%q", c.hdr)
+		require.Equal(t, c.ok, ok, "%q", c.hdr)
+	}
 }

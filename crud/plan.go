@@ -20,10 +20,11 @@ type plan struct {
 	after     string
 	afterArgs []any
 	sort      sortSpec
-	limit     int   // page size
-	offset    int   // rows skipped (legacy paging)
-	start     int64 // position of the page's first row among all matches
-	window    bool  // count every match in the page query (COUNT(*) OVER ())
+	limit     int       // page size
+	offset    int       // rows skipped (legacy paging)
+	start     int64     // position of the page's first row among all matches
+	window    bool      // count every match in the page query (COUNT(*) OVER ())
+	count     CountMode // how to count the matches
 	digest    string
 }
 
@@ -155,7 +156,8 @@ func (r *Resource[T]) listPlan(ctx context.Context, q Query) (*plan, *cursor, er
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &plan{sort: sort, limit: limit, offset: q.Offset, start: int64(q.Offset), window: true, digest: cf.digest}
+	p := &plan{sort: sort, limit: limit, offset: q.Offset, start: int64(q.Offset), count: q.Count,
+		window: q.Count == CountExact, digest: cf.digest}
 	if c, a := r.activeCond(); c != "" {
 		p.and(c, a...)
 	}
@@ -241,7 +243,7 @@ func (r *Resource[T]) Find(ctx context.Context, q Query) (*Page[T], error) {
 		return nil, err
 	}
 	page.Items = items
-	if page.Count, err = r.pageCount(ctx, p, cur != nil, len(items), total); err != nil {
+	if err := r.countPage(ctx, page, p, cur != nil, total); err != nil {
 		return nil, err
 	}
 	r.cutPage(page, p)
@@ -251,6 +253,26 @@ func (r *Resource[T]) Find(ctx context.Context, q Query) (*Page[T], error) {
 		}
 	}
 	return page, nil
+}
+
+// countPage sets the page's count as p.count asks: exact from the window
+// count of the page query, else from the planner.
+func (r *Resource[T]) countPage(ctx context.Context, page *Page[T], p *plan, cursored bool, total int64) error {
+	var err error
+	switch p.count {
+	case CountNone:
+		return nil
+	case CountExact:
+		page.Count, err = r.pageCount(ctx, p, cursored, len(page.Items), total)
+		page.Counted = CountExact
+		return err
+	}
+	page.Count, page.Counted, err = r.countPlanned(ctx, p)
+	if err == nil && p.count == CountEstimated && page.Counted == CountPlanned && page.Count <= int64(r.pageMax) {
+		page.Count, err = r.countAll(ctx, "list", p)
+		page.Counted = CountExact
+	}
+	return err
 }
 
 // pageCount is the number of rows matching p, from the window count of a

@@ -95,8 +95,12 @@ func (s *specBuilder) shared() {
 		}
 	}
 	c.Headers["ETag"] = &openapi.Header{Description: "The record's version.", Schema: &openapi.Schema{Type: "string"}}
-	c.Headers["Content-Range"] = &openapi.Header{Description: "react-admin: <resource> <start>-<end>/<total>.", Schema: &openapi.Schema{Type: "string"}}
-	c.Headers["X-Total-Count"] = &openapi.Header{Description: "The number of matching records.", Schema: &openapi.Schema{Type: "integer"}}
+	c.Headers["Content-Range"] = &openapi.Header{Description: "react-admin: <resource> <start>-<end>/<total>; the total is * when not counted.", Schema: &openapi.Schema{Type: "string"}}
+	c.Headers["X-Total-Count"] = &openapi.Header{Description: "The number of matching records, when counted.", Schema: &openapi.Schema{Type: "integer"}}
+	c.Headers["Preference-Applied"] = &openapi.Header{Description: "The count mode applied, when Prefer asked for one: count=exact or count=planned.", Schema: &openapi.Schema{Type: "string"}}
+	c.Parameters["Prefer"] = &openapi.Parameter{Name: "Prefer", In: "header",
+		Description: "count=exact, count=planned (the planner's estimate; exact on SQLite) or count=estimated (exact for small results). Without it, pages by range or offset are counted exactly and keyset pages not at all.",
+		Schema:      &openapi.Schema{Type: "string"}}
 	c.Parameters["filter"] = &openapi.Parameter{Name: "filter", In: "query", Description: "A JSON object: field → value, list of values (IN), \"*\" (any) or null; a string with % is a LIKE pattern.",
 		Schema: &openapi.Schema{Type: "string", MaxLength: intp(maxFilterLen)}}
 	c.Parameters["sort"] = &openapi.Parameter{Name: "sort", In: "query", Description: `field, field:asc, field:desc, or ["field","ASC"].`,
@@ -225,10 +229,10 @@ func (r *Resource[T]) describe(s *specBuilder) {
 		Type: "object",
 		Properties: map[string]*openapi.Schema{
 			"items":       {Type: "array", Items: openapi.Ref(name)},
-			"count":       {Type: "integer", Description: "The number of matching records."},
+			"count":       {Type: "integer", Description: "The number of matching records; present when counted (Prefer: count=exact|planned|estimated)."},
 			"cursor_next": {Type: "string", Description: "Fetches the next page; absent on the last page."},
 		},
-		Required: []string{"items", "count"},
+		Required: []string{"items"},
 	}
 
 	tags := []string{r.name}
@@ -266,8 +270,9 @@ func (r *Resource[T]) describe(s *specBuilder) {
 				{Type: "array", Items: openapi.Ref(name), Description: "With range (react-admin)."},
 			}}),
 			Headers: map[string]*openapi.Header{
-				"Content-Range": {Ref: ref("headers", "Content-Range")},
-				"X-Total-Count": {Ref: ref("headers", "X-Total-Count")},
+				"Content-Range":      {Ref: ref("headers", "Content-Range")},
+				"X-Total-Count":      {Ref: ref("headers", "X-Total-Count")},
+				"Preference-Applied": {Ref: ref("headers", "Preference-Applied")},
 			},
 		}
 		limit := &openapi.Parameter{Name: "limit", In: "query", Description: "The page size.",
@@ -275,7 +280,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 		coll.Get = &openapi.Operation{
 			OperationID: "list" + name, Summary: "List " + r.name + " records", Tags: tags,
 			Parameters: []*openapi.Parameter{paramRef("filter"), paramRef("sort"), paramRef("order"), limit,
-				paramRef("offset"), paramRef("cursor_next"), paramRef("range")},
+				paramRef("offset"), paramRef("cursor_next"), paramRef("range"), paramRef("Prefer")},
 			Responses: resps, Security: sec(OpList, true),
 		}
 	}

@@ -209,7 +209,7 @@ func (tc *Trashcan) List(ctx context.Context, q Query) (*Page[TrashItem], error)
 		}
 		after, pos = c.ID, c.Pos
 	}
-	page := &Page[TrashItem]{Items: []TrashItem{}, Start: pos}
+	page := &Page[TrashItem]{Items: []TrashItem{}, Start: pos, Counted: CountExact}
 	var total int64
 	for i, r := range selected {
 		want := 0
@@ -390,7 +390,7 @@ func (tc *Trashcan) serveList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	setListHeaders(w, "trashcan", page.Start, len(page.Items), page.Count)
+	setListHeaders(w, "trashcan", page.Start, len(page.Items), page.Count, true)
 	writeJSON(w, http.StatusOK, page)
 }
 

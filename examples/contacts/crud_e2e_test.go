@@ -622,6 +622,21 @@ func testPagination(t *testing.T, in *instance) {
 		}
 	}
 
+	t.Run("a keyset page counts only when asked; a range page always", func(t *testing.T) {
+		res := u.get(t, "/contact"+filterQuery(map[string]any{"uid": u.uid}, "limit", "10"), "Prefer", "").want(t, http.StatusOK)
+		if p := decode[map[string]any](t, res); p["count"] != nil || res.header.Get("X-Total-Count") != "" ||
+			res.header.Get("Content-Range") != "contact 0-9/*" {
+			t.Errorf("an uncounted page: count %v, X-Total-Count %q, Content-Range %q", p["count"], res.header.Get("X-Total-Count"), res.header.Get("Content-Range"))
+		}
+		res = u.get(t, "/contact"+filterQuery(map[string]any{"uid": u.uid}, "range", "[0,9]"), "Prefer", "").want(t, http.StatusOK)
+		if cr := res.header.Get("Content-Range"); cr != "contact 0-9/"+strconv.Itoa(len(want)) {
+			t.Errorf("a range page: Content-Range %q, want contact 0-9/%d", cr, len(want))
+		}
+		res = u.get(t, "/contact"+filterQuery(map[string]any{"uid": u.uid}, "limit", "10"), "Prefer", "count=planned").want(t, http.StatusOK)
+		if pa := res.header.Get("Preference-Applied"); pa != "count=planned" && pa != "count=exact" {
+			t.Errorf("Preference-Applied %q", pa)
+		}
+	})
 	t.Run("by id, 100 a page", func(t *testing.T) {
 		ids, pages := page(t, map[string]string{"limit": "100"}, nil)
 		if pages != 10 {
