@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	libdefaults "github.com/apicrud-go/apicrud/internal/defaults"
 )
 
 // settings holds the library's own keys. The field tags drive loading:
@@ -70,9 +72,11 @@ type settings struct {
 }
 
 // defaults returns the built-in defaults. They follow apicrud's
-// service_config.yaml where it had one (registry 30 s / 60 s, lockout 5 in
-// 10 min, rate limit 500 per 5 min, default grants), with durations instead
-// of seconds; no secret has a default.
+// service_config.yaml where it had one (lockout 5 in 10 min), with
+// durations instead of seconds; where a library package has a default of
+// its own (issuer, audience, rate limit, registry heartbeat) it is taken
+// from the same definition. No secret has a default, and there are no
+// default grants: grants are the host's (see Default).
 func defaults() settings {
 	return settings{
 		ServiceName:          "main",
@@ -80,8 +84,8 @@ func defaults() settings {
 		BaseURL:              "/api/v1",
 		ListenAddr:           ":8080",
 		LogLevel:             "info",
-		JWTIssuer:            "apicrud",
-		JWTAudience:          "apicrud",
+		JWTIssuer:            libdefaults.Issuer,
+		JWTAudience:          libdefaults.Audience,
 		JWTTTL:               15 * time.Minute,
 		JWTRefreshTTL:        24 * time.Hour,
 		SessionIdleTTL:       20 * time.Minute,
@@ -89,21 +93,14 @@ func defaults() settings {
 		AdminSessionTTL:      15 * time.Minute,
 		TokenTTL:             time.Hour,
 		RateLimitEnabled:     true,
-		RateLimitRequests:    500,
-		RateLimitInterval:    5 * time.Minute,
+		RateLimitRequests:    libdefaults.RateRequests,
+		RateLimitInterval:    libdefaults.RatePeriod,
 		LoginAttemptsMax:     5,
 		LoginLockoutInterval: 10 * time.Minute,
 		LoginIPAttemptsMax:   50,
-		RegistryInterval:     30 * time.Second,
-		RegistryTTL:          60 * time.Second,
-		DefaultGrants: map[string]int64{
-			"albums": 10, "album_size": 64, "apikeys": 2, "contacts": 8,
-			"email_daily_total": 200, "email_monthly_total": 1000, "lists": 12,
-			"list_size": 250, "media_size_max": 16777216, "message_daily_total": 200,
-			"photo_res_max": 1080, "photo_daily_total": 200, "ratelimit": 500,
-			"sms_daily_total": 100, "sms_monthly_total": 1000,
-			"video_duration_max": 60, "video_daily_total": 50,
-		},
+		RegistryInterval:     libdefaults.RegistryInterval,
+		RegistryTTL:          libdefaults.RegistryTTL,
+		DefaultGrants:        map[string]int64{},
 	}
 }
 
@@ -185,10 +182,14 @@ func (c Config) JWTIssuer() string { return c.get().JWTIssuer }
 func (c Config) JWTAudience() string { return c.get().JWTAudience }
 
 // JWTTTL is the lifetime of an access token (jwt_ttl, default 15m).
+// Nothing in this release reads it: it is validated and shown, and the
+// OAuth2 token endpoint of a later release will use it (sessions use
+// session_idle_ttl and session_absolute_ttl).
 func (c Config) JWTTTL() time.Duration { return c.get().JWTTTL }
 
 // JWTRefreshTTL is the lifetime of a refresh token (jwt_refresh_ttl,
-// default 24h).
+// default 24h). Nothing in this release reads it: it is validated and shown, and
+// the OAuth2 token endpoint of a later release will use it.
 func (c Config) JWTRefreshTTL() time.Duration { return c.get().JWTRefreshTTL }
 
 // JWTKey is the HMAC key for tokens (jwt_key; at least 32 bytes; required
@@ -204,15 +205,18 @@ func (c Config) SessionIdleTTL() time.Duration { return c.get().SessionIdleTTL }
 func (c Config) SessionAbsoluteTTL() time.Duration { return c.get().SessionAbsoluteTTL }
 
 // AdminSessionTTL is the absolute lifetime of an admin session
-// (admin_session_ttl, default 15m).
+// (admin_session_ttl, default 15m). Nothing in this release reads it: it is
+// validated and shown, and a later release will shorten admin sessions
+// with it.
 func (c Config) AdminSessionTTL() time.Duration { return c.get().AdminSessionTTL }
 
 // TokenTTL is the validity of confirmation and password-reset tokens
 // (token_ttl, default 1h).
 func (c Config) TokenTTL() time.Duration { return c.get().TokenTTL }
 
-// RateLimitEnabled reports whether the rate limit applies
-// (ratelimit_enabled, default true).
+// RateLimitEnabled reports whether the host applies the per-principal
+// rate limit (ratelimit_enabled, default true); false means the host
+// installs no rate-limit middleware (the example service does so).
 func (c Config) RateLimitEnabled() bool { return c.get().RateLimitEnabled }
 
 // RateLimitRequests is the default number of requests per
@@ -228,7 +232,8 @@ func (c Config) RateLimitInterval() time.Duration { return c.get().RateLimitInte
 func (c Config) TrustedProxies() []string { return slices.Clone(c.get().TrustedProxies) }
 
 // CORSOrigins are the origins CORS allows (cors_origins, default none). The
-// slice is a copy.
+// slice is a copy. Nothing in this release reads it: it is validated and
+// shown, and the CORS middleware of a later release will use it.
 func (c Config) CORSOrigins() []string { return slices.Clone(c.get().CORSOrigins) }
 
 // LoginAttemptsMax is the number of failed logins before a lockout

@@ -44,6 +44,36 @@ func loadYAML(t *testing.T, content string, opts ...config.Option) (*config.Conf
 	return config.Load("etc/service.yaml", nil, append(append([]config.Option{fsWith(content)}, secrets()...), opts...)...)
 }
 
+// hostGrants are a host's default grants (the library has none).
+var hostGrants = config.Default("default_grants", map[string]int64{"albums": 10, "lists": 12, "contacts": 8})
+
+// TestDefaultOption: a host's defaults sit below the file, the
+// environment and Set, and keep the source "default".
+func TestDefaultOption(t *testing.T) {
+	c, err := loadYAML(t, "ratelimit_requests: 7\n", config.Default("ratelimit_requests", 99),
+		config.Default("service_name", "host"), config.Default("token_ttl", "2h"), hostGrants)
+	require.NoError(t, err)
+	require.Equal(t, 7, c.RateLimitRequests(), "the file wins over a host default")
+	require.Equal(t, "host", c.ServiceName())
+	require.Equal(t, "default", c.Source("service_name"))
+	require.Equal(t, 2*time.Hour, c.TokenTTL())
+	require.Equal(t, map[string]int64{"albums": 10, "lists": 12, "contacts": 8}, c.DefaultGrants())
+
+	c, err = config.Load("", env(map[string]string{"APICRUD_SERVICE_NAME": "env"}),
+		append(secrets(), config.Default("service_name", "host"), config.Set("ratelimit_requests", 3), config.Default("ratelimit_requests", 4))...)
+	require.NoError(t, err)
+	require.Equal(t, "env", c.ServiceName(), "the environment wins over a host default")
+	require.Equal(t, 3, c.RateLimitRequests(), "Set wins over a host default")
+
+	_, err = config.Load("", nil, append(secrets(), config.Default("servce_name", "x"))...)
+	require.ErrorIs(t, err, config.ErrUnknownKey)
+	require.Contains(t, err.Error(), "service_name")
+	_, err = config.Load("", nil, append(secrets(), config.Default("ratelimit_requests", "many"))...)
+	require.ErrorIs(t, err, config.ErrType)
+	_, err = config.Load("", nil, append(secrets(), config.Default("ratelimit_requests", 0))...)
+	require.ErrorIs(t, err, config.ErrInvalid, "a host default is validated like any value")
+}
+
 func TestDefaults(t *testing.T) {
 	c, err := config.Load("", nil, config.Set("development", true))
 	require.NoError(t, err)
@@ -68,7 +98,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 50, c.LoginIPAttemptsMax())
 	require.Equal(t, 30*time.Second, c.RegistryInterval())
 	require.Equal(t, time.Minute, c.RegistryTTL())
-	require.Equal(t, int64(500), c.DefaultGrants()["ratelimit"])
+	require.Empty(t, c.DefaultGrants(), "grants are the host's: no default grants")
 	require.False(t, c.JWTKey().IsSet())
 	require.Equal(t, "default", c.Source("service_name"))
 	require.Equal(t, "option", c.Source("development"))
@@ -119,7 +149,7 @@ func TestEnvironment(t *testing.T) {
 		"APICRUD_JWT_KEY":               jwtKey,
 		"APICRUD_ENCRYPTION_PASSPHRASE": passphrase,
 	})
-	c, err := config.Load("", lookup)
+	c, err := config.Load("", lookup, hostGrants)
 	require.NoError(t, err)
 	require.Equal(t, 15*time.Minute, c.SessionIdleTTL())
 	require.False(t, c.RateLimitEnabled())
@@ -208,7 +238,7 @@ policy_file: rbac.yaml
 	require.ErrorIs(t, err, config.ErrInvalid)
 	require.Contains(t, err.Error(), `etc/service.yaml:8: key "jwt_ttl"`)
 
-	c, err := loadYAML(t, strings.Replace(file, "jwt_ttl: 0", "jwt_ttl: 5m", 1))
+	c, err := loadYAML(t, strings.Replace(file, "jwt_ttl: 0", "jwt_ttl: 5m", 1), hostGrants)
 	require.NoError(t, err)
 	require.Equal(t, "contacts", c.ServiceName())
 	require.Equal(t, "https://api.example.com", c.PublicURL())
@@ -489,7 +519,7 @@ func TestRedactURLForms(t *testing.T) {
 }
 
 func TestImmutable(t *testing.T) {
-	c, err := config.Load("", nil, append(secrets(), config.Set("cors_origins", []string{"https://a.example.com"}))...)
+	c, err := config.Load("", nil, append(secrets(), hostGrants, config.Set("cors_origins", []string{"https://a.example.com"}))...)
 	require.NoError(t, err)
 	origins := c.CORSOrigins()
 	origins[0] = "https://evil.example.com"

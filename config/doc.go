@@ -13,7 +13,9 @@
 // Each key takes the value of the last source that sets it:
 //
 //  1. the built-in default (apicrud's service_config.yaml defaults where it
-//     had one; no secret has a default);
+//     had one, the library packages' own defaults where they have one; no
+//     secret has a default and there are no default grants), or the host's
+//     default given with Default;
 //  2. the YAML file (path "" reads none): a flat mapping of lower-case keys;
 //  3. the environment, read through the lookup function the host passes
 //     (os.LookupEnv; nil reads none — the library never reads the
@@ -30,7 +32,8 @@
 // sequences; comma-separated in the environment) and maps (YAML mappings;
 // name=value,name=value in the environment). Map entries from the file and
 // the environment replace single entries of the default map
-// (default_grants: {lists: 20} keeps the other grants); a map given to Set
+// (default_grants: {lists: 20} keeps the host's other default grants); a
+// map given to Set
 // replaces the whole map.
 //
 // YAML is read strictly: an unknown key (with a "did you mean" hint), a

@@ -24,6 +24,7 @@ type setting struct {
 type loader struct {
 	prefix       string
 	sets         []setting
+	defaults     []setting // Default, applied before the file
 	fsys         fs.FS
 	environ      []string
 	checkEnviron bool
@@ -131,6 +132,7 @@ func load(host reflect.Value, path string, lookup func(string) (string, bool), o
 			return nil, err
 		}
 	}
+	l.applyDefaults()
 	if path != "" {
 		l.readFile(path)
 	}
@@ -226,6 +228,25 @@ func (l *loader) checkUnknownEnv() {
 			err := fmt.Errorf("%w%s", ErrUnknownKey, l.suggest(key))
 			l.errs = append(l.errs, &KeyError{Key: key, Source: "env", Env: name, Err: err})
 		}
+	}
+}
+
+// applyDefaults applies the Default options; the values keep the source
+// "default".
+func (l *loader) applyDefaults() {
+	for _, s := range l.defaults {
+		f := l.byKey[s.key]
+		if f == nil {
+			err := fmt.Errorf("%w%s", ErrUnknownKey, l.suggest(s.key))
+			l.errs = append(l.errs, &KeyError{Key: s.key, Source: "default", Err: err})
+			continue
+		}
+		val, err := f.parseAny(s.value)
+		if err != nil {
+			l.fail(f, err)
+			continue
+		}
+		f.v.Set(val)
 	}
 }
 

@@ -43,6 +43,20 @@ func Set(key string, value any) Option {
 	}
 }
 
+// Default sets the default of a library key for this host, below the file,
+// the environment and Set: a host whose defaults differ from the library's
+// (its own default_grants, say) states them here, and they still show in
+// Redacted with the source "default". value is converted as for Set; a
+// map given for a map key is the default map, into which file and
+// environment entries merge. An unknown key or a bad value is an error of
+// Load.
+func Default(key string, value any) Option {
+	return func(l *loader) error {
+		l.defaults = append(l.defaults, setting{key: key, value: value})
+		return nil
+	}
+}
+
 // WithFS reads the path given to Load from fsys instead of the operating
 // system's file system (for embed.FS or fstest.MapFS). The path then uses
 // fs.FS syntax (slash-separated, unrooted).

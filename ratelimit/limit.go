@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
 // DefaultRate and DefaultPeriod make the limit of New when
 // WithDefaultLimit is not given: apicrud's default of 500 requests per 300
 // seconds (its ratelimit_interval and the default of its "ratelimit" grant).
 const (
-	DefaultRate   = 500
-	DefaultPeriod = 5 * time.Minute
+	DefaultRate   = defaults.RateRequests
+	DefaultPeriod = defaults.RatePeriod
 )
 
 // maxSpan bounds Burst × Interval (about 35 years in microseconds) so that

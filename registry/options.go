@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
 // Defaults of the heartbeat, as in apicrud (registry_interval 30 s,
 // registry_ttl 60 s: an instance disappears after two missed heartbeats).
 const (
-	DefaultInterval = 30 * time.Second
-	DefaultTTL      = 60 * time.Second
+	DefaultInterval = defaults.RegistryInterval
+	DefaultTTL      = defaults.RegistryTTL
 )
 
 // Option configures New.

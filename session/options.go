@@ -10,12 +10,14 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
 // Defaults of New. Each With… option that changes one states it.
 const (
-	DefaultIssuer        = "apicrud"
-	DefaultAudience      = "apicrud"
+	DefaultIssuer        = defaults.Issuer
+	DefaultAudience      = defaults.Audience
 	DefaultLifetime      = 12 * time.Hour
 	DefaultIdleTimeout   = 30 * time.Minute
 	DefaultIdleRefresh   = 0.1

@@ -171,7 +171,10 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	if err != nil {
 		return nil, err
 	}
-	defaults := map[string]string{}
+	// The "ratelimit" grant exists so that accounts can be given their own
+	// limit; its default is ratelimit_requests unless default_grants says
+	// otherwise.
+	defaults := map[string]string{grants.RateLimitGrant: strconv.Itoa(cfg.RateLimitRequests())}
 	for k, v := range cfg.DefaultGrants() {
 		defaults[k] = strconv.FormatInt(v, 10)
 	}

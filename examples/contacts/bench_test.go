@@ -44,7 +44,7 @@ func benchApp(b *testing.B, n int) (*app, http.Handler, string, string) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	const pw = "Quiet-meadow 8812"
-	cfg, err := config.LoadAs[serviceConfig]("", nil,
+	cfg, err := loadConfig("", nil,
 		config.Set("database_url", u.String()), config.Set("redis_url", "redis://"+testenv.RedisAddr()),
 		config.Set("redis_prefix", prefix), config.Set("jwt_key", testenv.RandomID(24)),
 		config.Set("encryption_passphrase", testenv.RandomID(12)), config.Set("admin_password", pw),

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/apicrud-go/apicrud/config"
 )
 
 // devKeys are the secrets generated for a single-process service.
@@ -33,7 +31,7 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 		}
 		return lookup(k)
 	}
-	cfg, err := config.LoadAs[serviceConfig](file, probe)
+	cfg, err := loadConfig(file, probe)
 	if err != nil {
 		return nil, err
 	}

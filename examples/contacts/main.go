@@ -71,7 +71,7 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadAs[serviceConfig](*file, lookup, opts...)
+	cfg, err := loadConfig(*file, lookup, opts...)
 	if err != nil {
 		return err
 	}

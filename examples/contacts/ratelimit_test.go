@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/apicrud-go/apicrud/config"
+	"github.com/apicrud-go/apicrud/internal/testenv"
+)
+
+// TestRateLimitEnabled: ratelimit_enabled: false removes the rate-limit
+// middleware (no 429, no RateLimit headers); true (the default) limits.
+func TestRateLimitEnabled(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		t.Run(map[bool]string{true: "enabled", false: "disabled"}[enabled], func(t *testing.T) {
+			cfg, err := loadConfig("", nil,
+				config.Set("database_url", "sqlite://"+filepath.Join(t.TempDir(), "c.db")),
+				config.Set("jwt_key", testenv.RandomID(24)), config.Set("encryption_passphrase", testenv.RandomID(12)),
+				config.Set("admin_password", "Quiet-meadow 8812"), config.Set("outbox_dir", t.TempDir()),
+				config.Set("ratelimit_requests", 2), config.Set("ratelimit_enabled", enabled))
+			require.NoError(t, err)
+			a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = a.close(context.Background()) })
+			h := a.handler()
+			var codes []int
+			var headers []string
+			for range 4 {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+				codes = append(codes, w.Code)
+				headers = append(headers, w.Header().Get("RateLimit-Policy"))
+			}
+			if enabled {
+				require.Equal(t, []int{200, 200, 429, 429}, codes)
+				require.NotEmpty(t, headers[0])
+				return
+			}
+			require.Equal(t, []int{200, 200, 200, 200}, codes)
+			require.Equal(t, []string{"", "", "", ""}, headers)
+		})
+	}
+}
+
+// TestDefaultGrants: the service's grants are its own defaults, under
+// default_grants in the file.
+func TestDefaultGrants(t *testing.T) {
+	cfg, err := loadConfig("", nil, config.Set("development", true))
+	require.NoError(t, err)
+	require.Equal(t, defaultGrants, cfg.DefaultGrants())
+	require.Equal(t, "default", cfg.Source("default_grants"))
+	env := map[string]string{"APICRUD_DEFAULT_GRANTS": "lists=3", "APICRUD_DEVELOPMENT": "true"}
+	cfg, err = loadConfig("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	require.NoError(t, err)
+	require.Equal(t, int64(3), cfg.DefaultGrants()["lists"])
+	require.Equal(t, int64(10), cfg.DefaultGrants()["albums"], "other entries keep the service's defaults")
+}
