@@ -7,7 +7,7 @@
 // or "http.404". A [Catalog] maps ids to texts per language. Built in are the
 // English messages and their translations into Arabic (ar), German (de),
 // Spanish (es), Filipino (fil), French (fr), Italian (it), Japanese (ja),
-// Korean (ko), Portuguese (pt), Russian (ru), Vietnamese (vi), Simplified
+// Korean (ko), Brazilian Portuguese (pt), Russian (ru), Vietnamese (vi), Simplified
 // Chinese (zh-Hans) and Traditional Chinese (zh-Hant); every built-in
 // language has every built-in message. Hosts add languages and their own
 // messages with catalog files ([WithFile], [WithFS], [WithYAML]) or maps
