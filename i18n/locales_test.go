@@ -247,3 +247,25 @@ func TestChineseScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestFrenchTypography: French texts use the typographic apostrophe and a
+// no-break space before : ; ? ! (so that a line never starts with one).
+func TestFrenchTypography(t *testing.T) {
+	for _, name := range []string{"locales/fr.yaml", "../examples/contacts/locales/fr.yaml"} {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(data), "\n") {
+			_, text, ok := strings.Cut(line, ": ")
+			if strings.HasPrefix(line, "#") || !ok {
+				continue
+			}
+			bad := strings.Contains(text, "'")
+			for _, p := range []string{" :", " ;", " ?", " !"} {
+				bad = bad || strings.Contains(text, p)
+			}
+			if bad {
+				t.Errorf("%s:%d: use ’ and a no-break space before : ; ? !: %s", name, i+1, line)
+			}
+		}
+	}
+}
