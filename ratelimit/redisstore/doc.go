@@ -13,8 +13,18 @@
 // Lua script (gcra.lua) run with EVALSHA, falling back to EVAL when the
 // server does not have it cached (redis.Script.Run), which reads the time
 // with redis.call("TIME") so that every instance uses one clock, and makes
-// the decision and the write atomically. Reset is one round trip
-// (reset.lua, a DEL). The scripts replicate their effects, so they work on
+// the decision and the write atomically; its reply is one integer, from
+// which the Store derives the whole Result. Reset is one round trip
+// (reset.lua, a DEL).
+//
+// A denial is remembered (WithLocalDenials, on by default): the same or a
+// larger request on that key and limit is denied without a round trip until
+// the time Redis gave, counted from when the denied request was sent, so
+// never later than Redis would allow it, since other instances can only
+// take more from the bucket. The exception is a Reset made through another
+// instance: this one keeps denying for at most the RetryAfter it
+// remembers. An abusive caller thus costs one round trip per RetryAfter,
+// not one per request. The scripts replicate their effects, so they work on
 // replicas and in Cluster from Redis 3.2 on.
 //
 // # Ownership and failures

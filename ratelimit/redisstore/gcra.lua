@@ -4,7 +4,10 @@
 -- ARGV[1]: emission interval in microseconds (>= 1)
 -- ARGV[2]: burst (>= 1)
 -- ARGV[3]: n (0 <= n <= burst; 0 only reports)
--- Returns {allowed, remaining, retry_after_us, reset_after_us}.
+-- Returns one integer: for an allowed request (and a report, n = 0), the
+-- time until the bucket is full again in microseconds (>= 0); for a denied
+-- one, minus the time until the same request would be allowed (< 0). The
+-- rest of the result follows from it (ratelimit/redisstore decode).
 -- Redis < 5 needs effects replication for a write after TIME; later
 -- versions always do it (and keep the function as a no-op).
 if redis.replicate_commands then
@@ -26,10 +29,10 @@ end
 local new_tat = tat + n * t
 local allow_at = new_tat - burst * t
 if now < allow_at then
-  return {0, math.floor((now - (tat - burst * t)) / t), allow_at - now, tat - now}
+  return now - allow_at
 end
 if n > 0 then
   local ttl_ms = math.ceil((new_tat - now) / 1000)
   redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', ttl_ms)
 end
-return {n, math.floor((now - allow_at) / t), 0, new_tat - now}
+return new_tat - now

@@ -95,7 +95,7 @@ func TestOneRoundTripPerCheck(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	var cmds atomic.Int64
 	rdb.AddHook(counter{&cmds})
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
+	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false))
 	ctx := t.Context()
 	_, err := s.Allow(ctx, "warm", ratelimit.PerHour(10), 1) // may EVAL once after NOSCRIPT
 	require.NoError(t, err)
@@ -108,6 +108,104 @@ func TestOneRoundTripPerCheck(t *testing.T) {
 	cmds.Store(0)
 	require.NoError(t, s.Reset(ctx, "k"))
 	require.LessOrEqual(t, cmds.Load(), int64(2), "Reset: EVALSHA (EVAL on first use)")
+
+	// By default, the denials after the first are answered locally.
+	local := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"local:"))
+	cmds.Store(0)
+	for range 50 {
+		_, err := local.Allow(ctx, "k", ratelimit.PerHour(10), 1)
+		require.NoError(t, err)
+	}
+	require.Equal(t, int64(11), cmds.Load(), "10 allowed and 1 denied in Redis, 39 denied locally")
+}
+
+// TestLocalDenialsNeverDenyWhatRedisAllows: on a key whose burst comes
+// back every 100 ms, every request the Store denies locally is one that
+// Redis denies too (a Store without local denials on the same keys reports
+// no event left at that moment), and requests are allowed again as soon as
+// Redis would allow them.
+func TestLocalDenialsNeverDenyWhatRedisAllows(t *testing.T) {
+	rdb := testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb)
+	var cmds atomic.Int64
+	rdb.AddHook(counter{&cmds})
+	local := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
+	ref := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false))
+	ctx := t.Context()
+	lim := ratelimit.Limit{Rate: 2, Period: 200 * time.Millisecond} // one event per 100 ms, burst 2
+	var allowed, deniedLocally int
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		before, t0 := cmds.Load(), time.Now()
+		res, err := local.Allow(ctx, "k", lim, 1)
+		require.NoError(t, err)
+		if res.Allowed == 1 {
+			allowed++
+			continue
+		}
+		require.Positive(t, res.RetryAfter)
+		if cmds.Load() == before { // answered without Redis
+			deniedLocally++
+			peek, err := ref.Allow(ctx, "k", lim, 0)
+			require.NoError(t, err)
+			// Events only come back: had Redis an event left at t0, it
+			// would still have it now.
+			require.Zero(t, peek.Remaining, "denied locally while Redis has an event left")
+			require.LessOrEqual(t, res.RetryAfter, peek.RefillAfter()+time.Since(t0), "local RetryAfter later than Redis's")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	require.Positive(t, deniedLocally)
+	// 2 at once, then one per 100 ms over one second: 11 or 12 (a late
+	// allowance lost to scheduling), never more.
+	require.LessOrEqual(t, allowed, 12)
+	require.GreaterOrEqual(t, allowed, 9, "local denials held requests back after Redis allowed them")
+}
+
+// TestLocalDenialsScope: a remembered denial answers only the same key,
+// the same limit and a request at least as large; Reset through the Store
+// forgets it at once.
+func TestLocalDenialsScope(t *testing.T) {
+	rdb := testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb)
+	var cmds atomic.Int64
+	rdb.AddHook(counter{&cmds})
+	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
+	ctx := t.Context()
+	lim := ratelimit.PerHour(3)
+	res, err := s.Allow(ctx, "k", lim, 3)
+	require.NoError(t, err)
+	require.Equal(t, 3, res.Allowed)
+	res, err = s.Allow(ctx, "k", lim, 2) // denied by Redis, remembered
+	require.NoError(t, err)
+	require.Zero(t, res.Allowed)
+	roundTrips := func(f func()) int64 {
+		before := cmds.Load()
+		f()
+		return cmds.Load() - before
+	}
+	require.Zero(t, roundTrips(func() {
+		res, err = s.Allow(ctx, "k", lim, 3)
+		require.NoError(t, err)
+		require.Zero(t, res.Allowed)
+		require.Greater(t, res.RetryAfter, 59*time.Minute, "three events: a whole hour")
+	}), "a larger request: local")
+	require.Equal(t, int64(1), roundTrips(func() {
+		_, err = s.Allow(ctx, "k", lim, 1)
+		require.NoError(t, err)
+	}), "a smaller request: Redis")
+	require.Equal(t, int64(1), roundTrips(func() {
+		_, err = s.Allow(ctx, "k", ratelimit.PerHour(4), 2)
+		require.NoError(t, err)
+	}), "another limit: Redis")
+	require.Equal(t, int64(1), roundTrips(func() {
+		_, err = s.Allow(ctx, "other", lim, 2)
+		require.NoError(t, err)
+	}), "another key: Redis")
+	require.NoError(t, s.Reset(ctx, "k"))
+	res, err = s.Allow(ctx, "k", lim, 2)
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Allowed, "after Reset")
 }
 
 type counter struct{ n *atomic.Int64 }

@@ -151,7 +151,8 @@ var sides = []struct{ prefix, text string }{
 		"then a Lua compare-and-delete."},
 	{"BenchmarkRateLimit/", "**RateLimit** (go-redis/redis_rate v10, same Redis and client): Limiter.Allow on one key; both run one GCRA Lua " +
 		"script per check with EVALSHA and the server's TIME. apicrud also resolves the caller's limit and builds its key from a service " +
-		"and a UID."},
+		"and a UID. On deny rows, apicrud answers the repeated denials of a key from the denial it remembers (no round trip until the " +
+		"time Redis gave); redis_rate runs its script for each."},
 	{"BenchmarkRateLimitMemory/", "**RateLimitMemory** (sethvargo/go-limiter's memorystore, golang.org/x/time/rate behind a mutex-guarded map " +
 		"of one rate.Limiter per key): one check of one event for one of 100,000 keys. apicrud: Limiter.Allow on its memory store " +
 		"(the limit resolved, the key built from a service and a UID, GCRA); go-limiter: Store.Take; x/time/rate: the map lookup " +
