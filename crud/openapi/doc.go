@@ -1,5 +1,4 @@
-// Package openapi holds the OpenAPI 3.1 document model that crud generates
-// and a structural validator for OpenAPI 3.1 documents.
+// Package openapi holds the OpenAPI 3.1 document model that crud generates.
 //
 // # Overview
 //
@@ -9,12 +8,12 @@
 // schemes. A host can add its own paths (login, metrics, ...) to the
 // [Document] that crud.API.Spec returns before serving it.
 //
-// [Validate] checks a serialized document: the required fields of the
-// specification, path templates against path parameters, unique operation
-// ids, security requirements against declared schemes, and that every
-// local $ref resolves. It is not a full JSON Schema meta-validation.
+// To check a document, use a maintained validator: the module's tests run
+// every generated document through one that checks it against the official
+// OpenAPI 3.1 JSON schema (@seriousme/openapi-schema-validator, see
+// scripts/openapi-validator.sh).
 //
 // # Concurrency
 //
-// The types are plain values; Validate is safe for concurrent use.
+// The types are plain values with no shared state.
 package openapi

@@ -1,4 +1,4 @@
-package openapi
+package oascheck
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 )
 
 // ErrInvalid is wrapped by every error Validate returns.
-var ErrInvalid = errors.New("openapi: invalid document")
+var ErrInvalid = errors.New("oascheck: invalid document")
 
 var (
 	versionRE  = regexp.MustCompile(`^3\.1\.\d+$`)
