@@ -75,11 +75,13 @@
 //
 // The check and the write must be one atomic step in the resource (one
 // conditional UPDATE, a compare-and-set, a Lua script), as in the example
-// of [Lock.FencingToken]. Tokens are per name and per store: 1, 2, 3, …
-// (the Locker's failed attempts take none). The memory store's counters
+// of [Lock.FencingToken]. Tokens are per name and per store: the memory
+// store's count 1, 2, 3, … (the Locker's failed attempts take none); the
+// Redis store's follow the server's clock in microseconds, so that its
+// counters can expire (see mutex/redisstore). The memory store's counters
 // start again at 1 in a new process, so a resource that keeps tokens
-// longer than a process lives needs the Redis store, whose counter key
-// never expires.
+// longer than a process lives needs the Redis store, whose tokens keep
+// growing across restarts and counter expiries.
 //
 // # Watchdog
 //
@@ -124,8 +126,8 @@
 //     background. Each is one Lua script (EVALSHA, EVAL after NOSCRIPT).
 //   - keys: <prefix>{<name>}:lock holds the holder's token, with the lock's
 //     TTL (SET NX PX, so expiry is measured by the Redis server's clock);
-//     <prefix>{<name>}:fence is the fencing counter (INCR), without TTL,
-//     one per name ever locked. The default prefix is "apicrud:mutex:"
+//     <prefix>{<name>}:fence is the fencing counter, kept for a day
+//     (mutexredis.WithFenceRetention) after its last token. The default prefix is "apicrud:mutex:"
 //     (mutexredis.WithPrefix); the braces are a Cluster hash tag, so both
 //     keys of a name are in one slot.
 //

@@ -18,9 +18,10 @@ import (
 type Store interface {
 	// Obtain makes token the holder of name for ttl if name is not held
 	// (never held, released, or expired), and returns the lock's new
-	// fencing token: 1 for the first Obtain of name, and strictly greater
-	// than every fencing token name had before, expiry included. When name
-	// is held, Obtain returns (0, false, nil) and changes nothing.
+	// fencing token: positive, and strictly greater than every fencing token
+	// name had before, expiry included (not necessarily the next integer:
+	// the Redis store's follow its server's clock). When name is held,
+	// Obtain returns (0, false, nil) and changes nothing.
 	Obtain(ctx context.Context, name, token string, ttl time.Duration) (fence int64, ok bool, err error)
 	// Extend sets the expiry of name to ttl from now if token holds it, and
 	// reports whether it did; false (and no change) when name is not held

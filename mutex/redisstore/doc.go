@@ -13,14 +13,22 @@
 //   - <prefix>{<name>}:lock holds the current holder's token (22 random
 //     URL-safe characters) with the lock's TTL in milliseconds, rounded
 //     up; Redis expires it on its own clock;
-//   - <prefix>{<name>}:fence holds the fencing counter, without TTL: it
-//     must only ever grow, so it stays after Release and expiry (one small
-//     key per name ever locked; use a bounded set of names).
+//   - <prefix>{<name>}:fence holds the fencing counter, the last token
+//     handed out. A token is max(counter + 1, the server's clock in
+//     microseconds), and the counter expires once the clock has passed
+//     its value by the retention (WithFenceRetention, default 24 h): a
+//     counter created again afterwards starts from the clock, past every
+//     earlier token, so tokens only ever grow while the names no longer
+//     locked cost nothing after a day. This holds as long as the server's
+//     clock does not step back by more than the retention (a failover to
+//     a server whose clock is behind counts as such a step). The same
+//     clock floor makes tokens keep growing after a failover lost the
+//     newest counter values.
 //
 // Each Store method is one round trip, one Lua script run with EVALSHA
 // (EVAL when the server does not have it cached, redis.Script.Run):
-// Obtain is obtain.lua (SET NX PX, and INCR of the counter when it
-// succeeded), Extend is extend.lua (GET, compare, PEXPIRE), Release is
+// Obtain is obtain.lua (SET NX PX, and when it succeeded TIME, GET and
+// SET PX of the counter), Extend is extend.lua (GET, compare, PEXPIRE), Release is
 // release.lua (GET, compare, DEL). Acquire makes one Obtain per attempt;
 // nothing runs in the background except a Lock's watchdog, if started.
 //

@@ -35,6 +35,7 @@ var (
 type Store struct {
 	rdb    redis.Scripter
 	prefix string
+	keep   time.Duration // WithFenceRetention
 }
 
 var _ mutex.Store = (*Store)(nil)
@@ -49,10 +50,25 @@ func WithPrefix(prefix string) Option {
 	return func(s *Store) { s.prefix = prefix }
 }
 
+// DefaultFenceRetention is how long a fencing counter outlives its last
+// token unless WithFenceRetention changes it.
+const DefaultFenceRetention = 24 * time.Hour
+
+// WithFenceRetention sets how long a name's fencing counter is kept after
+// the Redis server's clock has reached its last token (default
+// DefaultFenceRetention, at least a millisecond). A counter created again
+// after that starts from the clock, which is then past every earlier
+// token, so tokens never go back; the retention is what a backward step of
+// the server's clock (or a failover to a server whose clock is behind)
+// may be without breaking that.
+func WithFenceRetention(d time.Duration) Option {
+	return func(s *Store) { s.keep = d }
+}
+
 // New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a Sentinel failover client, or any redis.Scripter.
 func New(rdb redis.Scripter, opts ...Option) *Store {
-	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	s := &Store{rdb: rdb, prefix: DefaultPrefix, keep: DefaultFenceRetention}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)
@@ -68,10 +84,12 @@ func ms(ttl time.Duration) int64 {
 }
 
 // Obtain implements mutex.Store: one round trip (obtain.lua: SET NX PX,
-// and INCR of the fencing counter on success).
+// and on success the next fencing token, max(counter + 1, the server's
+// clock in microseconds), written back with a TTL that ends the retention
+// after the clock reaches it).
 func (s *Store) Obtain(ctx context.Context, name, token string, ttl time.Duration) (int64, bool, error) {
 	keys := []string{rediskey.Tagged(s.prefix, name, ":lock"), rediskey.Tagged(s.prefix, name, ":fence")}
-	reply, err := obtainScript.Run(ctx, s.rdb, keys, token, ms(ttl)).Result()
+	reply, err := obtainScript.Run(ctx, s.rdb, keys, token, ms(ttl), ms(s.keep)).Result()
 	if err != nil {
 		return 0, false, fmt.Errorf("mutexredis: obtain: %w", err)
 	}
