@@ -58,10 +58,25 @@
 //
 // # Lists
 //
-// filter is a JSON object of field → value (equality), list (IN), "*" (no
-// condition) or null (IS NULL); a string containing % is a LIKE pattern in
-// which only % is a wildcard (_ is literal). Only filterable fields may be
-// named ([WithFilterable]; default: the visible scalar fields). sort is
+// filter is a JSON object whose keys are ANDed. A field key takes a value
+// (equality; a string containing % is a LIKE pattern in which only % is a
+// wildcard, _ being literal), a list (IN), "*" (no condition), null (IS
+// NULL), or an object of operators, ANDed:
+//
+//	{"rank": {"gte": 1, "lt": 5}}       eq ne gt gte lt lte: comparisons
+//	{"label": {"in": ["home", "work"]}} in: one of the values
+//	{"name": {"like": "An%"}}           like: % the only wildcard; ilike ignores case
+//	{"label": {"is": null}}             is null; {"ne": null} is IS NOT NULL
+//	{"or": [{"rank": 0}, {"label": "work"}]}  any of the objects (nested at most 3 deep)
+//	{"q": "ann"}                        the text, ignoring case, in any filterable text field
+//	{"rank_gte": 1, "name_ilike": "a%"} react-admin's keys: field_op with the operators above (and _neq)
+//
+// Only filterable fields may be named ([WithFilterable]; default: the
+// visible scalar fields); every value is a bound argument of the field's
+// type; a filter holds at most 32 conditions. An OR group is one
+// parenthesized condition ANDed with the rest, so the Authorizer's filter
+// always applies outside it. A bad key, operator or value is a 400 with code
+// crud.bad_filter (or crud.invalid_value) and field filter.<key>. sort is
 // field, field:asc or field:desc (or react-admin's ["field","ASC"], or a
 // separate order parameter), over sortable fields ([WithSortable];
 // default: the visible non-nullable scalar fields); the id breaks ties.

@@ -1,11 +1,9 @@
 package crud
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,7 +22,9 @@ type Query struct {
 	// Filter maps field names (JSON names from the resource's filterable
 	// set) to a value (equality; a string with '%' is a LIKE pattern in
 	// which only '%' is a wildcard), a list of values (IN), "*" (no
-	// condition) or nil (IS NULL).
+	// condition), nil (IS NULL) or an object of operators ({"gte": 1});
+	// "or" to a list of such maps; "q" to a text searched in every
+	// filterable text field. The package documentation lists the grammar.
 	Filter map[string]any
 	// Sort is "field", "field:asc" or "field:desc" (or react-admin's
 	// ["field","ASC"]); "" is the resource's default sort. The id breaks
@@ -134,13 +134,6 @@ func (r *Resource[T]) parseSort(sort, order string) (sortSpec, error) {
 	return s, nil
 }
 
-// compiledFilter is a filter turned into SQL.
-type compiledFilter struct {
-	conds  []string
-	args   []any
-	digest string
-}
-
 // parseFilterParam parses the filter query parameter (a JSON object).
 func parseFilterParam(s string) (map[string]any, error) {
 	if s == "" {
@@ -162,93 +155,6 @@ func parseFilterParam(s string) (map[string]any, error) {
 		return nil, fieldErr("filter", CodeBadFilter, "not a JSON object")
 	}
 	return m, nil
-}
-
-// compileFilter validates filter against the filterable fields and builds
-// its SQL conditions.
-func (r *Resource[T]) compileFilter(filter map[string]any) (compiledFilter, error) {
-	var cf compiledFilter
-	if len(filter) == 0 {
-		return cf, nil
-	}
-	if len(filter) > maxFilterKeys {
-		return cf, fieldErr("filter", CodeBadFilter, fmt.Sprintf("more than %d fields", maxFilterKeys))
-	}
-	canon, err := json.Marshal(filter) // map keys come out sorted
-	if err != nil {
-		return cf, fieldErr("filter", CodeBadFilter, "values must be JSON values")
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(canon, &raw); err != nil {
-		return cf, fieldErr("filter", CodeBadFilter, "not a JSON object")
-	}
-	cf.digest = digest(string(canon))
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		name := "filter." + k
-		f := r.m.byJSON[k]
-		if f == nil || !f.filter {
-			return cf, fieldErr(name, CodeBadFilter, "unknown or unfilterable field")
-		}
-		v := bytes.TrimSpace(raw[k])
-		switch {
-		case string(v) == `"*"`:
-			continue
-		case string(v) == "null":
-			cf.conds = append(cf.conds, f.tcol+" IS NULL")
-		case len(v) > 0 && v[0] == '{':
-			return cf, fieldErr(name, CodeBadFilter, "objects are not allowed")
-		case len(v) > 0 && v[0] == '[':
-			var list []json.RawMessage
-			if err := json.Unmarshal(v, &list); err != nil {
-				return cf, fieldErr(name, CodeBadFilter, "not a list")
-			}
-			if len(list) > maxFilterValues {
-				return cf, fieldErr(name, CodeBadFilter, fmt.Sprintf("more than %d values", maxFilterValues))
-			}
-			if len(list) == 0 {
-				cf.conds = append(cf.conds, "1=0")
-				continue
-			}
-			var b strings.Builder
-			b.WriteString(f.tcol + " IN (")
-			for i, e := range list {
-				e = bytes.TrimSpace(e)
-				if len(e) == 0 || e[0] == '[' || e[0] == '{' || string(e) == "null" {
-					return cf, fieldErr(name, CodeBadFilter, "list values must be scalars")
-				}
-				x, err := f.decodeValue(name, e, r.privacy)
-				if err != nil {
-					return cf, err
-				}
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('?')
-				cf.args = append(cf.args, bindValue(x))
-			}
-			b.WriteByte(')')
-			cf.conds = append(cf.conds, b.String())
-		default:
-			x, err := f.decodeValue(name, v, r.privacy)
-			if err != nil {
-				return cf, err
-			}
-			val := bindValue(x)
-			if s, ok := val.(string); ok && f.kind == kindString && strings.Contains(s, "%") {
-				cf.conds = append(cf.conds, f.tcol+" LIKE ? ESCAPE '!'")
-				cf.args = append(cf.args, likeEscape(s))
-				continue
-			}
-			cf.conds = append(cf.conds, f.tcol+" = ?")
-			cf.args = append(cf.args, val)
-		}
-	}
-	return cf, nil
 }
 
 // likeEscape escapes LIKE's '_' and the escape character '!', leaving '%'

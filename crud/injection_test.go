@@ -158,6 +158,17 @@ func TestSQLInjection(t *testing.T) {
 			check("filter value", p, do("GET", "/contact?filter="+q(`{"name":`+jsonStr(p)+`}`), nil), 200, 400)
 			check("filter list", p, do("GET", "/contact?filter="+q(`{"id":["x-1",`+jsonStr(p)+`]}`), nil), 200, 400)
 			check("filter raw", p, do("GET", "/contact?filter="+q(p), nil), 200, 400)
+			// Every filter operator, react-admin key, OR group and q.
+			for _, op := range []string{"eq", "ne", "gt", "gte", "lt", "lte", "like", "ilike", "is"} {
+				check("filter "+op, p, do("GET", "/contact?filter="+q(`{"name":{"`+op+`":`+jsonStr(p)+`}}`), nil), 200, 400)
+				check("filter "+op+" on a number", p, do("GET", "/contact?filter="+q(`{"rank":{"`+op+`":`+jsonStr(p)+`}}`), nil), 400)
+				check("filter name_"+op, p, do("GET", "/contact?filter="+q(`{"name_`+op+`":`+jsonStr(p)+`}`), nil), 200, 400)
+			}
+			check("filter in", p, do("GET", "/contact?filter="+q(`{"name":{"in":["x",`+jsonStr(p)+`]}}`), nil), 200, 400)
+			check("filter operator", p, do("GET", "/contact?filter="+q(`{"name":{`+jsonStr(p)+`:"x"}}`), nil), 400)
+			check("filter or", p, do("GET", "/contact?filter="+q(`{"or":[{"name":`+jsonStr(p)+`},{"info":{"ilike":`+jsonStr(p)+`}}]}`), nil), 200, 400)
+			check("filter or key", p, do("GET", "/contact?filter="+q(`{"or":[{`+jsonStr(p)+`:1}]}`), nil), 400)
+			check("filter q", p, do("GET", "/contact?filter="+q(`{"q":`+jsonStr(p)+`}`), nil), 200, 400)
 			check("sort", p, do("GET", "/contact?sort="+q(p), nil), 200, 400)
 			check("order", p, do("GET", "/contact?sort=name&order="+q(p), nil), 200, 400)
 			check("cursor", p, do("GET", "/contact?cursor_next="+q(p), nil), 400)

@@ -101,7 +101,7 @@ func (s *specBuilder) shared() {
 	c.Parameters["Prefer"] = &openapi.Parameter{Name: "Prefer", In: "header",
 		Description: "count=exact, count=planned (the planner's estimate; exact on SQLite) or count=estimated (exact for small results). Without it, pages by range or offset are counted exactly and keyset pages not at all.",
 		Schema:      &openapi.Schema{Type: "string"}}
-	c.Parameters["filter"] = &openapi.Parameter{Name: "filter", In: "query", Description: "A JSON object: field → value, list of values (IN), \"*\" (any) or null; a string with % is a LIKE pattern.",
+	c.Parameters["filter"] = &openapi.Parameter{Name: "filter", In: "query", Description: "A JSON object, keys ANDed: field → value, list of values (IN), \"*\" (any), null, or operators {\"eq|ne|gt|gte|lt|lte|in|like|ilike|is\": value}; \"or\" → [objects]; \"q\" → text searched in every text field; react-admin's field_gte-style keys. A string with % is a LIKE pattern.",
 		Schema: &openapi.Schema{Type: "string", MaxLength: intp(maxFilterLen)}}
 	c.Parameters["sort"] = &openapi.Parameter{Name: "sort", In: "query", Description: `field, field:asc, field:desc, or ["field","ASC"].`,
 		Schema: &openapi.Schema{Type: "string", MaxLength: intp(maxSortLen)}}
