@@ -108,6 +108,11 @@ type Notice struct {
 	Identity string
 	Token    string
 	Expires  time.Time
+	// TakenUsername, in a NoticeConfirm, is the username the registrant
+	// asked for when another account already has it: the message should
+	// say so, and let them pick another at confirmation (ConfirmUsername).
+	// Only the owner of Identity sees it.
+	TakenUsername string
 }
 
 // LogValue logs the notice without its token.
@@ -115,10 +120,12 @@ func (n Notice) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("purpose", n.Purpose), slog.String("uid", n.UID), slog.String("identity", n.Identity))
 }
 
-// Notifier delivers notices; the host implements it (e-mail, queue). It
-// should return quickly (enqueue rather than send): its duration is part
-// of the response time of RequestPasswordReset and Register, which must
-// not reveal whether an account exists.
+// Notifier delivers notices; the host implements it (e-mail, queue). The
+// Manager calls it from the workers of its NotifyQueue (WithNotifyQueue),
+// after the request that caused the notice has been answered, with the
+// request's context values but not its deadline; with WithNotifyQueue(0)
+// it is called during the request and must return at once, since its
+// duration would tell whether an account exists.
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
 }

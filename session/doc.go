@@ -144,7 +144,11 @@
 //     expire, work once, and are stored only as SHA-256 digests; they
 //     reach the user only through the Notifier, never an HTTP response.
 //     Password reset never reveals whether an account exists, and
-//     registration does not reveal whether an address is registered.
+//     registration reveals neither a taken address nor a taken username
+//     (only the address's owner learns the name is taken, and picks
+//     another with ConfirmUsername). Notices go through a bounded
+//     NotifyQueue, so both paths take the same time (TestResetTiming…
+//     measures it with Welch's z), and none is dropped.
 //   - Keys are derived from the secret with HKDF-SHA256, one per use.
 //   - Token, TOTPEnrollment, Notice, Account and Session redact their
 //     secrets in fmt and log/slog output.

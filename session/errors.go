@@ -51,9 +51,13 @@ var (
 	// ErrInvalidIdentity reports an identity (e-mail address) that does not
 	// look like one.
 	ErrInvalidIdentity = errors.New("session: invalid identity")
-	// ErrUsernameTaken reports a registration with a username already in
-	// use. (An identity already in use is not reported: see Register.)
+	// ErrUsernameTaken reports a username already in use, given to
+	// ConfirmUsername. (Register reports neither a taken username nor a
+	// taken identity: see Register.)
 	ErrUsernameTaken = errors.New("session: username taken")
+	// ErrUsernameRequired reports Confirm of a registration whose username
+	// was taken: the owner must pick another with ConfirmUsername.
+	ErrUsernameRequired = errors.New("session: choose another username")
 	// ErrAccountExists is returned by an AccountStore whose Create finds the
 	// username or the identity taken.
 	ErrAccountExists = errors.New("session: account exists")
@@ -83,6 +87,17 @@ var (
 	// ErrNoAccountStore reports a login or account operation on a Manager
 	// built without WithAccounts.
 	ErrNoAccountStore = errors.New("session: no account store configured")
+)
+
+// Errors of the NotifyQueue.
+var (
+	// ErrQueueFull reports a notice that found the NotifyQueue full until
+	// the caller's context ended; it is joined with the context's error.
+	// Register and RequestPasswordReset return it, and the middleware's
+	// WriteError answers it 503.
+	ErrQueueFull = errors.New("session: notify queue full")
+	// ErrQueueClosed reports a notice given to a closed NotifyQueue.
+	ErrQueueClosed = errors.New("session: notify queue closed")
 )
 
 // Errors of configuration and input values.
@@ -160,7 +175,7 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		}
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		return problem.Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts, try again later", Code: "session.locked"}
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrQueueFull), errors.Is(err, ErrQueueClosed):
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "authentication is temporarily unavailable", Code: "session.unavailable"}
 	case errors.Is(err, ErrCrossOrigin):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "cross-origin request refused", Code: "session.cross_origin"}
@@ -179,6 +194,8 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		return problem.Problem{Status: http.StatusBadRequest, Detail: "a username has 1 to 64 characters among a-z, 0-9, '.', '_' and '-'", Field: "username", Code: "session.invalid_username"}
 	case errors.Is(err, ErrInvalidIdentity):
 		return problem.Problem{Status: http.StatusBadRequest, Detail: "not a valid e-mail address", Field: "identity", Code: "session.invalid_identity"}
+	case errors.Is(err, ErrUsernameRequired):
+		return problem.Problem{Status: http.StatusBadRequest, Detail: "the username asked for at registration is taken: choose another", Field: "username", Code: "session.username_required"}
 	case errors.Is(err, ErrUsernameTaken):
 		return problem.Problem{Status: http.StatusConflict, Detail: "that username is already registered", Field: "username", Code: "session.username_taken"}
 	case errors.Is(err, ErrInvalidLink):

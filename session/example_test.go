@@ -103,34 +103,36 @@ func ExampleManager_Authenticate() {
 }
 
 // printNotifier stands in for an e-mail sender.
-type printNotifier struct{ last string }
+type printNotifier struct{ sent chan session.Notice }
 
 func (p *printNotifier) Notify(_ context.Context, n session.Notice) error {
-	fmt.Println("mail to", n.Identity+":", n.Purpose)
-	p.last = n.Token
+	p.sent <- n
 	return nil
 }
 
 // Registration with confirmation: the link goes out by mail, never in a
-// response.
+// response. The Manager queues the notice and returns before it is
+// delivered, so that a registration takes the same time whatever it sends.
 func ExampleManager_Register() {
 	ctx := context.Background()
-	mail := &printNotifier{}
+	mail := &printNotifier{sent: make(chan session.Notice, 1)}
 	m, err := session.New(newCipher(), exampleSecret(), session.WithAccounts(session.NewMemoryAccounts()), session.WithNotifier(mail))
 	if err != nil {
 		panic(err)
 	}
-	defer m.Close(ctx)
+	defer m.Close(ctx) // delivers what is still queued
 	_, err = m.Register(ctx, session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: "password1"})
 	fmt.Println(err)
 	_, err = m.Register(ctx, session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: "a long and unusual passphrase"})
 	fmt.Println(err)
-	fmt.Println(m.Confirm(ctx, mail.last))
-	fmt.Println(m.Confirm(ctx, mail.last))
+	n := <-mail.sent
+	fmt.Println("mail to", n.Identity+":", n.Purpose)
+	fmt.Println(m.Confirm(ctx, n.Token))
+	fmt.Println(m.Confirm(ctx, n.Token))
 	// Output:
 	// session: password rejected: the password must have at least 10 characters
-	// mail to bob@example.com: confirm
 	// <nil>
+	// mail to bob@example.com: confirm
 	// <nil>
 	// session: invalid or expired link: already used or superseded
 }

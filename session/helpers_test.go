@@ -136,6 +136,7 @@ func newEnv(t testing.TB, opts ...session.Option) *env {
 	base := []session.Option{
 		session.WithStore(e.store), session.WithAccounts(e.accounts), session.WithNotifier(e.notes),
 		session.WithMemberships(e.members), session.WithArgon2(fastArgon()),
+		session.WithNotifyQueue(0), // the notices are there when the call returns
 	}
 	m, err := session.New(e.sealer, testSecret, append(base, opts...)...)
 	require.NoError(t, err)

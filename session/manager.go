@@ -34,6 +34,7 @@ type Manager struct {
 	sig          *signer
 	store        Store
 	own          *MemoryStore // the store New created, closed by Close
+	queue        *NotifyQueue // the notify queue New created, closed by Close
 	refreshAfter time.Duration
 	dummyHash    string // verified for unknown accounts, for equal timing
 	xorigin      *http.CrossOriginProtection
@@ -62,19 +63,29 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	xorigin := http.NewCrossOriginProtection()
+	for _, o := range c.origins {
+		if err := xorigin.AddTrustedOrigin(o); err != nil {
+			return nil, optionError("trusted origin %q: %v", o, err)
+		}
+	}
+	// The last step that can fail: it starts the queue's workers.
+	var queue *NotifyQueue
+	if c.notifier != nil && c.notifyQueue > 0 {
+		if queue, err = NewNotifyQueue(c.notifier, WithQueueSize(c.notifyQueue), WithQueueLogger(c.log)); err != nil {
+			return nil, err
+		}
+		c.notifier = queue
+	}
 	m := &Manager{
 		cfg:          c,
 		sealer:       sealer,
 		sig:          sig,
 		store:        c.store,
+		queue:        queue,
+		xorigin:      xorigin,
 		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
 		log:          c.log,
-	}
-	m.xorigin = http.NewCrossOriginProtection()
-	for _, o := range c.origins {
-		if err := m.xorigin.AddTrustedOrigin(o); err != nil {
-			return nil, optionError("trusted origin %q: %v", o, err)
-		}
 	}
 	dummy := make([]byte, 16)
 	_, _ = rand.Read(dummy)
@@ -86,13 +97,19 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 	return m, nil
 }
 
-// Close releases what New created (the sweepers of the default
-// MemoryStore). It never closes a Store given with WithStore.
+// Close releases what New created: it delivers the notices still in the
+// notify queue (WithNotifyQueue), waiting at most until ctx ends, and stops
+// the sweepers of the default MemoryStore. It never closes a Store or a
+// Notifier given in an option.
 func (m *Manager) Close(ctx context.Context) error {
-	if m.own != nil {
-		return m.own.Close(ctx)
+	var errs []error
+	if m.queue != nil {
+		errs = append(errs, m.queue.Close(ctx))
 	}
-	return nil
+	if m.own != nil {
+		errs = append(errs, m.own.Close(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // Session is a validated session. It is a snapshot: changing its fields

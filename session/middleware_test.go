@@ -243,6 +243,7 @@ func TestWriteError(t *testing.T) {
 		{session.ErrInvalidOTP, 401, "session.invalid_otp"},
 		{&session.PasswordError{Code: session.CodePasswordCommon, Reason: "common"}, 400, session.CodePasswordCommon},
 		{session.ErrUsernameTaken, 409, "session.username_taken"},
+		{session.ErrUsernameRequired, 400, "session.username_required"},
 		{session.ErrInvalidLink, 400, "session.invalid_link"},
 		{errors.New("pq: relation accounts does not exist"), 500, "session.internal"},
 	} {

@@ -52,6 +52,7 @@ type config struct {
 	accounts     AccountStore
 	members      MembershipSource
 	notifier     Notifier
+	notifyQueue  int
 	credentials  func(ctx context.Context, uid string, reason string) error
 	apiKeys      APIKeyVerifier
 	contextFunc  func(context.Context, *Session) context.Context
@@ -88,6 +89,7 @@ func defaultConfig() config {
 		confirmTTL:   DefaultConfirmTTL,
 		resetTTL:     DefaultResetTTL,
 		backupCodes:  defaultBackupCodeNum,
+		notifyQueue:  DefaultNotifyQueueSize,
 		clientIP:     RemoteAddrIP,
 		errorHandler: defaultErrorHandler,
 		log:          slog.New(slog.DiscardHandler),
@@ -243,6 +245,26 @@ func WithNotifier(n Notifier) Option {
 			return optionError("nil Notifier")
 		}
 		c.notifier = n
+		return nil
+	}
+}
+
+// WithNotifyQueue sets the size of the NotifyQueue that New puts in front
+// of the Notifier of WithNotifier, so that Register and
+// RequestPasswordReset return before a notice is delivered and take the
+// same time whether or not they send one (their timing would otherwise
+// tell which accounts exist). The Manager owns the queue: Close delivers
+// what is queued. 0 calls the Notifier directly, for a Notifier that
+// returns at once itself (a NotifyQueue of the host's, a message queue).
+// Default: DefaultNotifyQueueSize (1024) notices, delivered by
+// DefaultNotifyWorkers workers; failed deliveries are logged
+// (WithLogger).
+func WithNotifyQueue(size int) Option {
+	return func(c *config) error {
+		if size < 0 || size > maxNotifyQueueSize {
+			return optionError("notify queue size %d outside [0, %d]", size, maxNotifyQueueSize)
+		}
+		c.notifyQueue = size
 		return nil
 	}
 }

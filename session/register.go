@@ -2,8 +2,10 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -74,11 +76,19 @@ func (m *Manager) CheckPassword(password, username, identity string) error {
 
 // Register creates a pending account (role "pending" until confirmed) and
 // sends the owner of its identity a confirmation link through the
-// Notifier. It returns the new uid. A taken username is ErrUsernameTaken;
-// a taken identity is not reported — the existing owner gets a
-// NoticeAlreadyRegistered instead and Register returns a uid that belongs
-// to no account — so that registration cannot probe which addresses have
-// accounts. The confirmation token never appears in the result.
+// Notifier. It returns a uid, and answers the same way whether or not the
+// username or the identity is taken, so that registration cannot probe
+// which usernames or addresses have accounts:
+//
+//   - a taken identity: the existing owner gets a NoticeAlreadyRegistered
+//     instead, and the uid returned belongs to no account;
+//   - a free identity but a taken username: the account is created under
+//     a placeholder username, and the confirmation notice says so
+//     (Notice.TakenUsername): only the owner of the address learns that
+//     the name is taken, and picks another with ConfirmUsername (Confirm
+//     alone refuses such a link with ErrUsernameRequired).
+//
+// The confirmation token never appears in the result.
 func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 	if err := m.needAccounts(); err != nil {
 		return "", err
@@ -94,40 +104,65 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 		return "", err
 	}
 	acc.Status = StatusPending
-	if _, taken, err := m.cfg.accounts.Lookup(ctx, acc.Username); err != nil {
-		return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
-	} else if taken {
-		return "", ErrUsernameTaken
-	}
-	owner, taken, err := m.cfg.accounts.Lookup(ctx, acc.Identity)
-	if err != nil {
-		return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
-	}
-	if !taken {
+	requested := acc.Username
+	for range casRetries {
+		owner, idTaken, err := m.cfg.accounts.Lookup(ctx, acc.Identity)
+		if err != nil {
+			return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
+		}
+		if idTaken {
+			n := Notice{Purpose: NoticeAlreadyRegistered, UID: owner.UID, Username: owner.Username, Identity: owner.Identity}
+			if err := m.cfg.notifier.Notify(ctx, n); err != nil {
+				return "", fmt.Errorf("session: notifier: %w", err)
+			}
+			return newUID(), nil
+		}
+		_, nameTaken, err := m.cfg.accounts.Lookup(ctx, requested)
+		if err != nil {
+			return "", fmt.Errorf("%w: account lookup: %w", ErrUnavailable, err)
+		}
+		acc.Username = requested
+		if nameTaken {
+			acc.Username = placeholderUsername()
+		}
 		err = m.cfg.accounts.Create(ctx, acc)
 		switch {
-		case errors.Is(err, ErrAccountExists): // lost a race: find out which
-			if _, t, _ := m.cfg.accounts.Lookup(ctx, acc.Username); t {
-				return "", ErrUsernameTaken
-			}
-			if owner, taken, err = m.cfg.accounts.Lookup(ctx, acc.Identity); err != nil || !taken {
-				return "", ErrConflict
-			}
+		case errors.Is(err, ErrAccountExists):
+			continue // lost a race for the name or the address: look again
 		case err != nil:
 			return "", fmt.Errorf("%w: creating account: %w", ErrUnavailable, err)
 		}
-	}
-	if taken {
-		n := Notice{Purpose: NoticeAlreadyRegistered, UID: owner.UID, Username: owner.Username, Identity: owner.Identity}
-		if err := m.cfg.notifier.Notify(ctx, n); err != nil {
-			return "", fmt.Errorf("session: notifier: %w", err)
+		taken := ""
+		if nameTaken {
+			taken = requested
 		}
-		return newUID(), nil
+		if err := m.sendConfirm(ctx, acc, taken); err != nil {
+			return "", err
+		}
+		return acc.UID, nil
 	}
-	if err := m.sendLink(ctx, acc, purposeConfirm, NoticeConfirm, m.cfg.confirmTTL); err != nil {
-		return "", err
+	return "", ErrConflict
+}
+
+// placeholderPrefix starts the username of an account registered under a
+// taken name, until its owner picks another at confirmation.
+const placeholderPrefix = "pending-"
+
+// placeholderUsername returns a fresh, valid, unguessable username.
+func placeholderUsername() string {
+	return placeholderPrefix + strings.ToLower(rand.Text()[:16])
+}
+
+// sendConfirm sends the confirmation link of a pending account; taken is
+// the username asked for when it was taken (the link then requires a new
+// one, see ConfirmUsername).
+func (m *Manager) sendConfirm(ctx context.Context, acc Account, taken string) error {
+	exp := time.Now().Add(m.cfg.confirmTTL)
+	tok, err := m.sig.newLinkFor(purposeConfirm, acc.UID, exp, taken != "")
+	if err != nil {
+		return err
 	}
-	return acc.UID, nil
+	return m.deliverLink(ctx, acc, purposeConfirm, tok, Notice{Purpose: NoticeConfirm, TakenUsername: taken}, exp)
 }
 
 // sendLink issues a single-use link token for (purpose, acc.UID), stores
@@ -139,10 +174,16 @@ func (m *Manager) sendLink(ctx context.Context, acc Account, purpose, notice str
 	if err != nil {
 		return err
 	}
-	if err := m.store.PutToken(ctx, linkKey(purpose, acc.UID), linkDigest(tok), ttl); err != nil {
+	return m.deliverLink(ctx, acc, purpose, tok, Notice{Purpose: notice}, exp)
+}
+
+// deliverLink stores the digest of link token tok and sends n, completed
+// with the account and the token, to the Notifier.
+func (m *Manager) deliverLink(ctx context.Context, acc Account, purpose, tok string, n Notice, exp time.Time) error {
+	if err := m.store.PutToken(ctx, linkKey(purpose, acc.UID), linkDigest(tok), time.Until(exp)); err != nil {
 		return fmt.Errorf("%w: storing link: %w", ErrUnavailable, err)
 	}
-	n := Notice{Purpose: notice, UID: acc.UID, Username: acc.Username, Identity: acc.Identity, Token: tok, Expires: exp}
+	n.UID, n.Username, n.Identity, n.Token, n.Expires = acc.UID, acc.Username, acc.Identity, tok, exp
 	if err := m.cfg.notifier.Notify(ctx, n); err != nil {
 		return fmt.Errorf("session: notifier: %w", err)
 	}
@@ -169,13 +210,36 @@ func (m *Manager) takeLink(ctx context.Context, token, purpose string) (string, 
 // Confirm activates the pending account a confirmation link was sent to.
 // The link works once, expires (WithLinkTTL), is bound to its purpose and
 // account, and is void once a newer link was sent. The account's live
-// sessions (which hold only "pending") end: the user logs in again.
+// sessions (which hold only "pending") end: the user logs in again. A
+// link sent for a registration whose username was taken is refused with
+// ErrUsernameRequired, and stays usable with ConfirmUsername.
 func (m *Manager) Confirm(ctx context.Context, token string) error {
+	return m.ConfirmUsername(ctx, token, "")
+}
+
+// ConfirmUsername is Confirm that also gives the account the username
+// (when not empty): the owner of the address picks a name at confirmation,
+// which they must when the one they registered was taken. A taken name is
+// ErrUsernameTaken and an invalid one ErrInvalidUsername; the link then
+// stays usable. Only the holder of a valid confirmation link learns
+// whether a name is taken.
+func (m *Manager) ConfirmUsername(ctx context.Context, token, username string) error {
 	if err := m.needAccounts(); err != nil {
 		return err
 	}
-	uid, err := m.takeLink(ctx, token, purposeConfirm)
+	uid, rename, err := m.sig.parseLinkFor(token, purposeConfirm, time.Now())
 	if err != nil {
+		return err
+	}
+	if username == "" && rename {
+		return ErrUsernameRequired
+	}
+	if username != "" {
+		if err := m.rename(ctx, uid, username); err != nil {
+			return err
+		}
+	}
+	if _, err := m.takeLink(ctx, token, purposeConfirm); err != nil {
 		return err
 	}
 	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
@@ -190,6 +254,31 @@ func (m *Manager) Confirm(ctx context.Context, token string) error {
 		return err
 	}
 	return m.endSessions(ctx, uid, ReasonConfirmed)
+}
+
+// rename gives the pending account uid the username.
+func (m *Manager) rename(ctx context.Context, uid, username string) error {
+	norm, err := NormalizeUsername(username)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(norm, placeholderPrefix) {
+		return ErrUsernameTaken // reserved for placeholders
+	}
+	_, err = m.updateAccount(ctx, uid, func(a *Account) error {
+		if a.Status != StatusPending {
+			return fmt.Errorf("%w: account already confirmed", ErrInvalidLink)
+		}
+		a.Username = norm
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrAccountExists):
+		return ErrUsernameTaken
+	case errors.Is(err, ErrAccountNotFound):
+		return fmt.Errorf("%w: account gone", ErrInvalidLink)
+	}
+	return err
 }
 
 // RequestPasswordReset sends a password-reset link to the owner of the
@@ -231,17 +320,32 @@ func (m *Manager) RequestPasswordReset(ctx context.Context, login string) error 
 		return err
 	}
 	if !usable {
-		// Same store round trip as a real request, on a key no token uses.
+		// Same store round trip as a real request, on a key no token uses
+		// (one per login, as a real link has one per account; it expires
+		// in a second), and the same queue work (pace).
 		tok, err := m.sig.newLink(purposeReset, "-", time.Now().Add(time.Minute))
 		if err != nil {
 			return err
 		}
-		if err := m.store.PutToken(ctx, linkKey("none", "-"), linkDigest(tok), time.Second); err != nil {
+		if err := m.store.PutToken(ctx, digestKey("link:none:", subject), linkDigest(tok), time.Second); err != nil {
 			return fmt.Errorf("%w: storing link: %w", ErrUnavailable, err)
 		}
-		return nil
+		return m.pace(ctx)
 	}
 	return m.sendLink(ctx, acc, purposeReset, NoticeReset, m.cfg.resetTTL)
+}
+
+// pace does what handing a notice to the notify queue does, without a
+// notice, where a request that sends one for an existing account sends
+// none for an unknown one.
+func (m *Manager) pace(ctx context.Context) error {
+	if m.queue == nil {
+		return nil
+	}
+	if err := m.queue.pace(ctx); err != nil {
+		return fmt.Errorf("session: notifier: %w", err)
+	}
+	return nil
 }
 
 // resetLadder limits password-reset links per account: 3 at once (the

@@ -56,7 +56,6 @@ func TestRegisterRejects(t *testing.T) {
 		a    session.NewAccount
 		want error
 	}{
-		{"taken username", session.NewAccount{Username: "TAKEN", Identity: "new@example.com", Password: goodPassword}, session.ErrUsernameTaken},
 		{"bad username", session.NewAccount{Username: "no spaces", Identity: "a@example.com", Password: goodPassword}, session.ErrInvalidUsername},
 		{"bad identity", session.NewAccount{Username: "ok", Identity: "not-an-address", Password: goodPassword}, session.ErrInvalidIdentity},
 		{"no identity", session.NewAccount{Username: "ok", Password: goodPassword}, session.ErrInvalidIdentity},
@@ -69,6 +68,52 @@ func TestRegisterRejects(t *testing.T) {
 			require.ErrorIs(t, err, tc.want)
 		})
 	}
+}
+
+// TestRegisterDoesNotRevealUsernames: a taken username gets the answer a
+// free one gets; only the owner of the address learns that the name is
+// taken (in the confirmation notice), and picks another at confirmation.
+func TestRegisterDoesNotRevealUsernames(t *testing.T) {
+	e := newEnv(t)
+	ctx := from(t.Context(), "192.0.2.7")
+	owner := e.user(t, "taken", false)
+
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "TAKEN", Identity: "new@example.com", Name: "New", Password: goodPassword})
+	require.NoError(t, err, "a taken username is not reported to the registrant")
+	freeUID, err := e.m.Register(t.Context(), session.NewAccount{Username: "free", Identity: "free@example.com", Name: "Free", Password: goodPassword})
+	require.NoError(t, err)
+	require.Len(t, uid, len(freeUID))
+
+	all := e.notes.all()
+	require.Len(t, all, 2)
+	n, free := all[0], all[1]
+	require.Equal(t, session.NoticeConfirm, n.Purpose)
+	require.Equal(t, "new@example.com", n.Identity)
+	require.Equal(t, uid, n.UID)
+	require.Equal(t, "taken", n.TakenUsername, "the address owner is told the name is taken")
+	require.NotEqual(t, "taken", n.Username)
+	require.Empty(t, free.TakenUsername, "a free name's notice says nothing")
+
+	again, _, _ := e.accounts.Lookup(t.Context(), "taken")
+	require.Equal(t, owner.UID, again.UID, "the existing account keeps its name")
+
+	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token), session.ErrUsernameRequired)
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "taken"), session.ErrUsernameTaken)
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "pending-x"), session.ErrUsernameTaken, "placeholder names are reserved")
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "No Spaces"), session.ErrInvalidUsername)
+	require.NoError(t, e.m.ConfirmUsername(t.Context(), n.Token, "newcomer"), "the link survived the refusals")
+	acc, _, _ := e.accounts.Get(t.Context(), uid)
+	require.Equal(t, "newcomer", acc.Username)
+	require.Equal(t, session.StatusActive, acc.Status)
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "other"), session.ErrInvalidLink, "single use")
+	s, _, err := e.m.Login(ctx, "newcomer", goodPassword, "")
+	require.NoError(t, err)
+	require.Equal(t, uid, s.UID)
+
+	// A free name may be changed at confirmation too.
+	require.NoError(t, e.m.ConfirmUsername(t.Context(), free.Token, "freer"))
+	_, found, _ := e.accounts.Lookup(t.Context(), "freer")
+	require.True(t, found)
 }
 
 func TestRegisterDoesNotRevealIdentities(t *testing.T) {

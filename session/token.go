@@ -259,6 +259,7 @@ type link struct {
 	UID     string `json:"u"`
 	Exp     int64  `json:"e"`
 	Nonce   string `json:"n"`
+	Rename  bool   `json:"r,omitempty"` // confirmation needs a new username
 }
 
 const (
@@ -276,21 +277,33 @@ func linkDigest(token string) []byte {
 // parseLink checks a link token's signature, purpose and expiry at now,
 // without consuming it, and returns its uid.
 func (s *signer) parseLink(token, purpose string, now time.Time) (string, error) {
+	uid, _, err := s.parseLinkFor(token, purpose, now)
+	return uid, err
+}
+
+// parseLinkFor is parseLink that also reports whether the link requires a
+// new username.
+func (s *signer) parseLinkFor(token, purpose string, now time.Time) (uid string, rename bool, err error) {
 	var l link
 	if err := openBlob(s.link, "link", token, &l); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidLink, err)
+		return "", false, fmt.Errorf("%w: %v", ErrInvalidLink, err)
 	}
 	if l.Purpose != purpose || validUID(l.UID) != nil || len(l.Nonce) != 22 {
-		return "", fmt.Errorf("%w: wrong purpose or malformed", ErrInvalidLink)
+		return "", false, fmt.Errorf("%w: wrong purpose or malformed", ErrInvalidLink)
 	}
 	if now.Unix() >= l.Exp {
-		return "", fmt.Errorf("%w: expired", ErrInvalidLink)
+		return "", false, fmt.Errorf("%w: expired", ErrInvalidLink)
 	}
-	return l.UID, nil
+	return l.UID, l.Rename, nil
 }
 
 func (s *signer) newLink(purpose, uid string, exp time.Time) (string, error) {
+	return s.newLinkFor(purpose, uid, exp, false)
+}
+
+// newLinkFor is newLink for a link that may require a new username.
+func (s *signer) newLinkFor(purpose, uid string, exp time.Time, rename bool) (string, error) {
 	n := make([]byte, 16)
 	_, _ = rand.Read(n)
-	return signBlob(s.link, "link", link{Purpose: purpose, UID: uid, Exp: exp.Unix(), Nonce: b64url.EncodeToString(n)})
+	return signBlob(s.link, "link", link{Purpose: purpose, UID: uid, Exp: exp.Unix(), Nonce: b64url.EncodeToString(n), Rename: rename})
 }

@@ -147,8 +147,26 @@ func testRegistrationRevealsNothing(t *testing.T, in *instance) {
 	c.post(t, "/auth", map[string]string{"username": other, "password": "Cobol-Compiler-1959"}).
 		wantProblem(t, http.StatusUnauthorized, "session.invalid_credentials")
 
-	register(first.username, "someone-"+randomText(6)+"@example.com", "Cobol-Compiler-1959").
+	// A taken username gets the answer a free one gets (it used to be 409
+	// session.username_taken); only the owner of the address learns it, in
+	// the confirmation message, and picks another name when confirming.
+	newcomer := "someone-" + randomText(6) + "@example.com"
+	res = register(first.username, newcomer, "Cobol-Compiler-1959").want(t, http.StatusAccepted)
+	if string(res.body) != `{"status":"pending"}` {
+		t.Errorf("registering a taken username answered %s, want the usual {\"status\":\"pending\"}", res.body)
+	}
+	m := in.d.takeMail(t, newcomer, "confirm")
+	if m.TakenUsername != first.username {
+		t.Errorf("the confirmation message says taken_username %q, want %q", m.TakenUsername, first.username)
+	}
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusBadRequest, "session.username_required")
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": first.username}).
 		wantProblem(t, http.StatusConflict, "session.username_taken")
+	chosen := "hopper-" + randomText(8)
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": chosen}).want(t, http.StatusNoContent)
+	login := in.anonymous() // its answers carry tokens: not c, whose answers are checked below
+	login.post(t, "/auth", map[string]string{"username": chosen, "password": "Cobol-Compiler-1959"}).want(t, http.StatusCreated)
+	login.post(t, "/auth", map[string]string{"username": first.username, "password": first.password}).want(t, http.StatusCreated)
 
 	for _, tc := range []struct {
 		name, username, identity, password, field string

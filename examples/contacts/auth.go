@@ -183,7 +183,9 @@ func (a *app) disableTOTP(w http.ResponseWriter, r *http.Request) {
 
 // register is POST /account {username, name, identity, password}: 202 and
 // a confirmation link sent to the identity. The answer is the same whether
-// or not the address already has an account.
+// or not the address or the username already has an account; a taken
+// username is told only to the owner of the address, in the link's
+// message, and they pick another at confirmation.
 func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Username string `json:"username"`
@@ -220,16 +222,19 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": string(session.StatusPending)})
 }
 
-// confirm is POST /account/confirm {token}, the token of a confirmation
-// link.
+// confirm is POST /account/confirm {token, username?}, the token of a
+// confirmation link and optionally another username: required (400
+// session.username_required) when the one registered was taken, which only
+// the link's message tells; 409 when the new one is taken too.
 func (a *app) confirm(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Token string `json:"token"`
+		Token    string `json:"token"`
+		Username string `json:"username"`
 	}
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if err := a.sessions.Confirm(r.Context(), in.Token); err != nil {
+	if err := a.sessions.ConfirmUsername(r.Context(), in.Token, in.Username); err != nil {
 		session.WriteError(w, err)
 		return
 	}

@@ -36,6 +36,10 @@ type mail struct {
 	Link    string    `json:"link,omitempty"`
 	Token   string    `json:"token,omitempty"`
 	Expires time.Time `json:"expires,omitzero"`
+	// TakenUsername is the username asked for at registration when it
+	// was taken: the message asks the owner of the address to choose
+	// another when they confirm.
+	TakenUsername string `json:"taken_username,omitempty"`
 }
 
 // Notify implements session.Notifier.
@@ -43,7 +47,7 @@ func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	m := mail{To: n.Identity, UID: n.UID, Purpose: n.Purpose, Token: n.Token, Expires: n.Expires}
+	m := mail{To: n.Identity, UID: n.UID, Purpose: n.Purpose, Token: n.Token, Expires: n.Expires, TakenUsername: n.TakenUsername}
 	m.Subject, m.Lang = o.subject(ctx, n.Purpose)
 	if n.Token != "" {
 		m.Link = o.publicURL + "/#/" + n.Purpose + "?token=" + url.QueryEscape(n.Token)
