@@ -103,6 +103,16 @@ func testOwnerCRUD(t *testing.T, in *instance) {
 		if changed.Timezone != "Europe/Berlin" || changed.NotifyEmail || changed.Version != s.Version+1 {
 			t.Errorf("updated settings = %+v, want timezone Europe/Berlin, notify_email false, version %d", changed, s.Version+1)
 		}
+		// Locale and time zone are a BCP 47 tag and an IANA zone name, not
+		// any string: 400 naming the field, and nothing stored.
+		for _, bad := range []map[string]any{{"locale": "de\r\nX-Injected: 1"}, {"locale": "../../etc"}, {"timezone": "../../etc/passwd"}, {"timezone": "Europe/Berlin\r\n"}} {
+			for field := range bad {
+				p := u.put(t, "/settings/"+u.uid, bad).wantProblem(t, http.StatusBadRequest, "crud.invalid_value")
+				if p.Field != field || strings.Contains(p.Detail, "{") {
+					t.Errorf("PUT settings %q: field %q detail %q, want field %s and a filled message", bad, p.Field, p.Detail, field)
+				}
+			}
+		}
 		all := decode[list[Settings]](t, u.get(t, "/settings").want(t, http.StatusOK))
 		if all.Count != 1 || all.Items[0].ID != u.uid {
 			t.Errorf("GET /settings = %+v, want only the caller's", all)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/text/language"
 
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/metrics"
@@ -102,6 +105,9 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 		crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList),
 		crud.WithHooks(crud.Hooks[Settings]{
 			BeforeUpdate: func(ctx context.Context, old, s *Settings) error {
+				if err := validSettings(s); err != nil {
+					return err
+				}
 				if s.DefaultCategoryID == nil || old.DefaultCategoryID != nil && *old.DefaultCategoryID == *s.DefaultCategoryID {
 					return nil
 				}
@@ -219,4 +225,52 @@ func (r *resources) routes(mux *http.ServeMux, prefix string) {
 	r.category.Routes(mux, prefix)
 	r.settings.Routes(mux, prefix)
 	r.trash.Routes(mux, prefix)
+}
+
+// validSettings checks what crud's tags cannot: the locale is a BCP 47
+// language tag ("de", "pt-BR", "zh-Hant") and the time zone an IANA zone
+// name ("Europe/Berlin", "UTC"). Both are used to pick messages and render
+// times, so a free string (CRLF, "../../etc/passwd") must never be stored.
+func validSettings(s *Settings) error {
+	if s.Locale != "" {
+		tag, err := language.Parse(s.Locale)
+		if err != nil || !isTagText(s.Locale) || tag == language.Und {
+			return &crud.FieldError{Field: "locale", Code: crud.CodeInvalidValue, Reason: "not a BCP 47 language tag"}
+		}
+	}
+	if s.Timezone != "" {
+		if !isZoneText(s.Timezone) || s.Timezone == "Local" {
+			return &crud.FieldError{Field: "timezone", Code: crud.CodeInvalidValue, Reason: "not an IANA time zone name"}
+		}
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			return &crud.FieldError{Field: "timezone", Code: crud.CodeInvalidValue, Reason: "not an IANA time zone name"}
+		}
+	}
+	return nil
+}
+
+// isTagText reports whether s holds only the characters of a language tag.
+func isTagText(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isZoneText reports whether s looks like an IANA zone name: letters,
+// digits, '/', '_', '-', '+', no "..", no leading '/'. time.LoadLocation
+// refuses ".." and absolute names too, but it reads files: what reaches it
+// is kept to names.
+func isZoneText(s string) bool {
+	if s == "" || s[0] == '/' || strings.Contains(s, "..") || strings.Contains(s, "//") {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '/' || r == '_' || r == '-' || r == '+' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
