@@ -11,6 +11,7 @@ import (
 	"github.com/go-redsync/redsync/v4"
 	redsyncgoredis "github.com/go-redsync/redsync/v4/redis/goredis/v9"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/mutex"
 	mutexredis "github.com/apicrud-go/apicrud/mutex/redisstore"
 )
@@ -35,7 +36,7 @@ func BenchmarkMutex(b *testing.B) {
 	ctx := context.Background()
 	const ttl = time.Minute
 
-	locker, err := mutex.New(mutex.WithStore(mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"apicrud:"))))
+	locker, err := mutex.New(mutex.WithStore(testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"apicrud:")))))
 	if err != nil {
 		b.Fatal(err)
 	}

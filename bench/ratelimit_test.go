@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/ratelimit"
 	ratelimitredis "github.com/apicrud-go/apicrud/ratelimit/redisstore"
 )
@@ -36,7 +37,7 @@ func BenchmarkRateLimit(b *testing.B) {
 	}
 
 	lim, err := ratelimit.New(
-		ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"apicrud:"))),
+		ratelimit.WithStore(testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"apicrud:")))),
 		ratelimit.WithDefaultLimit(ratelimit.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}),
 	)
 	if err != nil {
@@ -70,7 +71,7 @@ func BenchmarkRateLimit(b *testing.B) {
 
 	// deny: a limit of one per hour, spent before the timer starts.
 	denyLim, err := ratelimit.New(
-		ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"apicrud:"))),
+		ratelimit.WithStore(testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"apicrud:")))),
 		ratelimit.WithDefaultLimit(ratelimit.PerHour(1)),
 	)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/session"
 	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 )
@@ -70,7 +71,7 @@ func sessionBackends() []backend {
 		}},
 		{"redis", func(b *testing.B) (session.Store, scs.Store) {
 			rdb, prefix := redisForBench(b)
-			return sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"apicrud:")),
+			return testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"apicrud:"))),
 				goredisstore.NewWithPrefix(rdb, prefix+"scs:")
 		}},
 	}

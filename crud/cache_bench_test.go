@@ -81,12 +81,12 @@ func BenchmarkCachedGet(b *testing.B) {
 	})
 	b.Run("redis", func(b *testing.B) {
 		rdb := testenv.Redis(b)
-		_, cache, id, ctx := setup(b, testenv.SQLiteDB(b), crud.WithCacheStore(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb)))))
+		_, cache, id, ctx := setup(b, testenv.SQLiteDB(b), crud.WithCacheStore(testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb))))))
 		serial(b, cache.Get, ctx, id)
 	})
 	b.Run("redis-parallel", func(b *testing.B) {
 		rdb := testenv.Redis(b)
-		_, cache, id, ctx := setup(b, testenv.SQLiteDB(b), crud.WithCacheStore(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb)))))
+		_, cache, id, ctx := setup(b, testenv.SQLiteDB(b), crud.WithCacheStore(testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb))))))
 		parallel(b, cache.Get, ctx, id)
 	})
 }

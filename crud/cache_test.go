@@ -223,12 +223,12 @@ func backends() map[string]func(t *testing.T) (crud.CacheStore, crud.CacheStore)
 		"redis": func(t *testing.T) (crud.CacheStore, crud.CacheStore) {
 			rdb1, rdb2 := testenv.Redis(t), testenv.Redis(t)
 			prefix := testenv.Prefix(t, rdb1)
-			return crudredis.New(rdb1, crudredis.WithPrefix(prefix)), crudredis.New(rdb2, crudredis.WithPrefix(prefix))
+			return testenv.Must(crudredis.New(rdb1, crudredis.WithPrefix(prefix))), testenv.Must(crudredis.New(rdb2, crudredis.WithPrefix(prefix)))
 		},
 		"redis-cluster": func(t *testing.T) (crud.CacheStore, crud.CacheStore) {
 			rdb1, rdb2 := testenv.RedisCluster(t), testenv.RedisCluster(t)
 			prefix := testenv.Prefix(t, rdb1)
-			return crudredis.New(rdb1, crudredis.WithPrefix(prefix)), crudredis.New(rdb2, crudredis.WithPrefix(prefix))
+			return testenv.Must(crudredis.New(rdb1, crudredis.WithPrefix(prefix))), testenv.Must(crudredis.New(rdb2, crudredis.WithPrefix(prefix)))
 		},
 	}
 }

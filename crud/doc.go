@@ -123,8 +123,8 @@
 // settings (apicrud's AccountSettings):
 //
 //	cache, err := crud.NewCached(settings, // a *Resource[Settings]
-//		crud.WithCacheStore(crudredis.New(rdb)), // default: in-memory
-//		crud.WithCacheTTL(20*time.Minute))        // default: DefaultCacheTTL
+//		crud.WithCacheStore(store),        // crudredis.New(rdb); default: in-memory
+//		crud.WithCacheTTL(20*time.Minute)) // default: DefaultCacheTTL
 //	defer cache.Close(ctx)
 //	s, err := cache.Get(ctx, accountSettingsID)
 //

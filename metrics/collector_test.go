@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/metrics"
 	metricsredis "github.com/apicrud-go/apicrud/metrics/redisstore"
 )
@@ -144,7 +145,7 @@ func TestScrapeFailsOnStoreError(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there now
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond, DialerRetries: 1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	rec := newRecorder(t, metricsredis.New(rdb), metrics.WithScrapeTimeout(time.Second))
+	rec := newRecorder(t, testenv.Must(metricsredis.New(rdb)), metrics.WithScrapeTimeout(time.Second))
 	code, _, body := scrape(t, registry(t, rec.SharedCollector(), rec.InstanceCollector()))
 	require.Equal(t, 500, code)
 	require.Contains(t, body, "apicrud_metrics_store_error")
@@ -191,7 +192,7 @@ func TestStaleSeriesSkipped(t *testing.T) {
 // recording rule max without(instance) is then needed.
 func TestSharedSeriesExposedOnce(t *testing.T) {
 	s, rdb, prefix := redisStore(t)
-	other := metricsredis.New(redis.NewClient(&redis.Options{Addr: rdb.Options().Addr}), metricsredis.WithPrefix(prefix))
+	other := testenv.Must(metricsredis.New(redis.NewClient(&redis.Options{Addr: rdb.Options().Addr}), metricsredis.WithPrefix(prefix)))
 	a := newRecorder(t, s)
 	b := newRecorder(t, other)
 	ctx := t.Context()

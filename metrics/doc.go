@@ -7,8 +7,8 @@
 //
 //	defs, err := metrics.ParseDefinitions(yamlBytes)
 //	rec, err := metrics.New(defs,
-//		metrics.WithStore(metricsredis.New(rdb)), // shared by every instance (default: memory)
-//		metrics.WithLimits(grants),               // limits of grant-style metrics
+//		metrics.WithStore(store),   // metricsredis.New(rdb): shared by every instance (default: memory)
+//		metrics.WithLimits(grants), // limits of grant-style metrics
 //	)
 //	defer rec.Close(ctx)
 //

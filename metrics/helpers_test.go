@@ -96,7 +96,7 @@ func redisStore(t testing.TB) (*metricsredis.Store, *redis.Client, string) {
 	t.Helper()
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	return metricsredis.New(rdb, metricsredis.WithPrefix(prefix)), rdb, prefix
+	return testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(prefix))), rdb, prefix
 }
 
 // eachStore runs fn on the memory store and on the Redis store (single
@@ -107,7 +107,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, s metrics.Store)) {
 	t.Run("redis", func(t *testing.T) {
 		testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 			rdb := connect(t)
-			fn(t, metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb))))
+			fn(t, testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb)))))
 		})
 	})
 }

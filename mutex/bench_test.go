@@ -27,7 +27,7 @@ func benchBackends() []benchBackend {
 		}},
 		{"redis", func(b *testing.B) mutex.Store {
 			rdb := testenv.Redis(b) // skips without Redis (fails under CI=true)
-			return mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(b, rdb)))
+			return testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(b, rdb))))
 		}},
 	}
 }

@@ -6,7 +6,7 @@
 //
 // # Overview
 //
-//	locker, err := mutex.New(mutex.WithStore(mutexredis.New(rdb))) // or mutex.New() in one process
+//	locker, err := mutex.New(mutex.WithStore(store)) // store from mutexredis.New(rdb); mutex.New() in one process
 //	defer locker.Close(ctx)
 //
 //	lock, err := locker.Acquire(ctx, "nightly-report", 30*time.Second)

@@ -19,7 +19,7 @@ func benchBackends(b *testing.B, fn func(b *testing.B, store registry.Store)) {
 	})
 	b.Run("redis", func(b *testing.B) {
 		rdb := testenv.Redis(b)
-		fn(b, registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(b, rdb))))
+		fn(b, testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(b, rdb)))))
 	})
 }
 

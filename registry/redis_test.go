@@ -29,9 +29,9 @@ func TestRedisEndToEnd(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close(context.Background()) })
 		return c
 	}
-	crashing := &crashStore{Store: registryredis.New(rdb, registryredis.WithPrefix(prefix))}
+	crashing := &crashStore{Store: testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(prefix)))}
 	a := newClient(crashing)
-	b := newClient(registryredis.New(rdb, registryredis.WithPrefix(prefix)))
+	b := newClient(testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(prefix))))
 
 	ra, err := a.Register(ctx, instance("main", "a", "person"))
 	require.NoError(t, err)

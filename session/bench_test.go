@@ -21,7 +21,7 @@ func benchStores(b *testing.B, fn func(b *testing.B, store session.Store)) {
 	})
 	b.Run("redis", func(b *testing.B) {
 		rdb := testenv.Redis(b)
-		fn(b, sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(b, rdb))))
+		fn(b, testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(b, rdb)))))
 	})
 }
 

@@ -10,7 +10,7 @@
 // bytes shared by every instance:
 //
 //	m, err := session.New(cipher, secret,
-//		session.WithStore(sessionredis.New(rdb)),     // omit for the in-memory store
+//		session.WithStore(store),                      // sessionredis.New(rdb); omit for the in-memory store
 //		session.WithAccounts(accounts),                // login, registration
 //		session.WithNotifier(mailer),                  // confirmation and reset links
 //		session.WithContextFunc(putPrincipal))         // the host's principal

@@ -453,7 +453,7 @@ func loginStores() map[string]func(t *testing.T) session.Store {
 		},
 		"redis": func(t *testing.T) session.Store {
 			rdb := testenv.Redis(t)
-			return sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
 		},
 	}
 }

@@ -50,8 +50,12 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	store, err := crudredis.New(rdb)
+	if err != nil {
+		panic(err)
+	}
 	cache, err := crud.NewCached(settings,
-		crud.WithCacheStore(crudredis.New(rdb)), crud.WithCacheTTL(20*time.Minute))
+		crud.WithCacheStore(store), crud.WithCacheTTL(20*time.Minute))
 	if err != nil {
 		panic(err)
 	}

@@ -2,12 +2,14 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/internal/gencache/gencacheredis"
+	"github.com/apicrud-go/apicrud/internal/rediskey"
 )
 
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
@@ -32,35 +34,51 @@ type Store struct {
 var _ crud.CacheStore = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Instances that
 // share a cache must use the same prefix.
-func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
+func WithPrefix(p string) Option {
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(p); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.prefix = p
+		return nil
+	}
+}
 
 // WithGenerationTTL sets how long an uncache is remembered (default
 // crud.DefaultGenerationTTL): a read-through load that takes longer than
-// this after an Uncache may cache what it read before it. Non-positive
-// values keep the default.
+// this after an Uncache may cache what it read before it. It must be
+// positive (ErrOption).
 func WithGenerationTTL(d time.Duration) Option {
-	return func(s *Store) {
-		if d > 0 {
-			s.genTTL = d
+	return func(s *Store) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: generation TTL %v: want a positive duration", ErrOption, d)
 		}
+		s.genTTL = d
+		return nil
 	}
 }
 
 // New returns a Store on rdb. The caller keeps ownership of rdb: the Store
 // never closes it.
-func New(rdb Client, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb Client, opts ...Option) (*Store, error) {
 	s := &Store{prefix: DefaultPrefix, genTTL: crud.DefaultGenerationTTL}
 	for _, o := range opts {
-		if o != nil {
-			o(s)
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return nil, err
 		}
 	}
 	s.gc = gencacheredis.New(rdb, s.prefix, s.genTTL)
-	return s
+	return s, nil
 }
 
 // Get implements crud.CacheStore with one MGET.

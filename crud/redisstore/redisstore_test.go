@@ -19,7 +19,7 @@ func TestStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) crud.CacheStore {
-			return crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -34,8 +34,8 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	ctx := t.Context()
-	s1 := crudredis.New(rdb1, crudredis.WithPrefix(prefix))
-	s2 := crudredis.New(rdb2, crudredis.WithPrefix(prefix))
+	s1 := testenv.Must(crudredis.New(rdb1, crudredis.WithPrefix(prefix)))
+	s2 := testenv.Must(crudredis.New(rdb2, crudredis.WithPrefix(prefix)))
 
 	_, gen, _, err := s1.Get(ctx, "settings:x-1")
 	require.NoError(t, err)
@@ -56,7 +56,7 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 	require.NoError(t, err)
 	require.False(t, ok, "a load on instance 2 that began before the uncache on instance 1 is not cached")
 
-	other := crudredis.New(rdb2, crudredis.WithPrefix(testenv.Prefix(t, rdb2)))
+	other := testenv.Must(crudredis.New(rdb2, crudredis.WithPrefix(testenv.Prefix(t, rdb2))))
 	_, _, ok, err = other.Get(ctx, "settings:x-1")
 	require.NoError(t, err)
 	require.False(t, ok, "another prefix is another cache")
@@ -66,7 +66,7 @@ func TestKeySchema(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
 	ctx := t.Context()
-	s := crudredis.New(rdb, crudredis.WithPrefix(prefix), crudredis.WithGenerationTTL(time.Minute))
+	s := testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(prefix), crudredis.WithGenerationTTL(time.Minute)))
 	require.NoError(t, s.Delete(ctx, "settings:x-1"))
 	_, gen, _, err := s.Get(ctx, "settings:x-1")
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestBadGenerationIsAnError(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
 	ctx := t.Context()
-	s := crudredis.New(rdb, crudredis.WithPrefix(prefix))
+	s := testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(prefix)))
 	require.NoError(t, rdb.Set(ctx, prefix+"{settings:x-1}:g", "not a number", time.Minute).Err())
 	_, _, _, err := s.Get(ctx, "settings:x-1")
 	require.ErrorIs(t, err, rediskey.ErrReply)
@@ -105,7 +105,7 @@ func TestBadGenerationIsAnError(t *testing.T) {
 func TestServerDown(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := crudredis.New(rdb, crudredis.WithPrefix(prefix))
+	s := testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(prefix)))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, _, _, err := s.Get(ctx, "k")
@@ -117,7 +117,7 @@ func TestServerDown(t *testing.T) {
 func BenchmarkStoreGet(b *testing.B) {
 	// Measures a cache hit at the store level: one MGET round trip.
 	rdb := testenv.Redis(b)
-	s := crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb)))
+	s := testenv.Must(crudredis.New(rdb, crudredis.WithPrefix(testenv.Prefix(b, rdb))))
 	ctx := b.Context()
 	require.NoError(b, s.Set(ctx, "settings:x-1", 0, make([]byte, 200), time.Hour))
 	b.ReportAllocs()

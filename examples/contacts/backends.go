@@ -64,18 +64,20 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	return &backends{
-		kind:       "redis",
-		rdb:        rdb,
-		sessions:   sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:")),
-		limits:     ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"ratelimit:")),
-		locks:      mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"mutex:")),
-		grantCache: grantsredis.New(rdb, grantsredis.WithPrefix(prefix+"grants:")),
-		metrics:    metricsredis.New(rdb, metricsredis.WithPrefix(prefix+"metrics:")),
-		registry:   registryredis.New(rdb, registryredis.WithPrefix(prefix+"registry:")),
-		records:    crudredis.New(rdb, crudredis.WithPrefix(prefix+"crud:")),
-		close:      func(context.Context) error { return rdb.Close() },
-	}, nil
+	b := &backends{kind: "redis", rdb: rdb, close: func(context.Context) error { return rdb.Close() }}
+	var errs [7]error
+	b.sessions, errs[0] = sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:"))
+	b.limits, errs[1] = ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"ratelimit:"))
+	b.locks, errs[2] = mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"mutex:"))
+	b.grantCache, errs[3] = grantsredis.New(rdb, grantsredis.WithPrefix(prefix+"grants:"))
+	b.metrics, errs[4] = metricsredis.New(rdb, metricsredis.WithPrefix(prefix+"metrics:"))
+	b.registry, errs[5] = registryredis.New(rdb, registryredis.WithPrefix(prefix+"registry:"))
+	b.records, errs[6] = crudredis.New(rdb, crudredis.WithPrefix(prefix+"crud:"))
+	if err := errors.Join(errs[:]...); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("redis_prefix: %w", err)
+	}
+	return b, nil
 }
 
 // redisClient returns the client REDIS_URL names, in one of three forms

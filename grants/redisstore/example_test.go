@@ -18,7 +18,11 @@ func Example() {
 	defer rdb.Close()
 
 	defaults, _ := grants.ParseDefaults([]byte("lists: 12\nratelimit: 500\n"))
-	g, err := grants.New(defaults, grants.WithCache(grantsredis.New(rdb)))
+	store, err := grantsredis.New(rdb)
+	if err != nil {
+		panic(err)
+	}
+	g, err := grants.New(defaults, grants.WithCache(store))
 	if err != nil {
 		panic(err)
 	}

@@ -3,12 +3,14 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apicrud-go/apicrud/grants"
 	"github.com/apicrud-go/apicrud/internal/gencache/gencacheredis"
+	"github.com/apicrud-go/apicrud/internal/rediskey"
 )
 
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
@@ -31,34 +33,50 @@ type Cache struct {
 var _ grants.Cache = (*Cache)(nil)
 
 // Option configures New.
-type Option func(*Cache)
+type Option func(*Cache) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix).
-func WithPrefix(p string) Option { return func(c *Cache) { c.prefix = p } }
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
+func WithPrefix(p string) Option {
+	return func(c *Cache) error {
+		if err := rediskey.CheckPrefix(p); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		c.prefix = p
+		return nil
+	}
+}
 
 // WithGenerationTTL sets how long an uncache is remembered (default
 // grants.DefaultGenerationTTL): a read-through load that takes longer than
-// this after an Uncache may cache what it read before it. Non-positive
-// values keep the default.
+// this after an Uncache may cache what it read before it. It must be
+// positive (ErrOption).
 func WithGenerationTTL(d time.Duration) Option {
-	return func(c *Cache) {
-		if d > 0 {
-			c.genTTL = d
+	return func(c *Cache) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: generation TTL %v: want a positive duration", ErrOption, d)
 		}
+		c.genTTL = d
+		return nil
 	}
 }
 
 // New returns a Cache on rdb. The caller keeps ownership of rdb: the Cache
 // never closes it.
-func New(rdb Client, opts ...Option) *Cache {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb Client, opts ...Option) (*Cache, error) {
 	c := &Cache{prefix: DefaultPrefix, genTTL: grants.DefaultGenerationTTL}
 	for _, o := range opts {
-		if o != nil {
-			o(c)
+		if o == nil {
+			continue
+		}
+		if err := o(c); err != nil {
+			return nil, err
 		}
 	}
 	c.gc = gencacheredis.New(rdb, c.prefix, c.genTTL)
-	return c
+	return c, nil
 }
 
 // entry is the stored form of one override.

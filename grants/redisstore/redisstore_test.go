@@ -17,7 +17,7 @@ func TestCache(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.RunCache(t, func(t *testing.T) grants.Cache {
-			return grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -38,9 +38,9 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 	require.NoError(t, err)
 	store := grants.NewMemoryStore() // stands for the shared SQL table
 	t.Cleanup(func() { _ = store.Close(ctx) })
-	g1, err := grants.New(defaults, grants.WithStore(store), grants.WithCache(grantsredis.New(rdb1, grantsredis.WithPrefix(prefix))))
+	g1, err := grants.New(defaults, grants.WithStore(store), grants.WithCache(testenv.Must(grantsredis.New(rdb1, grantsredis.WithPrefix(prefix)))))
 	require.NoError(t, err)
-	g2, err := grants.New(defaults, grants.WithStore(store), grants.WithCache(grantsredis.New(rdb2, grantsredis.WithPrefix(prefix))), grants.WithCacheTTL(time.Hour))
+	g2, err := grants.New(defaults, grants.WithStore(store), grants.WithCache(testenv.Must(grantsredis.New(rdb2, grantsredis.WithPrefix(prefix)))), grants.WithCacheTTL(time.Hour))
 	require.NoError(t, err)
 
 	n, err := g2.Limit(ctx, "lists", "u-1")
@@ -56,7 +56,7 @@ func TestCorruptEntryIsAMiss(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
 	ctx := t.Context()
-	c := grantsredis.New(rdb, grantsredis.WithPrefix(prefix))
+	c := testenv.Must(grantsredis.New(rdb, grantsredis.WithPrefix(prefix)))
 	require.NoError(t, rdb.Set(ctx, prefix+"{u-1}:v", "{not json", time.Minute).Err())
 	_, _, ok, err := c.Get(ctx, "u-1")
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func TestCorruptEntryIsAMiss(t *testing.T) {
 func BenchmarkCacheGet(b *testing.B) {
 	// Measures a cache hit: one MGET round trip and the JSON decode.
 	rdb := testenv.Redis(b)
-	c := grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(b, rdb)))
+	c := testenv.Must(grantsredis.New(rdb, grantsredis.WithPrefix(testenv.Prefix(b, rdb))))
 	ctx := b.Context()
 	require.NoError(b, c.Set(ctx, "u-1", 0, []grants.Override{{UID: "u-1", Name: "lists", Value: "20"}}, time.Hour))
 	b.ReportAllocs()

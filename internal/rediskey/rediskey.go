@@ -70,3 +70,23 @@ func Int64s(reply any, n int) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// MaxPrefix is the longest key prefix CheckPrefix accepts.
+const MaxPrefix = 128
+
+// CheckPrefix returns nil when prefix can start every key of a store: 1 to
+// MaxPrefix bytes without "{", "}" (they would change the Redis Cluster
+// hash slot of keys built with Tagged), spaces or control characters. An
+// empty prefix is refused: two stores without one on the same Redis would
+// write the same keys.
+func CheckPrefix(prefix string) error {
+	if prefix == "" || len(prefix) > MaxPrefix {
+		return fmt.Errorf("key prefix %q: want 1 to %d bytes", prefix, MaxPrefix)
+	}
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c == '{' || c == '}' || c <= ' ' || c == 0x7f {
+			return fmt.Errorf("key prefix %q: byte %q not allowed", prefix, c)
+		}
+	}
+	return nil
+}

@@ -427,3 +427,13 @@ func Dialect(db *sqlx.DB) string {
 	}
 	panic(fmt.Sprintf("testenv: unknown driver %q", db.DriverName()))
 }
+
+// Must returns v, or panics with err: for constructors called in tests
+// with fixed, valid arguments (testenv.Must(sessionredis.New(rdb))), whose
+// error would be a mistake in the test itself.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -3,7 +3,8 @@
 // shared by every instance of a service.
 //
 //	rdb := redis.NewClient(opts) // or redis.NewUniversalClient: single, Sentinel, Cluster
-//	rec, err := metrics.New(defs, metrics.WithStore(metricsredis.New(rdb)), metrics.WithLimits(g))
+//	store, err := metricsredis.New(rdb) // an invalid option is an error
+//	rec, err := metrics.New(defs, metrics.WithStore(store), metrics.WithLimits(g))
 //
 // # Key schema
 //

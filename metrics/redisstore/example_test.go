@@ -30,7 +30,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	var limits metrics.Limits // a *grants.Grants, with its Redis cache
-	rec, err := metrics.New(defs, metrics.WithStore(metricsredis.New(rdb)), metrics.WithLimits(limits))
+	store, err := metricsredis.New(rdb)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec, err := metrics.New(defs, metrics.WithStore(store), metrics.WithLimits(limits))
 	if err != nil {
 		log.Fatal(err)
 	}

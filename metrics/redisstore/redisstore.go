@@ -47,21 +47,35 @@ type Store struct {
 var _ metrics.Store = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix).
-func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
+func WithPrefix(p string) Option {
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(p); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.prefix = p
+		return nil
+	}
+}
 
 // New returns a Store on rdb. The caller keeps ownership of rdb: the Store
 // never closes it.
-func New(rdb Client, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb Client, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix}
 	for _, o := range opts {
-		if o != nil {
-			o(s)
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return nil, err
 		}
 	}
-	return s
+	return s, nil
 }
 
 func (s *Store) hashKey(metric string) string { return rediskey.Tagged(s.prefix, metric, "") }

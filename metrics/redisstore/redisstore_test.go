@@ -22,7 +22,7 @@ func TestRedisStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) metrics.Store {
-			return metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -37,9 +37,9 @@ func TestTwoInstancesShareState(t *testing.T) {
 func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
-	a := metricsredis.New(rdb1, metricsredis.WithPrefix(prefix))
-	b := metricsredis.New(rdb2, metricsredis.WithPrefix(prefix))
-	other := metricsredis.New(rdb2, metricsredis.WithPrefix(prefix+"other:"))
+	a := testenv.Must(metricsredis.New(rdb1, metricsredis.WithPrefix(prefix)))
+	b := testenv.Must(metricsredis.New(rdb2, metricsredis.WithPrefix(prefix)))
+	other := testenv.Must(metricsredis.New(rdb2, metricsredis.WithPrefix(prefix+"other:")))
 	ctx := t.Context()
 
 	req := metrics.ConsumeRequest{Metric: "sms_daily_total", UID: "u-1", Limit: 4, N: 1, Period: time.Hour}
@@ -92,7 +92,7 @@ func testRecordersShareState(t *testing.T, connect func(testing.TB) redis.Univer
 	defs := []metrics.Definition{{Name: "sms_daily_total", Type: metrics.Grant}}
 	var recs []*metrics.Recorder
 	for _, rdb := range []redis.UniversalClient{rdb1, rdb2} {
-		rec, err := metrics.New(defs, metrics.WithStore(metricsredis.New(rdb, metricsredis.WithPrefix(prefix))), metrics.WithLimits(fixed(5)))
+		rec, err := metrics.New(defs, metrics.WithStore(testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(prefix)))), metrics.WithLimits(fixed(5)))
 		require.NoError(t, err)
 		recs = append(recs, rec)
 	}
@@ -116,7 +116,7 @@ func (f fixed) Limit(context.Context, string, string) (int64, error) { return in
 func TestKeySchema(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := metricsredis.New(rdb, metricsredis.WithPrefix(prefix))
+	s := testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(prefix)))
 	ctx := t.Context()
 	require.NoError(t, s.Add(ctx, "logins_total", metrics.Delta{Field: "method=password,result=ok", Value: 1}))
 	require.NoError(t, s.Add(ctx, "upload_bytes", metrics.Delta{Field: "|le=100", Value: 1}, metrics.Delta{Field: "|sum", Value: 42}))
@@ -156,7 +156,7 @@ func TestKeySchema(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, ttl("{bytes_total}:m:2026-03"), 119*time.Minute, "a period keeps the TTL it was created with")
 
-	d := metricsredis.New(rdb)
+	d := testenv.Must(metricsredis.New(rdb))
 	_, err = d.Read(ctx, []string{"schema-test-" + testenv.RandomID(4)})
 	require.NoError(t, err, "the default prefix works (a read writes nothing)")
 	require.Equal(t, "apicrud:metrics:", metricsredis.DefaultPrefix)
@@ -173,7 +173,7 @@ func TestRoundTrips(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	var trips atomic.Int64
 	rdb.AddHook(counter{&trips})
-	s := metricsredis.New(rdb, metricsredis.WithPrefix(prefix))
+	s := testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(prefix)))
 	defs := []metrics.Definition{
 		{Name: "a_total", Type: metrics.Counter, Labels: []string{"x"}},
 		{Name: "g", Type: metrics.Gauge},
@@ -246,7 +246,7 @@ func TestRedisUnreachable(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there now
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond, DialerRetries: 1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	s := metricsredis.New(rdb)
+	s := testenv.Must(metricsredis.New(rdb))
 	ctx := t.Context()
 	require.Error(t, s.Add(ctx, "a_total", metrics.Delta{Field: "", Value: 1}))
 	require.Error(t, s.Add(ctx, "a_total", metrics.Delta{Field: "", Value: 1}, metrics.Delta{Field: "b", Value: 1}))
@@ -272,7 +272,7 @@ func TestRedisUnreachable(t *testing.T) {
 func TestCorruptValues(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := metricsredis.New(rdb, metricsredis.WithPrefix(prefix))
+	s := testenv.Must(metricsredis.New(rdb, metricsredis.WithPrefix(prefix)))
 	ctx := t.Context()
 	require.NoError(t, rdb.HSet(ctx, prefix+"{a_total}", "x=1", "not a number", "x=2", "2").Err())
 	got, err := s.Read(ctx, []string{"a_total"})

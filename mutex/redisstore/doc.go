@@ -2,7 +2,8 @@
 // locks shared by every instance of a service that uses one Redis.
 //
 //	rdb := redis.NewClient(opts) // any redis.Scripter: single, Sentinel, Cluster, Ring
-//	locker, err := mutex.New(mutex.WithStore(mutexredis.New(rdb)))
+//	store, err := mutexredis.New(rdb) // an invalid option is an error
+//	locker, err := mutex.New(mutex.WithStore(store))
 //
 // # Keys and round trips
 //

@@ -19,8 +19,12 @@ func Example() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // or redis.NewUniversalClient
 	defer rdb.Close()
 
+	store, err := mutexredis.New(rdb, mutexredis.WithPrefix("myservice:mutex:"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	locker, err := mutex.New(
-		mutex.WithStore(mutexredis.New(rdb, mutexredis.WithPrefix("myservice:mutex:"))),
+		mutex.WithStore(store),
 		mutex.WithMaxWait(5*time.Second),
 	)
 	if err != nil {

@@ -19,7 +19,7 @@ func TestFencingCounterExpires(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
 	const retention = 20 * time.Millisecond
-	s := mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention))
+	s := testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention)))
 	ctx := t.Context()
 	fenceKey := prefix + "{job}:fence"
 	var last int64
@@ -57,7 +57,7 @@ func TestFencingCounterAhead(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
 	const retention = time.Second
-	s := mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention))
+	s := testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention)))
 	ctx := t.Context()
 	now, err := rdb.Time(ctx).Result()
 	require.NoError(t, err)

@@ -59,7 +59,7 @@ func (f *flaky) Eval(ctx context.Context, src string, keys []string, args ...any
 func instance(t *testing.T, prefix string, opts ...mutex.Option) (*mutex.Locker, *flaky) {
 	t.Helper()
 	f := &flaky{Scripter: testenv.Redis(t)}
-	l, err := mutex.New(append([]mutex.Option{mutex.WithStore(mutexredis.New(f, mutexredis.WithPrefix(prefix)))}, opts...)...)
+	l, err := mutex.New(append([]mutex.Option{mutex.WithStore(testenv.Must(mutexredis.New(f, mutexredis.WithPrefix(prefix))))}, opts...)...)
 	require.NoError(t, err)
 	return l, f
 }
@@ -206,7 +206,7 @@ func TestCrashedHolderChild(t *testing.T) {
 	ttl, err := time.ParseDuration(os.Getenv(crashTTLEnv))
 	require.NoError(t, err)
 	rdb := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr()})
-	l, err := mutex.New(mutex.WithStore(mutexredis.New(rdb, mutexredis.WithPrefix(prefix))))
+	l, err := mutex.New(mutex.WithStore(testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix)))))
 	require.NoError(t, err)
 	lock, err := l.TryAcquire(t.Context(), "job", ttl)
 	require.NoError(t, err)

@@ -41,13 +41,21 @@ type Store struct {
 var _ mutex.Store = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix; the default is DefaultPrefix
 // ("apicrud:mutex:"). Stores with the same prefix on the same Redis share
 // their locks.
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
 func WithPrefix(prefix string) Option {
-	return func(s *Store) { s.prefix = prefix }
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(prefix); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.prefix = prefix
+		return nil
+	}
 }
 
 // DefaultFenceRetention is how long a fencing counter outlives its last
@@ -60,21 +68,32 @@ const DefaultFenceRetention = 24 * time.Hour
 // after that starts from the clock, which is then past every earlier
 // token, so tokens never go back; the retention is what a backward step of
 // the server's clock (or a failover to a server whose clock is behind)
-// may be without breaking that.
+// may be without breaking that. Less than a millisecond is an error
+// (ErrOption).
 func WithFenceRetention(d time.Duration) Option {
-	return func(s *Store) { s.keep = d }
+	return func(s *Store) error {
+		if d < time.Millisecond {
+			return fmt.Errorf("%w: fence retention %v: want at least 1ms", ErrOption, d)
+		}
+		s.keep = d
+		return nil
+	}
 }
 
 // New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a Sentinel failover client, or any redis.Scripter.
-func New(rdb redis.Scripter, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, keep: DefaultFenceRetention}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, err
 		}
 	}
-	return s
+	return s, nil
 }
 
 // ms converts a TTL to whole milliseconds, rounding up (PX needs >= 1).

@@ -15,7 +15,7 @@ func TestRedisStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) mutex.Store {
-			return mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }

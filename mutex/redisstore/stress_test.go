@@ -56,7 +56,7 @@ func stress(t *testing.T, rdb *redis.Client, prefix, who string, holds int) *str
 	// Waiters poll with 2 to 32 ms pauses: about two attempts per hold
 	// (measured), so the handoff, not the polling, sets the pace.
 	locker, err := mutex.New(
-		mutex.WithStore(mutexredis.New(rdb, mutexredis.WithPrefix(prefix))),
+		mutex.WithStore(testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix)))),
 		mutex.WithMaxWait(2*time.Minute),
 		mutex.WithBackoff(2*time.Millisecond, 32*time.Millisecond),
 	)

@@ -16,7 +16,7 @@ import (
 // (throughput of one client pool). Every call is allowed.
 func BenchmarkAllow(b *testing.B) {
 	rdb := testenv.Redis(b)
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(b, rdb)))
+	s := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(b, rdb))))
 	lim := ratelimit.Limit{Rate: 1_000_000, Period: 1_000_000_000, Burst: 1_000_000}
 	ctx := context.Background()
 	keys := make([]string, 10_000)

@@ -2,7 +2,8 @@
 // ratelimitredis): limits shared by every instance of a service.
 //
 //	rdb := redis.NewClient(opts) // any redis.Scripter: single, Sentinel, Cluster, Ring
-//	lim, err := ratelimit.New(ratelimit.WithStore(ratelimitredis.New(rdb)))
+//	store, err := ratelimitredis.New(rdb) // an invalid option is an error
+//	lim, err := ratelimit.New(ratelimit.WithStore(store))
 //
 // # Keys and round trips
 //

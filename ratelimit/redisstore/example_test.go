@@ -17,8 +17,12 @@ func Example() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // or redis.NewUniversalClient
 	defer rdb.Close()
 
+	store, err := ratelimitredis.New(rdb)
+	if err != nil {
+		log.Fatal(err)
+	}
 	lim, err := ratelimit.New(
-		ratelimit.WithStore(ratelimitredis.New(rdb)),
+		ratelimit.WithStore(store),
 		ratelimit.WithDefaultLimit(ratelimit.PerMinute(100)),
 	)
 	if err != nil {

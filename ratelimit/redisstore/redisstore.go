@@ -54,12 +54,20 @@ type denial struct {
 var _ ratelimit.Store = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
 // same prefix on the same Redis share their limits.
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
 func WithPrefix(prefix string) Option {
-	return func(s *Store) { s.prefix = prefix }
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(prefix); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.prefix = prefix
+		return nil
+	}
 }
 
 // WithLocalDenials sets whether the Store remembers denials (default
@@ -72,19 +80,26 @@ func WithPrefix(prefix string) Option {
 // the RetryAfter of the denial it remembers. A Reset through this Store
 // forgets the denial at once.
 func WithLocalDenials(enabled bool) Option {
-	return func(s *Store) { s.local = enabled }
+	return func(s *Store) error {
+		s.local = enabled
+		return nil
+	}
 }
 
 // New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a Sentinel failover client, or any redis.Scripter.
-func New(rdb redis.Scripter, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, local: true, denials: map[string]denial{}}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, err
 		}
 	}
-	return s
+	return s, nil
 }
 
 func (s *Store) key(key string) []string {

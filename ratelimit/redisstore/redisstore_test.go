@@ -24,7 +24,7 @@ func TestRedisStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) ratelimit.Store {
-			return ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -38,9 +38,9 @@ func TestTwoInstancesShareState(t *testing.T) {
 func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
-	a := ratelimitredis.New(rdb1, ratelimitredis.WithPrefix(prefix))
-	b := ratelimitredis.New(rdb2, ratelimitredis.WithPrefix(prefix))
-	other := ratelimitredis.New(rdb2, ratelimitredis.WithPrefix(prefix+"other:"))
+	a := testenv.Must(ratelimitredis.New(rdb1, ratelimitredis.WithPrefix(prefix)))
+	b := testenv.Must(ratelimitredis.New(rdb2, ratelimitredis.WithPrefix(prefix)))
+	other := testenv.Must(ratelimitredis.New(rdb2, ratelimitredis.WithPrefix(prefix+"other:")))
 	ctx := t.Context()
 	l := ratelimit.PerHour(4)
 	for i, s := range []ratelimit.Store{a, b, a, b} {
@@ -67,7 +67,7 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 func TestKeySchema(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
+	s := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix)))
 	ctx := t.Context()
 	l := ratelimit.PerMinute(60)
 	_, err := s.Allow(ctx, "login:u:alice", l, 3)
@@ -84,7 +84,7 @@ func TestKeySchema(t *testing.T) {
 	require.NoError(t, err)
 	require.InDelta(t, float64(3*time.Second), float64(ttl), float64(time.Second))
 
-	d := ratelimitredis.New(rdb)
+	d := testenv.Must(ratelimitredis.New(rdb))
 	_, err = d.Allow(ctx, "schema-test-"+testenv.RandomID(4), l, 0)
 	require.NoError(t, err, "default prefix works (a peek writes nothing)")
 }
@@ -95,7 +95,7 @@ func TestOneRoundTripPerCheck(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	var cmds atomic.Int64
 	rdb.AddHook(counter{&cmds})
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false))
+	s := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false)))
 	ctx := t.Context()
 	_, err := s.Allow(ctx, "warm", ratelimit.PerHour(10), 1) // may EVAL once after NOSCRIPT
 	require.NoError(t, err)
@@ -110,7 +110,7 @@ func TestOneRoundTripPerCheck(t *testing.T) {
 	require.LessOrEqual(t, cmds.Load(), int64(2), "Reset: EVALSHA (EVAL on first use)")
 
 	// By default, the denials after the first are answered locally.
-	local := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"local:"))
+	local := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"local:")))
 	cmds.Store(0)
 	for range 50 {
 		_, err := local.Allow(ctx, "k", ratelimit.PerHour(10), 1)
@@ -129,8 +129,8 @@ func TestLocalDenialsNeverDenyWhatRedisAllows(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	var cmds atomic.Int64
 	rdb.AddHook(counter{&cmds})
-	local := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
-	ref := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false))
+	local := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix)))
+	ref := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix), ratelimitredis.WithLocalDenials(false)))
 	ctx := t.Context()
 	lim := ratelimit.Limit{Rate: 2, Period: 200 * time.Millisecond} // one event per 100 ms, burst 2
 	var allowed, deniedLocally int
@@ -173,7 +173,7 @@ func TestLocalDenialsScope(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	var cmds atomic.Int64
 	rdb.AddHook(counter{&cmds})
-	s := ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))
+	s := testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix)))
 	ctx := t.Context()
 	lim := ratelimit.PerHour(3)
 	res, err := s.Allow(ctx, "k", lim, 3)
@@ -236,7 +236,7 @@ func TestConcurrentClients(t *testing.T) {
 	lim := ratelimit.Per(100, 100*time.Second)
 	var instances []*ratelimit.Limiter
 	for _, rdb := range []*redis.Client{rdb1, rdb2} {
-		l, err := ratelimit.New(ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))), ratelimit.WithDefaultLimit(lim))
+		l, err := ratelimit.New(ratelimit.WithStore(testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix)))), ratelimit.WithDefaultLimit(lim))
 		require.NoError(t, err)
 		instances = append(instances, l)
 	}
@@ -295,7 +295,7 @@ func TestRedisUnreachable(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there now
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
-	s := ratelimitredis.New(rdb)
+	s := testenv.Must(ratelimitredis.New(rdb))
 
 	_, err = s.Allow(t.Context(), "k", ratelimit.PerHour(1), 1)
 	require.Error(t, err)
@@ -330,7 +330,7 @@ func testLimiterOnRedis(t *testing.T, connect func(testing.TB) redis.UniversalCl
 	rdb1, rdb2 := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb1)
 	mk := func(rdb redis.UniversalClient) http.Handler {
-		l, err := ratelimit.New(ratelimit.WithStore(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix))),
+		l, err := ratelimit.New(ratelimit.WithStore(testenv.Must(ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix)))),
 			ratelimit.WithAnonymousLimit(ratelimit.PerHour(3)))
 		require.NoError(t, err)
 		return l.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))

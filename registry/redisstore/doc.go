@@ -3,7 +3,8 @@
 //
 //	import registryredis "github.com/apicrud-go/apicrud/registry/redisstore"
 //
-//	reg, err := registry.New(cipher, registry.WithStore(registryredis.New(rdb)))
+//	store, err := registryredis.New(rdb) // an invalid option is an error
+//	reg, err := registry.New(cipher, registry.WithStore(store))
 //
 // # Key schema
 //

@@ -27,7 +27,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	reg, err := registry.New(sealer, registry.WithStore(registryredis.New(rdb)))
+	store, err := registryredis.New(rdb)
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg, err := registry.New(sealer, registry.WithStore(store))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -38,12 +38,20 @@ type Store struct {
 var _ registry.Store = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
 // same prefix on the same Redis share one registry.
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
 func WithPrefix(prefix string) Option {
-	return func(s *Store) { s.keys = keys(prefix) }
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(prefix); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.keys = keys(prefix)
+		return nil
+	}
 }
 
 func keys(prefix string) []string {
@@ -55,14 +63,18 @@ func keys(prefix string) []string {
 
 // New returns a Store on rdb (a *redis.Client, *redis.ClusterClient,
 // *redis.Ring or any redis.Scripter).
-func New(rdb redis.Scripter, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, keys: keys(DefaultPrefix)}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, err
 		}
 	}
-	return s
+	return s, nil
 }
 
 // Put implements registry.Store: one round trip (put.lua).

@@ -18,7 +18,7 @@ func TestRedisStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) registry.Store {
-			return registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -34,9 +34,9 @@ func testTwoStoresShareState(t *testing.T, connect func(testing.TB) redis.Univer
 	rdb, other := connect(t), connect(t)
 	prefix := testenv.Prefix(t, rdb)
 
-	a := registryredis.New(rdb, registryredis.WithPrefix(prefix))
-	b := registryredis.New(other, registryredis.WithPrefix(prefix))
-	isolated := registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb)))
+	a := testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(prefix)))
+	b := testenv.Must(registryredis.New(other, registryredis.WithPrefix(prefix)))
+	isolated := testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(testenv.Prefix(t, rdb))))
 	ctx := t.Context()
 
 	require.NoError(t, a.Put(ctx, "main:a", []byte("from a"), time.Minute))
@@ -63,7 +63,7 @@ func testTwoStoresShareState(t *testing.T, connect func(testing.TB) redis.Univer
 func TestKeysExpire(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := registryredis.New(rdb, registryredis.WithPrefix(prefix))
+	s := testenv.Must(registryredis.New(rdb, registryredis.WithPrefix(prefix)))
 	require.NoError(t, s.Put(t.Context(), "main:a", []byte("x"), 200*time.Millisecond))
 	keys, err := testenv.Keys(t.Context(), rdb, prefix)
 	require.NoError(t, err)

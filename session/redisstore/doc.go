@@ -3,7 +3,8 @@
 //
 //	import sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 //
-//	m, err := session.New(cipher, secret, session.WithStore(sessionredis.New(rdb)))
+//	store, err := sessionredis.New(rdb) // an invalid option is an error
+//	m, err := session.New(cipher, secret, session.WithStore(store))
 //
 // New accepts any redis.Scripter: *redis.Client, *redis.ClusterClient,
 // *redis.Ring or a Sentinel failover client. The Store never closes it.

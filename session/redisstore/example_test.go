@@ -18,7 +18,11 @@ func Example() {
 
 	var cipher session.Sealer // an apicrud crypto *Cipher shared by every instance
 	var secret []byte         // 32+ random bytes shared by every instance
-	m, err := session.New(cipher, secret, session.WithStore(sessionredis.New(rdb, sessionredis.WithPrefix("myapp:session:"))))
+	store, err := sessionredis.New(rdb, sessionredis.WithPrefix("myapp:session:"))
+	if err != nil {
+		panic(err)
+	}
+	m, err := session.New(cipher, secret, session.WithStore(store))
 	if err != nil {
 		panic(err)
 	}

@@ -67,24 +67,36 @@ type Store struct {
 var _ session.Store = (*Store)(nil)
 
 // Option configures New.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
 // same prefix on the same Redis share their sessions and login state.
+// The prefix must be 1 to 128 bytes without "{", "}", spaces or control
+// characters (ErrOption).
 func WithPrefix(prefix string) Option {
-	return func(s *Store) { s.prefix = prefix }
+	return func(s *Store) error {
+		if err := rediskey.CheckPrefix(prefix); err != nil {
+			return fmt.Errorf("%w: %w", ErrOption, err)
+		}
+		s.prefix = prefix
+		return nil
+	}
 }
 
 // New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a Sentinel failover client, or any redis.Scripter.
-func New(rdb redis.Scripter, opts ...Option) *Store {
+// An invalid option value is an error wrapping ErrOption.
+func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, err
 		}
 	}
-	return s
+	return s, nil
 }
 
 func (s *Store) sessionKey(uid, id string) string { return rediskey.Tagged(s.prefix, uid, ":s:"+id) }

@@ -32,7 +32,7 @@ func TestRedisStore(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
 		rdb := connect(t)
 		storetest.Run(t, func(t *testing.T) session.Store {
-			return sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+			return testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
 		})
 	})
 }
@@ -43,7 +43,7 @@ func twoInstances(t *testing.T, connect func(testing.TB) redis.UniversalClient) 
 	t.Helper()
 	a, b := connect(t), connect(t)
 	prefix := testenv.Prefix(t, a)
-	return sessionredis.New(a, sessionredis.WithPrefix(prefix)), sessionredis.New(b, sessionredis.WithPrefix(prefix))
+	return testenv.Must(sessionredis.New(a, sessionredis.WithPrefix(prefix))), testenv.Must(sessionredis.New(b, sessionredis.WithPrefix(prefix)))
 }
 
 func TestTwoInstancesShareState(t *testing.T) {
@@ -96,7 +96,7 @@ func TestKeysAreHashTagged(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	s := sessionredis.New(rdb, sessionredis.WithPrefix(prefix))
+	s := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))
 	require.NoError(t, s.Create(t.Context(), "u-1", "abc", []byte("x"), time.Minute, time.Hour))
 	_, err := s.Attempt(t.Context(), "ip:192.0.2.1", session.Ladder{Window: time.Minute})
 	require.NoError(t, err)
@@ -211,7 +211,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	_, tok, err := issuer.Create(t.Context(), "u-1", nil, session.Extra{})
 	require.NoError(t, err)
 
-	m, err := session.New(sl, secret, session.WithStore(sessionredis.New(dead)), session.WithAccounts(session.NewMemoryAccounts()))
+	m, err := session.New(sl, secret, session.WithStore(testenv.Must(sessionredis.New(dead))), session.WithAccounts(session.NewMemoryAccounts()))
 	require.NoError(t, err)
 	_, err = m.Validate(t.Context(), string(tok))
 	require.ErrorIs(t, err, session.ErrUnavailable)
@@ -233,7 +233,7 @@ func TestRedisIdleExpiry(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.Redis(t)
 	m, err := session.New(newSealer(t), secret,
-		session.WithStore(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))),
+		session.WithStore(testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))),
 		session.WithIdleTimeout(time.Second, 0.5))
 	require.NoError(t, err)
 	_, tok, err := m.Create(t.Context(), "u-1", nil, session.Extra{})
@@ -257,7 +257,7 @@ func TestValidateIsOneRoundTrip(t *testing.T) {
 	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
 	var cmds atomic.Int64
 	rdb.AddHook(commandCounter{&cmds})
-	store := sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+	store := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name     string
@@ -295,7 +295,7 @@ func TestLoginRoundTrips(t *testing.T) {
 	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
 	var cmds atomic.Int64
 	rdb.AddHook(commandCounter{&cmds})
-	store := sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb)))
+	store := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
 	m, err := session.New(newSealer(t), secret, session.WithStore(store), session.WithAccounts(session.NewMemoryAccounts()),
 		session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
 	require.NoError(t, err)
@@ -341,7 +341,7 @@ func TestNoTokenAtRest(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	ctx := t.Context()
 	accounts := session.NewMemoryAccounts()
-	m, err := session.New(newSealer(t), secret, session.WithStore(sessionredis.New(rdb, sessionredis.WithPrefix(prefix))),
+	m, err := session.New(newSealer(t), secret, session.WithStore(testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))),
 		session.WithAccounts(accounts), session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
 	require.NoError(t, err)
 	_, err = m.CreateAccount(ctx, session.NewAccount{Username: "alice", Password: password})
