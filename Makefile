@@ -5,6 +5,7 @@ GO        ?= go
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.7.0
 GOVULNCHECK_VERSION := v1.1.4
+GOCYCLO_VERSION := v0.6.0
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
@@ -31,7 +32,7 @@ test: services testtools vet
 cover: services
 	$(GO) test -count=1 -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1
 
-tools: $(TOOLS)/staticcheck $(TOOLS)/govulncheck
+tools: $(TOOLS)/staticcheck $(TOOLS)/govulncheck $(TOOLS)/gocyclo
 
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -39,10 +40,15 @@ $(TOOLS)/staticcheck:
 $(TOOLS)/govulncheck:
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 
+$(TOOLS)/gocyclo:
+	GOBIN=$(TOOLS) $(GO) install github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION)
+
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(TOOLS)/staticcheck ./...
+	@# No library or example function above cyclomatic complexity 30 (tests and bench/ excepted).
+	$(TOOLS)/gocyclo -over 30 -ignore '_test\.go$$|^bench/' .
 	@./scripts/vulncheck.sh $(TOOLS)/govulncheck
 
 # Runs every fuzz target for FUZZTIME each.
