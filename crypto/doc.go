@@ -37,9 +37,18 @@
 //
 //   - New(passphrase): argon2id with fixed parameters (Argon2Time = 2,
 //     Argon2Memory = 19 MiB, Argon2Threads = 1: OWASP's recommendation) and a
-//     fixed salt, DefaultSalt, or the deployment's own salt from WithSalt.
-//     The salt cannot be random: every instance of a service must derive the
-//     same key from the same configuration without shared state. The
+//     salt: the deployment's own from WithSalt, or else the fixed
+//     DefaultSalt. The salt is not random per call, because every instance
+//     of a service must derive the same key from the same configuration
+//     without shared state; it should be random per deployment, generated
+//     once and stored with the deployment's other secrets (the contacts
+//     example keeps it in encryption_salt, generated into contacts.keys).
+//     With DefaultSalt, which every apicrud user shares, one precomputed
+//     table of guessed passphrases serves against all deployments. A
+//     deployment that sealed data under DefaultSalt moves to its own salt
+//     without re-sealing: a Keyring whose primary is the new Cipher and
+//     whose older key is the DefaultSalt one seals with the first and
+//     still opens what the second sealed (the key ids differ). The
 //     parameters are part of the format and therefore not options. The
 //     derivation runs once, in New (about 0.1 s and 19 MiB).
 //     Passphrases shorter than 16 bytes are rejected (ErrShortPassphrase).

@@ -58,6 +58,7 @@ type serviceConfig struct {
 	DBMaxConns     int           `config:"db_max_conns" default:"32" min:"1" doc:"connections the database pool keeps open at most (and idle)"`
 	StrictRequests int           `config:"strict_requests" default:"30" min:"1" doc:"registrations, confirmations, reset requests and bad credentials a client address may make per ratelimit_interval"`
 	PasswordScore  int           `config:"password_min_score" default:"3" min:"0" max:"4" doc:"least zxcvbn strength score (0-4) of a new password; 0 turns the estimate off"`
+	EncryptionSalt string        `config:"encryption_salt" doc:"the deployment's own argon2id salt for encryption_passphrase (at least 16 bytes, the same on every instance; generated into contacts.keys when the service runs alone); data sealed before it was set still opens"`
 	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	// TestIdentityKey enables the test identity provider (delegated.go).
@@ -72,7 +73,7 @@ type app struct {
 	dialect string
 	be      *backends
 
-	cipher   *apicrypto.Cipher
+	cipher   *apicrypto.Keyring
 	policy   *ac.Policy
 	accounts *sqlaccounts.Store
 	apikeys  *apikey.Manager
@@ -136,8 +137,8 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	secret := []byte(cfg.JWTKey().Reveal())
 	closing := func(c func(context.Context) error) { a.closers = append(a.closers, c) }
 
-	if a.cipher, err = apicrypto.New(cfg.EncryptionPassphrase().Reveal(), apicrypto.WithPurpose("contacts")); err != nil {
-		return nil, fmt.Errorf("encryption_passphrase: %w", err)
+	if a.cipher, err = newSealer(cfg.EncryptionPassphrase().Reveal(), cfg.EncryptionSalt); err != nil {
+		return nil, err
 	}
 	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL(), cfg.DBMaxConns); err != nil {
 		return nil, err

@@ -9,12 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	apicrypto "github.com/apicrud-go/apicrud/crypto"
 )
 
 // devKeys are the secrets generated for a single-process service.
 type devKeys struct {
 	JWTKey               string `json:"jwt_key"`
 	EncryptionPassphrase string `json:"encryption_passphrase"`
+	// EncryptionSalt is the deployment's own argon2id salt for the
+	// passphrase (added to a keys file written before it had one).
+	EncryptionSalt string `json:"encryption_salt,omitempty"`
 }
 
 // withDevelopmentKeys lets `make run` work on a fresh machine without
@@ -35,7 +40,7 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 	if err != nil {
 		return nil, err
 	}
-	if cfg.JWTKey().IsSet() && cfg.EncryptionPassphrase().IsSet() {
+	if cfg.JWTKey().IsSet() && cfg.EncryptionPassphrase().IsSet() && cfg.EncryptionSalt != "" {
 		return lookup, nil
 	}
 	db := cfg.DatabaseURL()
@@ -52,7 +57,7 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 	}
 	// Only the secret that is not configured is supplied: one set in the
 	// file or the environment is never replaced.
-	jwt, pass := !cfg.JWTKey().IsSet(), !cfg.EncryptionPassphrase().IsSet()
+	jwt, pass, salt := !cfg.JWTKey().IsSet(), !cfg.EncryptionPassphrase().IsSet(), cfg.EncryptionSalt == ""
 	return func(k string) (string, bool) {
 		if v, ok := lookup(k); ok {
 			return v, ok
@@ -62,6 +67,8 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 			return keys.JWTKey, true
 		case k == "APICRUD_ENCRYPTION_PASSPHRASE" && pass:
 			return keys.EncryptionPassphrase, true
+		case k == "APICRUD_ENCRYPTION_SALT" && salt:
+			return keys.EncryptionSalt, true
 		}
 		return "", false
 	}, nil
@@ -77,11 +84,24 @@ func loadDevKeys(path string) (devKeys, error) {
 		if err := json.Unmarshal(data, &k); err != nil || len(k.JWTKey) < 32 || len(k.EncryptionPassphrase) < 16 {
 			return k, fmt.Errorf("%s: not a keys file; delete it to generate new keys", path)
 		}
+		if k.EncryptionSalt == "" { // written before salts: add one, keep the rest
+			k.EncryptionSalt = rand.Text()
+			data, _ = json.Marshal(k)
+			tmp := path + "." + rand.Text()[:8]
+			if err := os.WriteFile(tmp, data, 0o600); err != nil {
+				return k, err
+			}
+			if err := os.Rename(tmp, path); err != nil {
+				_ = os.Remove(tmp)
+				return k, err
+			}
+			return loadDevKeys(path) // a process adding one at the same time may have won
+		}
 		return k, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return k, err
 	}
-	k = devKeys{JWTKey: rand.Text() + rand.Text(), EncryptionPassphrase: rand.Text() + rand.Text()}
+	k = devKeys{JWTKey: rand.Text() + rand.Text(), EncryptionPassphrase: rand.Text() + rand.Text(), EncryptionSalt: rand.Text()}
 	data, _ = json.Marshal(k)
 	// Written whole under a temporary name, then linked into place: a
 	// process starting at the same time sees no file or a complete one.
@@ -97,4 +117,26 @@ func loadDevKeys(path string) (devKeys, error) {
 		return k, err
 	}
 	return k, nil
+}
+
+// newSealer returns the service's sealer: a Keyring whose primary cipher
+// derives its key from passphrase with the deployment's own salt, so that
+// a passphrase reused elsewhere, or guessed, does not open this
+// deployment's data with a table precomputed for DefaultSalt. It still
+// opens what was sealed before the deployment had a salt (the cipher of
+// DefaultSalt, an older key of the ring). Without a salt (an older
+// configuration) the DefaultSalt cipher is the only one.
+func newSealer(passphrase, salt string) (*apicrypto.Keyring, error) {
+	legacy, err := apicrypto.New(passphrase, apicrypto.WithPurpose("contacts"))
+	if err != nil {
+		return nil, fmt.Errorf("encryption_passphrase: %w", err)
+	}
+	if salt == "" {
+		return apicrypto.NewKeyring(legacy)
+	}
+	primary, err := apicrypto.New(passphrase, apicrypto.WithPurpose("contacts"), apicrypto.WithSalt([]byte(salt)))
+	if err != nil {
+		return nil, fmt.Errorf("encryption_salt: %w", err)
+	}
+	return apicrypto.NewKeyring(primary, legacy)
 }
