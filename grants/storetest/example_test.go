@@ -2,6 +2,8 @@ package storetest_test
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"testing"
 
 	"github.com/apicrud-go/apicrud/grants"
@@ -10,7 +12,7 @@ import (
 
 // The test a Store implementation adds to its own package, here for the
 // in-memory store (grants' TestMemoryStore runs exactly this).
-// Compile-only: Run needs the *testing.T of a running test.
+// The example runs it as go test would.
 func ExampleRun() {
 	testMemoryStore := func(t *testing.T) { // func TestMemoryStore(t *testing.T)
 		storetest.Run(t, func(t *testing.T) grants.Store {
@@ -19,11 +21,11 @@ func ExampleRun() {
 			return s
 		})
 	}
-	_ = testMemoryStore
+	fmt.Println("conforms:", runAsTest("TestMemoryStore", testMemoryStore))
+	// Output: conforms: true
 }
 
 // The same for a Cache implementation (grants' TestMemoryCache).
-// Compile-only.
 func ExampleRunCache() {
 	testMemoryCache := func(t *testing.T) { // func TestMemoryCache(t *testing.T)
 		storetest.RunCache(t, func(t *testing.T) grants.Cache {
@@ -32,5 +34,19 @@ func ExampleRunCache() {
 			return c
 		})
 	}
-	_ = testMemoryCache
+	fmt.Println("conforms:", runAsTest("TestMemoryCache", testMemoryCache))
+	// Output: conforms: true
+}
+
+// runAsTest runs fn as the test name and reports whether it passed. Its
+// output appears only on failure (-v is switched off while it runs, so
+// that the example's output does not depend on it).
+func runAsTest(name string, fn func(*testing.T)) bool {
+	if v := flag.Lookup("test.v"); v != nil {
+		old := v.Value.String()
+		_ = v.Value.Set("false")
+		defer func() { _ = v.Value.Set(old) }()
+	}
+	return testing.RunTests(func(_, _ string) (bool, error) { return true, nil },
+		[]testing.InternalTest{{Name: name, F: fn}})
 }
