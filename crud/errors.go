@@ -33,6 +33,11 @@ var (
 	// ErrLimitExceeded reports that the owner already has as many records
 	// as their grant allows. HTTP 403.
 	ErrLimitExceeded = errors.New("crud: limit exceeded")
+	// ErrUnavailable reports that the database could not be reached (a
+	// refused, reset or timed-out connection, a server shutting down). HTTP
+	// 503 with Retry-After; the outage is logged once when it starts and once
+	// when it ends, not per request.
+	ErrUnavailable = errors.New("crud: database unavailable")
 )
 
 // Stable problem codes (message ids) of the errors crud reports over HTTP.
@@ -57,6 +62,7 @@ const (
 	CodeTooLarge         = "crud.too_large"
 	CodeUnsupportedMedia = "crud.unsupported_media_type"
 	CodeInternal         = "crud.internal"
+	CodeUnavailable      = "crud.unavailable"
 )
 
 // FieldError is bad input in one named field (a body field, a filter key,

@@ -78,6 +78,7 @@ func (r *Resource[T]) serveCreate(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	r.outage.ok(req.Context(), r.name)
 	id := r.ID(rec)
 	h := w.Header()
 	h.Set("Location", strings.TrimSuffix(req.URL.Path, "/")+"/"+id)
@@ -93,6 +94,7 @@ func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	r.outage.ok(req.Context(), r.name)
 	if et := r.ETag(rec); et != "" {
 		w.Header().Set("ETag", et)
 	}
@@ -127,6 +129,7 @@ func (r *Resource[T]) serveUpdate(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	r.outage.ok(req.Context(), r.name)
 	if et := r.ETag(rec); et != "" {
 		w.Header().Set("ETag", et)
 	}
@@ -182,6 +185,7 @@ func (r *Resource[T]) serveDelete(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	r.outage.ok(req.Context(), r.name)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -205,6 +209,7 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	r.outage.ok(req.Context(), r.name)
 	if asked {
 		w.Header().Set("Preference-Applied", "count="+page.Counted.String())
 	}
@@ -370,6 +375,9 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		return problem.Problem{Status: http.StatusPreconditionFailed, Detail: "the record has changed", Code: CodePrecondition}
 	case errors.Is(err, ErrInvalid):
 		return problem.Problem{Status: http.StatusBadRequest, Detail: "invalid input", Code: CodeInvalidValue}
+	case errors.Is(err, ErrUnavailable):
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterUnavailable))
+		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "the database is unavailable; try again later", Code: CodeUnavailable}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled", Code: CodeInternal}
 	}

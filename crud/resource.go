@@ -54,6 +54,7 @@ type Resource[T any] struct {
 	privacy              []string
 	hooks                Hooks[T]
 	log                  *slog.Logger
+	outage               *outage // logs database outages once, not per request
 
 	writable    []*field
 	defaultSort sortSpec
@@ -139,7 +140,7 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 		db: db, name: name, table: quote(dialect, table), dialect: dialect, auth: c.auth, ops: c.ops, m: m,
 		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category, defaultPrivacy: c.defaultPrivacy,
 		pageDefault: c.pageDefault, pageMax: c.pageMax, maxBody: c.maxBody, signer: newCursorSigner(c.cursorKey),
-		privacy: c.privacy, log: c.logger, scope: c.scope,
+		privacy: c.privacy, log: c.logger, scope: c.scope, outage: &outage{log: c.logger},
 	}
 	if c.hooks != nil {
 		h, ok := c.hooks.(Hooks[T])
@@ -477,6 +478,10 @@ func (r *Resource[T]) activeCond() (string, []any) {
 // violations become ErrConflict or a *FieldError, everything else is
 // logged and returned as an opaque internal error.
 func (r *Resource[T]) dbError(ctx context.Context, op string, err error) error {
+	if unreachable(err) {
+		r.outage.fail(ctx, r.name, op, err)
+		return &unavailableError{err}
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -572,12 +577,12 @@ func (r *Resource[T]) hookError(ctx context.Context, hook string, err error) err
 		errors.Is(err, errStale), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	}
-	for _, s := range []error{ErrInvalid, ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrConflict, ErrPreconditionFailed, ErrLimitExceeded} {
+	for _, s := range []error{ErrInvalid, ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrConflict, ErrPreconditionFailed, ErrLimitExceeded, ErrUnavailable} {
 		if errors.Is(err, s) {
 			return err
 		}
 	}
-	if c := classify(err); c != dbOther {
+	if c := classify(err); c != dbOther || unreachable(err) {
 		return r.dbError(ctx, hook, err)
 	}
 	r.log.ErrorContext(ctx, "crud: hook failed", "resource", r.name, "hook", hook, "err", err)

@@ -148,6 +148,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		return nil, err
 	}
 	closing(a.be.close)
+	a.be.checkPersistence(ctx, log)
 	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log)); err != nil {
 		return nil, err
 	}

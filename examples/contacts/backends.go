@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -137,4 +140,64 @@ func (b *backends) ping(ctx context.Context) error {
 		return nil
 	}
 	return pingRedis(ctx, b.rdb)
+}
+
+// checkPersistence warns through log when Redis keeps nothing on disk
+// (appendonly no and no save points): a restart of such a server forgets
+// the usage credits (metrics grants), the login lockouts and throttling, the
+// TOTP replay guard, single-use links and every session, so a client could
+// send the 21st message under a limit of 20 or retry passwords afresh. The
+// caches (grants, records) and the registry rebuild themselves. A server
+// that refuses CONFIG (managed Redis) is reported at debug level only.
+func (b *backends) checkPersistence(ctx context.Context, log *slog.Logger) {
+	if b.rdb == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	check := func(ctx context.Context, c redis.UniversalClient) (addr string, persists bool, err error) {
+		conf, err := c.ConfigGet(ctx, "appendonly").Result()
+		if err != nil {
+			return "", false, err
+		}
+		save, err := c.ConfigGet(ctx, "save").Result()
+		if err != nil {
+			return "", false, err
+		}
+		if cl, ok := c.(*redis.Client); ok {
+			addr = cl.Options().Addr
+		}
+		return addr, conf["appendonly"] == "yes" || strings.TrimSpace(save["save"]) != "", nil
+	}
+	var (
+		mu       sync.Mutex
+		volatile []string
+	)
+	each := func(ctx context.Context, c *redis.Client) error {
+		addr, ok, err := check(ctx, c)
+		if err == nil && !ok {
+			mu.Lock()
+			volatile = append(volatile, addr)
+			mu.Unlock()
+		}
+		return err
+	}
+	var err error
+	if cc, ok := b.rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, each)
+	} else {
+		var ok bool
+		var addr string
+		if addr, ok, err = check(ctx, b.rdb); err == nil && !ok {
+			volatile = append(volatile, addr)
+		}
+	}
+	if err != nil {
+		log.DebugContext(ctx, "redis: cannot read the persistence settings (CONFIG GET refused?)", "err", err)
+		return
+	}
+	if len(volatile) > 0 {
+		log.WarnContext(ctx, "redis: no persistence (appendonly no, no save points): a restart forgets usage credits, login lockouts and throttling, TOTP replay guards, single-use links and sessions",
+			"servers", strings.Join(volatile, ","))
+	}
 }

@@ -34,9 +34,15 @@ func TestRateLimitEnabled(t *testing.T) {
 			var headers []string
 			for range 4 {
 				w := httptest.NewRecorder()
-				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
 				codes = append(codes, w.Code)
 				headers = append(headers, w.Header().Get("RateLimit-Policy"))
+			}
+			for range 4 {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+				require.Equal(t, http.StatusOK, w.Code, "/health is never rate-limited")
+				require.Empty(t, w.Header().Get("RateLimit-Policy"))
 			}
 			if enabled {
 				require.Equal(t, []int{200, 200, 429, 429}, codes)

@@ -71,9 +71,23 @@ func (a *app) handler() http.Handler {
 	}
 	h = a.sessions.Authenticate(h)
 	h = a.catalog.Middleware(a.accountLocale)(h)
+	h = bypass(p+"/health", problemMux(api), h)
 	h = withCallerBox(h)
 	h = a.metrics.Middleware(h)
 	return secureHeaders(h)
+}
+
+// bypass sends GET and HEAD requests for path straight to direct, past the
+// rate limiter and authentication: /health is never rate-limited nor failed
+// by a session backend that is down, and reports itself which backend is.
+func bypass(path string, direct, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			direct.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // problemMux answers the requests mux has no route for (404, or 405 with
