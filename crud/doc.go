@@ -114,7 +114,13 @@
 // A [Trashcan] lists, shows, restores and purges the soft-deleted records
 // of the resources registered with it, with their own permissions: a
 // deleted record is visible to callers who may read ('r') and delete ('d')
-// it. Items are named "<resource>-<id>".
+// it. Items are named "<resource>-<id>". GET and PUT (restore) on an item
+// answer the record as its resource shows it plus "resource", its resource
+// name; the OpenAPI document describes that answer as a oneOf of one schema
+// per resource, each requiring its own name in "resource", with a
+// discriminator on it, so a record matches exactly one schema (a record
+// type with a field named "resource" cannot be registered). Restoring and
+// purging are writes: the record's scope is checked as for any write.
 //
 // # Cache
 //

@@ -343,15 +343,29 @@ func (tc *Trashcan) describe(s *specBuilder) {
 		},
 		Required: []string{"items", "count"},
 	}
+	// A deleted record is shown as its resource shows it, plus "resource"
+	// (the resource name), which tells the schemas apart: each record
+	// matches exactly one.
 	var records []*openapi.Schema
+	mapping := map[string]string{}
 	for _, r := range tc.resources() {
-		if n := schemaName(r.Name()); c.Schemas[n] != nil {
-			records = append(records, openapi.Ref(n))
+		n := schemaName(r.Name())
+		if c.Schemas[n] == nil {
+			continue
 		}
+		c.Schemas["Trashed"+n] = &openapi.Schema{
+			Type:       "object",
+			Properties: map[string]*openapi.Schema{trashResourceKey: {Type: "string", Const: r.Name()}},
+			Required:   []string{trashResourceKey},
+			AllOf:      []*openapi.Schema{openapi.Ref(n)},
+		}
+		records = append(records, openapi.Ref("Trashed"+n))
+		mapping[r.Name()] = "#/components/schemas/Trashed" + n
 	}
-	record := &openapi.Schema{Type: "object", Description: "The record, as its resource shows it."}
+	record := &openapi.Schema{Type: "object", Description: "The record, as its resource shows it, and its resource name.",
+		Properties: map[string]*openapi.Schema{trashResourceKey: {Type: "string"}}, Required: []string{trashResourceKey}}
 	if len(records) > 0 {
-		record = &openapi.Schema{OneOf: records}
+		record = &openapi.Schema{Type: "object", OneOf: records, Discriminator: &openapi.Discriminator{PropertyName: trashResourceKey, Mapping: mapping}}
 	}
 	errs := func(codes ...string) map[string]*openapi.Response {
 		names := map[string]string{"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "415": "UnsupportedMediaType"}

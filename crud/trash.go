@@ -38,6 +38,40 @@ type Trashable interface {
 	trashRestore(ctx context.Context, id string) (any, error)
 	trashPurge(ctx context.Context, ids []string, check bool) error
 	trashable() error
+	hasField(name string) bool
+}
+
+// trashResourceKey is the property naming the resource of a record the
+// trashcan shows (the discriminator of its schema).
+const trashResourceKey = "resource"
+
+// trashRecord is a record as the trashcan's routes show it: its fields and
+// "resource".
+type trashRecord struct {
+	resource string
+	rec      any
+}
+
+// MarshalJSON writes the record's JSON object with "resource" first.
+func (t trashRecord) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(t.rec)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return b, err
+	}
+	name, _ := json.Marshal(t.resource)
+	out := make([]byte, 0, len(b)+len(name)+16)
+	out = append(out, `{"`+trashResourceKey+`":`...)
+	out = append(out, name...)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	return append(out, b[1:]...), nil
+}
+
+// resourceOf is the resource name of a trashcan id ("<resource>-<id>").
+func resourceOf(id string) string {
+	name, _, _ := strings.Cut(id, "-")
+	return name
 }
 
 // TrashOption configures a Trashcan.
@@ -120,6 +154,9 @@ func (tc *Trashcan) Register(res ...Trashable) error {
 		}
 		if err := r.trashable(); err != nil {
 			return err
+		}
+		if r.hasField(trashResourceKey) {
+			return fmt.Errorf("%w: resource %q has a field %q, which the trashcan adds to tell resources apart", ErrConfig, r.Name(), trashResourceKey)
 		}
 		if _, dup := tc.byName[r.Name()]; dup {
 			return fmt.Errorf("%w: resource %q registered twice", ErrConfig, r.Name())
@@ -328,7 +365,7 @@ func (tc *Trashcan) Routes(mux *http.ServeMux, prefix string) {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, rec)
+		writeJSON(w, http.StatusOK, trashRecord{resourceOf(req.PathValue("id")), rec})
 	})
 	mux.HandleFunc("PUT "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		if req.ContentLength != 0 {
@@ -353,7 +390,7 @@ func (tc *Trashcan) Routes(mux *http.ServeMux, prefix string) {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, rec)
+		writeJSON(w, http.StatusOK, trashRecord{resourceOf(req.PathValue("id")), rec})
 	})
 	mux.HandleFunc("DELETE "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		if err := tc.Purge(req.Context(), strings.Split(req.PathValue("id"), ",")...); err != nil {
@@ -395,6 +432,8 @@ func (tc *Trashcan) serveList(w http.ResponseWriter, req *http.Request) {
 }
 
 // --- the Resource side ---
+
+func (r *Resource[T]) hasField(name string) bool { return r.m.byJSON[name] != nil }
 
 func (r *Resource[T]) trashable() error {
 	if r.m.role(roleStatus) == nil {

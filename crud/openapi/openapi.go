@@ -152,6 +152,9 @@ type Schema struct {
 	Items                *Schema            `json:"items,omitempty"`
 	PrefixItems          []*Schema          `json:"prefixItems,omitempty"`
 	OneOf                []*Schema          `json:"oneOf,omitempty"`
+	AllOf                []*Schema          `json:"allOf,omitempty"`
+	Discriminator        *Discriminator     `json:"discriminator,omitempty"`
+	Const                any                `json:"const,omitempty"`
 	ReadOnly             bool               `json:"readOnly,omitempty"`
 	WriteOnly            bool               `json:"writeOnly,omitempty"`
 	MinLength            *int               `json:"minLength,omitempty"`
@@ -163,6 +166,13 @@ type Schema struct {
 	Pattern              string             `json:"pattern,omitempty"`
 	Default              any                `json:"default,omitempty"`
 	Examples             []any              `json:"examples,omitempty"`
+}
+
+// Discriminator names the property whose value tells which schema of a
+// oneOf an instance is, and maps its values to those schemas.
+type Discriminator struct {
+	PropertyName string            `json:"propertyName"`
+	Mapping      map[string]string `json:"mapping,omitempty"`
 }
 
 // Ref returns a schema that refers to the component schema name.
