@@ -1,0 +1,5 @@
+-- KEYS[1]: the record; ARGV[1]: the reservation it must still hold (JSON).
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
