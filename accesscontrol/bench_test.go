@@ -244,3 +244,54 @@ func TestLatencyHist(t *testing.T) {
 		}
 	}
 }
+
+// scalingRoles returns n roles for a bigPolicy of resources resources:
+// "user", a team role matching a pattern, then static roles (some with
+// grants) and list memberships in turn.
+func scalingRoles(n, resources int) []string {
+	roles := []string{"user", "team3-dev"}
+	for i := 0; len(roles) < n; i++ {
+		if i%2 == 0 {
+			roles = append(roles, fmt.Sprintf("role%d", (i*37)%(4*resources)))
+		} else {
+			roles = append(roles, fmt.Sprintf("list-x-%04d-member", i))
+		}
+	}
+	return roles[:n]
+}
+
+// BenchmarkScaling measures a decision (principal built beforehand) and a
+// first decision (principal built from its identity, then one decision)
+// against policies of 100 to 100,000 rules and principals of 3 to 500
+// roles: a principal costs time and memory in proportion to its roles, not
+// to the policy.
+func BenchmarkScaling(b *testing.B) {
+	rec := ac.Record{ID: "r", Owner: "u-2", Parent: "x-0001", Privacy: "member"}
+	for _, rules := range []int{100, 1_000, 10_000, 100_000} {
+		resources := rules / 10
+		p, err := ac.LoadBytes(bigPolicy(resources, 10), "scaling.yaml")
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := fmt.Sprintf("res%d", resources/2)
+		for _, n := range []int{3, 50, 500} {
+			roles := scalingRoles(n, resources)
+			name := fmt.Sprintf("rules=%d/roles=%d", rules, n)
+			b.Run(name+"/decision", func(b *testing.B) {
+				who := ac.NewPrincipal(ac.Identity{UID: "u-1", Roles: roles})
+				p.AllowedFor(who, 'g', res, rec)
+				b.ReportAllocs()
+				for b.Loop() {
+					p.AllowedFor(who, 'g', res, rec)
+				}
+			})
+			b.Run(name+"/first", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					who := ac.NewPrincipal(ac.Identity{UID: "u-1", Roles: roles})
+					p.AllowedFor(who, 'g', res, rec)
+				}
+			})
+		}
+	}
+}

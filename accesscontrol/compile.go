@@ -3,6 +3,7 @@ package accesscontrol
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // actPair is what a grant gives on every record (all) and on the records
@@ -23,6 +24,22 @@ type compiledRes struct {
 	// mem[private index] are the membership rules; nil when none.
 	mem   []*levelActs
 	rules []ruleSrc
+	// grants are what roles (and role patterns) give here, by role id
+	// ascending; scopeGrants what declared scopes give, by scope id.
+	grants      []resGrant
+	scopeGrants []resScopeGrant
+}
+
+// resGrant is what one role id gives on one resource.
+type resGrant struct {
+	role int32
+	actPair
+}
+
+// resScopeGrant is what one declared scope gives on one resource.
+type resScopeGrant struct {
+	scope   int32
+	actions ActionSet
 }
 
 // compiledScope is a declared scope.
@@ -37,20 +54,31 @@ type roleGrant struct {
 	actPair
 }
 
+// globGroup holds the role patterns whose literal prefix has n bytes, by
+// that prefix.
+type globGroup struct {
+	n     int
+	byPre map[string][]int
+}
+
 // compiled is an immutable, ready-to-decide policy. A Policy points to one
 // at a time and swaps it atomically on reload.
 type compiled struct {
-	file      string
-	version   uint64
-	levels    []string
-	levelSuf  []string // "-" + level
-	private   []privRes
-	privPre   []string // name + "-"
-	res       []compiledRes
-	resIdx    map[string]int32
-	roleIdx   map[string]int32 // literal role names
-	globs     []string         // role patterns; their ids follow the literal roles
-	grants    [][]roleGrant    // per role id
+	file     string
+	version  uint64
+	levels   []string
+	levelSuf []string // "-" + level
+	private  []privRes
+	privPre  []string // name + "-"
+	res      []compiledRes
+	resIdx   map[string]int32
+	roleIdx  map[string]int32 // literal role names
+	globs    []string         // role patterns; their ids follow the literal roles
+	// globPre groups the patterns by the length of their literal part
+	// before the first '*': the candidates for a role are found with one
+	// map lookup per length.
+	globPre   []globGroup
+	grants    [][]roleGrant // per role id
 	scopes    []compiledScope
 	scopeIdx  map[string]int32
 	services  map[string][]int32 // service name -> scopes listing it
@@ -149,6 +177,22 @@ func compile(src *source, version uint64) *compiled {
 	}
 	// Glob patterns get the ids after the literal roles.
 	c.grants = append(c.grants, globGrants...)
+	for gi, g := range c.globs {
+		pre, _, _ := strings.Cut(g, "*")
+		k := slices.IndexFunc(c.globPre, func(gg globGroup) bool { return gg.n == len(pre) })
+		if k < 0 {
+			k = len(c.globPre)
+			c.globPre = append(c.globPre, globGroup{n: len(pre), byPre: map[string][]int{}})
+		}
+		c.globPre[k].byPre[pre] = append(c.globPre[k].byPre[pre], gi)
+	}
+	// Per resource, the grants of every role, by role id.
+	for id, list := range c.grants {
+		for _, g := range list {
+			r := &c.res[g.res]
+			r.grants = append(r.grants, resGrant{int32(id), g.actPair})
+		}
+	}
 	for i, s := range src.scopes {
 		cs := compiledScope{scopeSrc: s, roleSet: make(map[string]bool, len(s.roles))}
 		for _, role := range s.roles {
@@ -158,6 +202,10 @@ func compile(src *source, version uint64) *compiled {
 			}
 		}
 		c.scopeIdx[s.name] = int32(i)
+		for _, g := range s.resources {
+			r := &c.res[g.res]
+			r.scopeGrants = append(r.scopeGrants, resScopeGrant{int32(i), g.actions})
+		}
 		for _, svc := range s.services {
 			if !slices.Contains(c.services[svc], int32(i)) {
 				c.services[svc] = append(c.services[svc], int32(i))
@@ -215,25 +263,39 @@ func (c *compiled) memberRole(role string, pi int) (string, uint8) {
 	return "", 0
 }
 
-// binding is a principal indexed against one compiled policy: the actions
-// its roles and scopes give per resource, its membership levels, and the
-// declared scopes it holds. It is built on the principal's first decision
-// under a policy version and cached in the principal.
+// binding is a principal indexed against one compiled policy: the role
+// ids its roles and role patterns have, its membership levels, and the
+// declared scopes it holds; all of it proportional to the principal's
+// roles and scopes, not to the policy. It is built on the principal's
+// first decision under a policy version and cached in the principal; a
+// decision on a resource intersects the resource's grants with it.
 type binding struct {
 	c   *compiled
 	uid string
-	// res[resource index]; nil when no role or scope of the principal
-	// has a grant.
-	res []actPair
+	// ids are the role ids held, sorted; idSet is the same set as an
+	// open-addressing table (power-of-two size, -1 empty) for O(1) tests.
+	ids    []int32
+	idSet  []int32
+	idsBuf [4]int32 // ids of a principal with few roles, without allocation
 	// members[private index][membership id] = highest level held.
 	members []map[string]uint8
-	// scopes is the set of declared scopes held (bit i = c.scopes[i]).
-	scopes []uint64
+	// scopes are the declared scopes held, sorted.
+	scopes []int32
+	// cache holds the last grants computed, direct-mapped by resource
+	// index: (index + 1) << 32 | all << 16 | own; 0 empty.
+	cache [8]atomic.Uint64
 }
 
+// bind returns pr indexed against c.
 func (c *compiled) bind(pr *principal) *binding {
-	b := &binding{c: c, uid: pr.id.UID}
-	var ids []int32
+	b := new(binding)
+	c.bindInto(b, pr)
+	return b
+}
+
+// bindInto indexes pr against c into the zero binding b.
+func (c *compiled) bindInto(b *binding, pr *principal) {
+	b.c, b.uid, b.ids = c, pr.id.UID, b.idsBuf[:0]
 	if len(c.private) > 0 {
 		// Size the membership maps up front: a principal may hold
 		// dozens of membership roles.
@@ -256,30 +318,45 @@ func (c *compiled) bind(pr *principal) *binding {
 	}
 	for _, role := range pr.roles {
 		if id, ok := c.roleIdx[role]; ok {
-			ids = append(ids, id)
+			b.ids = append(b.ids, id)
 		}
-		for gi, g := range c.globs {
-			if globMatch(g, role) {
-				ids = append(ids, c.globID(gi))
+		for _, gg := range c.globPre {
+			if gg.n > len(role) {
+				continue
+			}
+			for _, gi := range gg.byPre[role[:gg.n]] {
+				if globMatch(c.globs[gi], role) {
+					b.ids = append(b.ids, c.globID(gi))
+				}
 			}
 		}
-		for pi := range c.private {
-			if id, l := c.memberRole(role, pi); l > 0 {
-				if l > b.members[pi][id] {
+		if b.members != nil {
+			for pi := range c.private {
+				if id, l := c.memberRole(role, pi); l > 0 && l > b.members[pi][id] {
 					b.members[pi][id] = l
 				}
 			}
 		}
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	for _, id := range ids {
-		for _, g := range c.grants[id] {
-			if b.res == nil {
-				b.res = make([]actPair, len(c.res))
+	if len(b.ids) > 1 {
+		slices.Sort(b.ids)
+		b.ids = slices.Compact(b.ids)
+	}
+	if len(b.ids) > 4 {
+		size := 8
+		for size < 2*len(b.ids) {
+			size *= 2
+		}
+		b.idSet = make([]int32, size)
+		for i := range b.idSet {
+			b.idSet[i] = -1
+		}
+		for _, id := range b.ids {
+			i := idSlot(id, size)
+			for b.idSet[i] != -1 {
+				i = (i + 1) & (size - 1)
 			}
-			b.res[g.res].all |= g.all
-			b.res[g.res].own |= g.own
+			b.idSet[i] = id
 		}
 	}
 	for _, name := range pr.scopes {
@@ -287,22 +364,85 @@ func (c *compiled) bind(pr *principal) *binding {
 		if !ok || !pr.holdsAny(c.scopes[si].roleSet) {
 			continue
 		}
-		if b.scopes == nil {
-			b.scopes = make([]uint64, (len(c.scopes)+63)/64)
-		}
-		b.scopes[si/64] |= 1 << (si % 64)
-		for _, g := range c.scopes[si].resources {
-			if b.res == nil {
-				b.res = make([]actPair, len(c.res))
-			}
-			b.res[g.res].all |= g.actions
-		}
+		b.scopes = append(b.scopes, si)
 	}
-	return b
+	slices.Sort(b.scopes)
 }
 
 func (b *binding) holdsScope(si int32) bool {
-	return b.scopes != nil && b.scopes[si/64]&(1<<(si%64)) != 0
+	_, ok := slices.BinarySearch(b.scopes, si)
+	return ok
+}
+
+// grant returns what the principal's roles and scopes give on resource
+// ri: the resource's grants whose role the principal holds, found by
+// walking the shorter of the two lists and searching the other.
+func (b *binding) grant(ri int32) actPair {
+	slot := &b.cache[ri&7]
+	if e := slot.Load(); e>>32 == uint64(ri)+1 {
+		return actPair{all: ActionSet(e >> 16), own: ActionSet(e)}
+	}
+	p := b.compute(ri)
+	slot.Store((uint64(ri)+1)<<32 | uint64(p.all)<<16 | uint64(p.own))
+	return p
+}
+
+// compute is grant without the cache.
+func (b *binding) compute(ri int32) actPair {
+	var p actPair
+	r := &b.c.res[ri]
+	if len(b.ids) > 0 && len(r.grants) > 0 {
+		if len(r.grants) <= 4*len(b.ids) {
+			for i := range r.grants {
+				if b.holds(r.grants[i].role) {
+					p.all |= r.grants[i].all
+					p.own |= r.grants[i].own
+				}
+			}
+		} else {
+			gs := r.grants
+			for _, id := range b.ids {
+				j, ok := slices.BinarySearchFunc(gs, id, func(g resGrant, id int32) int { return int(g.role - id) })
+				if ok {
+					p.all |= gs[j].all
+					p.own |= gs[j].own
+				}
+				gs = gs[j:]
+			}
+		}
+	}
+	if len(b.scopes) > 0 {
+		for _, g := range r.scopeGrants {
+			if b.holdsScope(g.scope) {
+				p.all |= g.actions
+			}
+		}
+	}
+	return p
+}
+
+// idSlot is where id's probe starts in an idSet of size slots.
+func idSlot(id int32, size int) int { return int(uint32(id)*0x9e3779b1>>16) & (size - 1) }
+
+// holds reports whether the principal holds role id.
+func (b *binding) holds(id int32) bool {
+	if b.idSet == nil {
+		for _, x := range b.ids {
+			if x == id {
+				return true
+			}
+		}
+		return false
+	}
+	size := len(b.idSet)
+	for i := idSlot(id, size); ; i = (i + 1) & (size - 1) {
+		switch b.idSet[i] {
+		case id:
+			return true
+		case -1:
+			return false
+		}
+	}
 }
 
 // level returns the principal's level in membership id of private

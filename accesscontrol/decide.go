@@ -67,12 +67,10 @@ func (c *compiled) actions(b *binding, ri int32, v *view) ActionSet {
 	r := &c.res[ri]
 	acts := r.anyAll
 	own := b.uid != "" && v.owner == b.uid
-	if b.res != nil {
-		rp := b.res[ri]
-		acts |= rp.all
-		if own {
-			acts |= rp.own
-		}
+	rp := b.grant(ri)
+	acts |= rp.all
+	if own {
+		acts |= rp.own
 	}
 	if own {
 		acts |= r.anyOwn

@@ -229,9 +229,13 @@
 //     context, record as an attribute map) adds the map lookups: about
 //     110 to 160 ns.
 //   - A principal's first decision under a policy version indexes its roles
-//     (NewPrincipal included): about 2 µs for a user with 3 roles, 12 to
-//     17 µs for 50 roles on 1,000 rules. A server that builds a Principal
-//     per request pays it once per request.
+//     (NewPrincipal included) in time and memory proportional to its roles,
+//     whatever the size of the policy: two allocations and about 1 to 2 µs
+//     for a user with 3 roles on 100 or 100,000 rules. A decision then
+//     intersects the resource's grants with the principal's role ids (the
+//     last eight resources' answers are kept in the principal). A server
+//     that builds a Principal per request pays this once per request.
+//     BenchmarkScaling measures 100 to 100,000 rules and 3 to 500 roles.
 //   - FilterFor: about 1 µs for an owner, 7 µs for a member of 20 lists.
 //   - Explain: 15 to 25 µs (the slow path).
 //   - Loading or reloading a 10,000-rule file: about 80 ms, YAML parsing

@@ -133,10 +133,7 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 	}
 	b := pr.binding(c)
 	r := &c.res[ri]
-	var rp actPair
-	if b.res != nil {
-		rp = b.res[ri]
-	}
+	rp := b.grant(ri)
 	if (r.anyAll|rp.all)&bit != 0 {
 		return "1=1", nil, nil
 	}

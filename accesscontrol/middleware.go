@@ -97,11 +97,10 @@ func (p *Policy) MayPerform(pr Principal, action byte, resource string) bool {
 	b := pr.binding(c)
 	r := &c.res[ri]
 	acts := r.anyAll
-	if b.res != nil {
-		acts |= b.res[ri].all
-		if b.uid != "" {
-			acts |= b.res[ri].own
-		}
+	rp := b.grant(ri)
+	acts |= rp.all
+	if b.uid != "" {
+		acts |= rp.own
 	}
 	if b.uid != "" {
 		acts |= r.anyOwn

@@ -36,7 +36,8 @@ type Identity struct {
 // Principal is an immutable caller: an Identity plus the index that makes
 // decisions fast. Build one per request with NewPrincipal; its first
 // decision under a policy version indexes its roles against the policy
-// (a few allocations, O(roles)); every later decision under that version
+// (two allocations, O(roles) whatever the policy's size); every later
+// decision under that version
 // allocates nothing. The index is kept for one policy version at a time:
 // use one Principal per Policy. The zero Principal is the anonymous caller.
 // Principals are safe for concurrent use and cheap to copy.
@@ -51,6 +52,10 @@ type principal struct {
 	roles  []string
 	scopes []string // sorted, unique
 	bound  atomic.Pointer[binding]
+	// first is the binding of the first policy version the principal is
+	// used with, allocated with it; claimed tells whether it was taken.
+	first   binding
+	claimed atomic.Bool
 }
 
 // NewPrincipal returns the principal of id. The slices are copied.
@@ -194,7 +199,13 @@ func (p Principal) binding(c *compiled) *binding {
 	if b := p.p.bound.Load(); b != nil && b.c == c {
 		return b
 	}
-	b := c.bind(p.p)
+	var b *binding
+	if p.p.claimed.CompareAndSwap(false, true) {
+		b = &p.p.first
+		c.bindInto(b, p.p)
+	} else {
+		b = c.bind(p.p)
+	}
 	p.p.bound.Store(b)
 	return b
 }
