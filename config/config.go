@@ -61,6 +61,9 @@ type settings struct {
 	LoginLockoutInterval time.Duration `config:"login_lockout_interval" min:"1s" doc:"how long a lockout lasts"`
 	LoginIPAttemptsMax   int           `config:"login_ip_attempts_max" min:"1" doc:"failed logins per client IP before it is throttled"`
 
+	PasswordHashConcurrency int           `config:"password_hash_concurrency" min:"0" max:"4096" doc:"password hashes computed at once (argon2id takes 19 MiB each); 0: twice GOMAXPROCS, at most 32"`
+	PasswordHashWait        time.Duration `config:"password_hash_wait" min:"1ms" max:"1m" doc:"how long a login, registration or password change waits for a hashing slot before it answers 503"`
+
 	RegistryInterval time.Duration `config:"registry_interval" min:"1s" doc:"heartbeat interval of the service registry"`
 	RegistryTTL      time.Duration `config:"registry_ttl" min:"1s" doc:"a registry entry expires this long after its last heartbeat"`
 
@@ -98,6 +101,7 @@ func defaults() settings {
 		LoginAttemptsMax:     5,
 		LoginLockoutInterval: 10 * time.Minute,
 		LoginIPAttemptsMax:   50,
+		PasswordHashWait:     libdefaults.HashWait,
 		RegistryInterval:     libdefaults.RegistryInterval,
 		RegistryTTL:          libdefaults.RegistryTTL,
 		DefaultGrants:        map[string]int64{},
@@ -247,6 +251,15 @@ func (c Config) LoginLockoutInterval() time.Duration { return c.get().LoginLocko
 // LoginIPAttemptsMax is the number of failed logins from one client IP
 // before it is throttled (login_ip_attempts_max, default 50).
 func (c Config) LoginIPAttemptsMax() int { return c.get().LoginIPAttemptsMax }
+
+// PasswordHashConcurrency is the number of password hashes computed at
+// once (password_hash_concurrency, default 0: the session package's
+// default, twice GOMAXPROCS and at most 32).
+func (c Config) PasswordHashConcurrency() int { return c.get().PasswordHashConcurrency }
+
+// PasswordHashWait is how long a request waits for a hashing slot
+// (password_hash_wait, default 2s).
+func (c Config) PasswordHashWait() time.Duration { return c.get().PasswordHashWait }
 
 // RegistryInterval is the registry heartbeat interval (registry_interval,
 // default 30s).

@@ -191,6 +191,7 @@ func TestIDsStable(t *testing.T) {
 		"http.503",
 		"session.locked",
 		"session.unavailable",
+		"session.busy",
 		"session.invalid_token",
 		"session.invalid_credentials",
 		"session.invalid_otp",

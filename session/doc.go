@@ -119,6 +119,19 @@
 //     origin or a trusted one (WithTrustedOrigins; net/http's
 //     CrossOriginProtection reads Sec-Fetch-Site and Origin), or it is
 //     answered 403: another site's page cannot act with the user's cookie.
+//   - Password hashing is bounded ([WithHashConcurrency]): at most
+//     [DefaultHashConcurrency] hashes or verifications at once (twice
+//     GOMAXPROCS, at most 32), each waiting at most 2 s and never past its
+//     context for a slot, else [ErrBusy] (503 with Retry-After, problem
+//     code session.busy) with nothing checked and nothing counted toward
+//     a lock. argon2id allocates its whole memory cost per hash, so
+//     hashing takes at most slots × Memory: 4 × 19 MiB = 76 MiB on 2
+//     cores, 608 MiB at the cap of 32; without the bound, 300 concurrent
+//     bad logins took the example service to 5.7 GiB resident; with it
+//     the service peaks at about 240 MiB in all. Login, registration,
+//     account creation, password reset and change, and turning TOTP off
+//     all go through it; a login waiting for a slot holds its throttle
+//     reservation, so the reservations bound the waiters of one address.
 //   - Passwords are hashed with argon2id ([DefaultArgon2Params]: OWASP's
 //     19 MiB, 2 passes, 1 lane, about 20–40 ms per hash); bcrypt and the
 //     Python apicrud's sha256_crypt hashes are verified and replaced at the

@@ -43,6 +43,11 @@ var (
 	// ErrLocked reports that login attempts are throttled; the error is a
 	// *LockedError that says when to retry.
 	ErrLocked = errors.New("session: too many attempts")
+	// ErrBusy reports that a password could not be hashed or checked
+	// because every hashing slot stayed taken for the configured wait
+	// (WithHashConcurrency): nothing was checked, retry shortly. The
+	// middleware and WriteError answer 503 with Retry-After.
+	ErrBusy = errors.New("session: too many password checks in progress")
 	// ErrWeakPassword reports a password the policy rejects; the error is a
 	// *PasswordError that says why.
 	ErrWeakPassword = errors.New("session: password rejected")
@@ -158,8 +163,9 @@ func (e *PasswordError) Unwrap() error { return ErrWeakPassword }
 // status a client should see: 401 for bad tokens and credentials (with the
 // same body for an unknown account and a wrong password), 429 with
 // Retry-After for ErrLocked, 400 for rejected input (the PasswordError
-// reason included), 403 for ErrCrossOrigin, 409 for a taken username, 503 for an unavailable store
-// and 500 otherwise. It never writes the text of an internal error.
+// reason included), 403 for ErrCrossOrigin, 409 for a taken username, 503
+// for an unavailable store, 503 with Retry-After for ErrBusy and 500
+// otherwise. It never writes the text of an internal error.
 func WriteError(w http.ResponseWriter, err error) {
 	problem.Write(w, problemFor(w, err))
 }
@@ -175,6 +181,9 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		}
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		return problem.Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts, try again later", Code: "session.locked"}
+	case errors.Is(err, ErrBusy):
+		w.Header().Set("Retry-After", "1")
+		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "too many password checks in progress, try again in a moment", Code: "session.busy"}
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrQueueFull), errors.Is(err, ErrQueueClosed):
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "authentication is temporarily unavailable", Code: "session.unavailable"}
 	case errors.Is(err, ErrCrossOrigin):

@@ -41,6 +41,9 @@ func (m *Manager) needAccounts() error {
 //     *LockedError (errors.Is ErrLocked) before any password check.
 //     Successful logins never count, however many arrive at once. A store
 //     failure gives ErrUnavailable: throttling fails closed.
+//   - The password check waits for a hashing slot (WithHashConcurrency);
+//     when none comes free in time it gives ErrBusy, having checked and
+//     counted nothing.
 //   - An account with TOTP needs otp (a current code or a backup code),
 //     or a valid remember-device cookie; without either Login returns a
 //     session holding only the role "pendingtotp", valid for a few minutes,
@@ -94,8 +97,11 @@ func (m *Manager) checkLogin(ctx context.Context, client Client, acc Account, fo
 	if usable {
 		hash = acc.PasswordHash
 	}
-	ok, rehash, err := verifyPassword(hash, password, m.cfg.argon)
-	if err != nil {
+	ok, rehash, err := m.verify(ctx, hash, password)
+	switch {
+	case errors.Is(err, ErrBusy):
+		return nil, "", err
+	case err != nil:
 		m.log.WarnContext(ctx, "session: stored password hash unusable", "uid", acc.UID, "err", err)
 	}
 	if !usable || !ok {
@@ -269,9 +275,14 @@ func (m *Manager) updateAccount(ctx context.Context, uid string, fn func(*Accoun
 }
 
 // rehash replaces the password hash of acc after a successful login; it
-// gives up silently (logged) when the account changed meanwhile.
+// gives up silently when hashing is busy (the next login tries again) and
+// logged when the account changed meanwhile.
 func (m *Manager) rehash(ctx context.Context, acc Account, password string) {
-	acc.PasswordHash = hashPassword(password, m.cfg.argon)
+	h, err := m.hash(ctx, password)
+	if err != nil {
+		return
+	}
+	acc.PasswordHash = h
 	acc.Updated = time.Now().UTC()
 	if ok, err := m.cfg.accounts.Update(ctx, acc); err != nil || !ok {
 		m.log.WarnContext(ctx, "session: password re-hash not stored", "uid", acc.UID, "err", err)

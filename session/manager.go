@@ -38,6 +38,7 @@ type Manager struct {
 	refreshAfter time.Duration
 	dummyHash    string // verified for unknown accounts, for equal timing
 	xorigin      *http.CrossOriginProtection
+	hashes       hashBound
 	log          *slog.Logger
 }
 
@@ -85,6 +86,7 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 		queue:        queue,
 		xorigin:      xorigin,
 		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
+		hashes:       newHashBound(c.hashSlots, c.hashWait),
 		log:          c.log,
 	}
 	dummy := make([]byte, 16)

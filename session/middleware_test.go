@@ -245,6 +245,7 @@ func TestWriteError(t *testing.T) {
 		{session.ErrUsernameTaken, 409, "session.username_taken"},
 		{session.ErrUsernameRequired, 400, "session.username_required"},
 		{session.ErrInvalidLink, 400, "session.invalid_link"},
+		{session.ErrBusy, 503, "session.busy"},
 		{errors.New("pq: relation accounts does not exist"), 500, "session.internal"},
 	} {
 		w := httptest.NewRecorder()
@@ -255,6 +256,9 @@ func TestWriteError(t *testing.T) {
 		require.NotContains(t, w.Body.String(), "redis")
 		if tc.status == 429 {
 			require.Equal(t, "2", w.Header().Get("Retry-After"), "rounded up")
+		}
+		if errors.Is(tc.err, session.ErrBusy) {
+			require.Equal(t, "1", w.Header().Get("Retry-After"))
 		}
 	}
 }

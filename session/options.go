@@ -64,6 +64,8 @@ type config struct {
 	deviceTTL    time.Duration
 	policy       PasswordPolicy
 	argon        Argon2Params
+	hashSlots    int
+	hashWait     time.Duration
 	throttle     Throttles
 	confirmTTL   time.Duration
 	resetTTL     time.Duration
@@ -423,6 +425,24 @@ func WithArgon2(p Argon2Params) Option {
 			return err
 		}
 		c.argon = p
+		return nil
+	}
+}
+
+// WithHashConcurrency bounds password hashing: at most n hashes or
+// verifications run at once, and each waits at most wait (and never past
+// its context) for a slot, then fails with ErrBusy (503 with Retry-After
+// in WriteError). Login, Register, CreateAccount, ResetPassword,
+// ChangePassword and DisableTOTP all go through the bound, so hashing
+// takes at most n × the argon2id memory (19 MiB by default). n <= 0 and
+// wait <= 0 keep their defaults. Default: DefaultHashConcurrency() slots
+// (twice GOMAXPROCS, at most 32) and DefaultHashWait (2 s).
+func WithHashConcurrency(n int, wait time.Duration) Option {
+	return func(c *config) error {
+		if n > 4096 || wait > time.Minute {
+			return optionError("hash concurrency %d, wait %v: need n <= 4096 and wait <= 1m", n, wait)
+		}
+		c.hashSlots, c.hashWait = n, wait
 		return nil
 	}
 }

@@ -26,7 +26,7 @@ func (m *Manager) CreateAccount(ctx context.Context, a NewAccount) (Account, err
 	if err := m.needAccounts(); err != nil {
 		return Account{}, err
 	}
-	acc, err := m.newAccount(a, a.Identity != "")
+	acc, err := m.newAccount(ctx, a, a.Identity != "")
 	if err != nil {
 		return Account{}, err
 	}
@@ -42,7 +42,7 @@ func (m *Manager) CreateAccount(ctx context.Context, a NewAccount) (Account, err
 }
 
 // newAccount validates a and hashes its password.
-func (m *Manager) newAccount(a NewAccount, needIdentity bool) (Account, error) {
+func (m *Manager) newAccount(ctx context.Context, a NewAccount, needIdentity bool) (Account, error) {
 	username, err := NormalizeUsername(a.Username)
 	if err != nil {
 		return Account{}, err
@@ -58,7 +58,9 @@ func (m *Manager) newAccount(a NewAccount, needIdentity bool) (Account, error) {
 		if err := m.cfg.policy.CheckAccount(a.Password, username, identity, a.Name); err != nil {
 			return Account{}, err
 		}
-		hash = hashPassword(a.Password, m.cfg.argon)
+		if hash, err = m.hash(ctx, a.Password); err != nil {
+			return Account{}, err
+		}
 	}
 	now := time.Now().UTC()
 	return Account{
@@ -99,7 +101,7 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 	if a.Password == "" {
 		return "", &PasswordError{Code: CodePasswordTooShort, Reason: fmt.Sprintf("the password must have at least %d characters", m.cfg.policy.MinLength)}
 	}
-	acc, err := m.newAccount(NewAccount{Username: a.Username, Identity: a.Identity, Name: a.Name, Password: a.Password}, true)
+	acc, err := m.newAccount(ctx, NewAccount{Username: a.Username, Identity: a.Identity, Name: a.Name, Password: a.Password}, true)
 	if err != nil {
 		return "", err
 	}
@@ -377,10 +379,13 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) 
 	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
 		return err
 	}
+	hash, err := m.hash(ctx, newPassword) // before the link is used up: busy keeps it
+	if err != nil {
+		return err
+	}
 	if _, err := m.takeLink(ctx, token, purposeReset); err != nil {
 		return err
 	}
-	hash := hashPassword(newPassword, m.cfg.argon)
 	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
 		a.PasswordHash = hash
 		if a.Status == StatusPending {
@@ -427,14 +432,20 @@ func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassw
 	if found && acc.PasswordHash != "" {
 		hash = acc.PasswordHash
 	}
-	ok, _, _ := verifyPassword(hash, oldPassword, m.cfg.argon)
+	ok, _, err := m.verify(ctx, hash, oldPassword)
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
 	if !found || acc.PasswordHash == "" || !ok || acc.Status == StatusDisabled {
 		return ErrInvalidCredentials
 	}
 	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
 		return err
 	}
-	newHash := hashPassword(newPassword, m.cfg.argon)
+	newHash, err := m.hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
 	_, err = m.updateAccount(ctx, uid, func(a *Account) error {
 		a.PasswordHash = newHash
 		return nil

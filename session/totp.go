@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -208,7 +209,10 @@ func (m *Manager) checkPasswordAndCode(ctx context.Context, uid, password, code 
 	if found && acc.PasswordHash != "" {
 		hash = acc.PasswordHash
 	}
-	ok, _, _ := verifyPassword(hash, password, m.cfg.argon)
+	ok, _, err := m.verify(ctx, hash, password)
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
 	if !found || acc.PasswordHash == "" || !ok {
 		return ErrInvalidCredentials
 	}

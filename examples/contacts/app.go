@@ -257,6 +257,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
 		session.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
 		session.WithThrottle(throttles),
+		session.WithHashConcurrency(cfg.PasswordHashConcurrency(), cfg.PasswordHashWait()),
 		session.WithClientIP(a.limiter.ClientIP),
 		session.WithTrustedOrigins(origins...),
 		session.WithPasswordPolicy(session.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,

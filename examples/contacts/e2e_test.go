@@ -13,7 +13,10 @@ package main
 //   - TestTwoInstancesAreOneService (cluster_e2e_test.go) runs two
 //     instances on one PostgreSQL schema and one Redis prefix;
 //   - startup_e2e_test.go checks start-up: refused secrets, generated
-//     ones, closed registration.
+//     ones, closed registration;
+//   - TestPasswordHashingIsBounded (hashing_e2e_test.go) floods its own
+//     instances, built without the race detector, with logins and reads
+//     their peak resident memory from /proc.
 //
 // The binary is built once per run, with -race when the tests run with it
 // (APICRUD_E2E_RACE=0 builds it without). PostgreSQL and Redis come from

@@ -130,6 +130,7 @@ type deployment struct {
 	// degraded: a backend is taken down on purpose, so warnings and errors
 	// in the log are expected (the test counts them itself).
 	degraded bool
+	bin      string // the service binary; empty: binary(t)
 
 	mu       sync.Mutex      // guards consumed
 	consumed map[string]bool // outbox files already read
@@ -384,7 +385,10 @@ func (d *deployment) start(t *testing.T, name string, extra ...string) *instance
 // waits. Several instances launched together start concurrently.
 func (d *deployment) launch(t *testing.T, name string, extra ...string) *instance {
 	t.Helper()
-	bin := binary(t)
+	bin := d.bin
+	if bin == "" {
+		bin = binary(t)
+	}
 	in := &instance{d: d, name: name, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	in.cmd = exec.Command(bin, "-addr", "127.0.0.1:0")
 	in.cmd.Dir = d.dir

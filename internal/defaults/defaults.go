@@ -22,4 +22,6 @@ const (
 	// instance disappears after two missed heartbeats.
 	RegistryInterval = 30 * time.Second
 	RegistryTTL      = 60 * time.Second
+	// HashWait is how long a password hash waits for a hashing slot.
+	HashWait = 2 * time.Second
 )
