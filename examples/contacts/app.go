@@ -26,6 +26,7 @@ import (
 	"github.com/apicrud-go/apicrud/grants"
 	"github.com/apicrud-go/apicrud/grants/sqlstore"
 	"github.com/apicrud-go/apicrud/i18n"
+	"github.com/apicrud-go/apicrud/idempotency"
 	"github.com/apicrud-go/apicrud/metrics"
 	"github.com/apicrud-go/apicrud/mutex"
 	"github.com/apicrud-go/apicrud/ratelimit"
@@ -61,6 +62,10 @@ type serviceConfig struct {
 	EncryptionSalt string        `config:"encryption_salt" doc:"the deployment's own argon2id salt for encryption_passphrase (at least 16 bytes, the same on every instance; generated into contacts.keys when the service runs alone); data sealed before it was set still opens"`
 	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
+	IdempotencyTTL time.Duration `config:"idempotency_ttl" default:"24h" min:"1s" doc:"how long the answer to a POST or PATCH with an Idempotency-Key is kept for a retry"`
+	// TestSleepAfterCommit lets a test kill the process between a create's
+	// commit and its answer.
+	TestSleepAfterCommit time.Duration `config:"test_sleep_after_commit" doc:"testing only: how long to wait before sending the answer of a POST or PATCH (after its commit and after its Idempotency-Key record); never set it in production"`
 	// TestIdentityKey enables the test identity provider (delegated.go).
 	TestIdentityKey config.Secret `config:"test_identity_key" secret:"true" min:"32" doc:"testing only: enables the delegated-login provider \"test\", whose callback accepts identities signed with this key; never set it in production"`
 }
@@ -80,6 +85,7 @@ type app struct {
 	grants   *grants.Grants
 	sessions *session.Manager
 	limiter  *ratelimit.Limiter
+	idem     *idempotency.Keeper
 	metrics  *metrics.Recorder
 	locks    *mutex.Locker
 	registry *registry.Client
@@ -208,6 +214,11 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	// The strict limiter counts, per client address, what anonymous
 	// callers can make the service do at a cost: register, confirm, ask
 	// for a reset link, and present bad credentials.
+	if a.idem, err = idempotency.New(idempotency.WithStore(a.be.idempotency), idempotency.WithTTL(cfg.IdempotencyTTL),
+		idempotency.WithScope(a.idempotencyScope), idempotency.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	closing(a.idem.Close)
 	if a.strict, err = ratelimit.New(
 		ratelimit.WithStore(a.be.limits),
 		ratelimit.WithPolicyName("anonymous"),
@@ -416,6 +427,15 @@ func (a *app) resourceOf(r *http.Request) string {
 
 // principalUID is the rate limiter's key: the authenticated principal, or
 // nothing (the client address is used).
+// idempotencyScope keeps the Idempotency-Keys of each account apart, and
+// those of anonymous clients per address.
+func (a *app) idempotencyScope(r *http.Request) string {
+	if uid, ok := principalUID(r); ok {
+		return "uid:" + uid
+	}
+	return "ip:" + a.limiter.ClientIP(r).String()
+}
+
 func principalUID(r *http.Request) (string, bool) {
 	p, ok := ac.PrincipalFrom(r.Context())
 	if !ok || !p.Authenticated() {

@@ -16,6 +16,8 @@ import (
 	crudredis "github.com/apicrud-go/apicrud/crud/redisstore"
 	"github.com/apicrud-go/apicrud/grants"
 	grantsredis "github.com/apicrud-go/apicrud/grants/redisstore"
+	"github.com/apicrud-go/apicrud/idempotency"
+	idempotencyredis "github.com/apicrud-go/apicrud/idempotency/redisstore"
 	"github.com/apicrud-go/apicrud/metrics"
 	metricsredis "github.com/apicrud-go/apicrud/metrics/redisstore"
 	"github.com/apicrud-go/apicrud/mutex"
@@ -32,16 +34,17 @@ import (
 // process, or on one Redis shared by every instance. This is the one place
 // where the choice is made.
 type backends struct {
-	kind       string // "memory" or "redis"
-	rdb        redis.UniversalClient
-	sessions   session.Store
-	limits     ratelimit.Store
-	locks      mutex.Store
-	grantCache grants.Cache // nil: the grants package's own memory cache
-	metrics    metrics.Store
-	registry   registry.Store
-	records    crud.CacheStore // the settings cache
-	close      func(context.Context) error
+	kind        string // "memory" or "redis"
+	rdb         redis.UniversalClient
+	sessions    session.Store
+	limits      ratelimit.Store
+	locks       mutex.Store
+	grantCache  grants.Cache // nil: the grants package's own memory cache
+	metrics     metrics.Store
+	registry    registry.Store
+	records     crud.CacheStore // the settings cache
+	idempotency idempotency.Store
+	close       func(context.Context) error
 }
 
 // newBackends returns the in-memory stores when redisURL is empty, and the
@@ -49,11 +52,11 @@ type backends struct {
 func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error) {
 	if redisURL == "" {
 		s, l, m, me, r := session.NewMemoryStore(), ratelimit.NewMemoryStore(), mutex.NewMemoryStore(), metrics.NewMemoryStore(), registry.NewMemoryStore()
-		c := crud.NewMemoryCacheStore()
+		c, id := crud.NewMemoryCacheStore(), idempotency.NewMemoryStore()
 		return &backends{
-			kind: "memory", sessions: s, limits: l, locks: m, metrics: me, registry: r, records: c,
+			kind: "memory", sessions: s, limits: l, locks: m, metrics: me, registry: r, records: c, idempotency: id,
 			close: func(ctx context.Context) error {
-				return errors.Join(s.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx), c.Close(ctx))
+				return errors.Join(s.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx), c.Close(ctx), id.Close(ctx))
 			},
 		}, nil
 	}
@@ -68,7 +71,7 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	b := &backends{kind: "redis", rdb: rdb, close: func(context.Context) error { return rdb.Close() }}
-	var errs [7]error
+	var errs [8]error
 	b.sessions, errs[0] = sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:"))
 	b.limits, errs[1] = ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"ratelimit:"))
 	b.locks, errs[2] = mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"mutex:"))
@@ -76,6 +79,7 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 	b.metrics, errs[4] = metricsredis.New(rdb, metricsredis.WithPrefix(prefix+"metrics:"))
 	b.registry, errs[5] = registryredis.New(rdb, registryredis.WithPrefix(prefix+"registry:"))
 	b.records, errs[6] = crudredis.New(rdb, crudredis.WithPrefix(prefix+"crud:"))
+	b.idempotency, errs[7] = idempotencyredis.New(rdb, idempotencyredis.WithPrefix(prefix+"idempotency:"))
 	if err := errors.Join(errs[:]...); err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis_prefix: %w", err)

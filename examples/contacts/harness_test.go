@@ -460,6 +460,15 @@ func (in *instance) ready(t *testing.T) {
 // 30 s, the shutdown logged, no race report, no error or warning logged
 // (a failed deregistration is one), and on Redis the registry entry gone.
 // Only the first call acts.
+// kill ends the process with SIGKILL, as a crash would; the checks of a
+// clean shutdown are skipped.
+func (in *instance) kill() {
+	in.stopOnce.Do(func() {
+		_ = in.cmd.Process.Kill()
+		<-in.done
+	})
+}
+
 func (in *instance) stop(t *testing.T) {
 	t.Helper()
 	in.stopOnce.Do(func() {

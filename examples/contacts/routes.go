@@ -63,6 +63,8 @@ func (a *app) handler() http.Handler {
 	api.Handle("GET "+p+"/metrics", a.metricsHandler())
 
 	var h http.Handler = problemMux(api)
+	h = a.idempotent(p, h)
+	h = a.sleepAfterCommit(h)
 	if a.cfg.RateLimitEnabled() {
 		// ratelimit_enabled: false turns off the per-principal limit; the
 		// strict per-address budget of costly anonymous requests and the
@@ -75,6 +77,61 @@ func (a *app) handler() http.Handler {
 	h = withCallerBox(h)
 	h = a.metrics.Middleware(h)
 	return secureHeaders(h)
+}
+
+// idempotent applies Idempotency-Key to every POST and PATCH except those
+// whose answer holds a secret (a session token, an API key, a TOTP secret),
+// which must not be stored in Redis: /auth, /account and /apikey.
+func (a *app) idempotent(base string, next http.Handler) http.Handler {
+	kept := a.idem.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, secret := range []string{"/auth", "/account", "/apikey"} {
+			if rest, ok := strings.CutPrefix(r.URL.Path, base+secret); ok && (rest == "" || rest[0] == '/') {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		kept.ServeHTTP(w, r)
+	})
+}
+
+// sleepAfterCommit (test_sleep_after_commit, testing only) holds the
+// answer of each POST and PATCH before it is sent: after the handler's
+// commit and after the Idempotency-Key record, so that a test can kill the
+// process while the client still waits.
+func (a *app) sleepAfterCommit(next http.Handler) http.Handler {
+	d := a.cfg.TestSleepAfterCommit
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+			w = &sleepyWriter{ResponseWriter: w, d: d}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sleepyWriter waits d before the status line goes out.
+type sleepyWriter struct {
+	http.ResponseWriter
+	d     time.Duration
+	slept bool
+}
+
+func (s *sleepyWriter) WriteHeader(code int) {
+	if !s.slept {
+		s.slept = true
+		time.Sleep(s.d)
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *sleepyWriter) Write(p []byte) (int, error) {
+	if !s.slept {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(p)
 }
 
 // bypass sends GET and HEAD requests for path straight to direct, past the
