@@ -71,11 +71,33 @@ import (
 //     roles in the enforcer, so its figure is the member decision again.
 //
 // casbin's Enforcer memoizes g() results between calls, so repeating one
-// request favours it; apicrud's figure involves no cache.
+// request favours it; CachedEnforcer and SyncedCachedEnforcer (the same
+// model and lines) answer a repeated request from their cache, keyed by
+// the request's values, which is what a casbin user runs. apicrud's
+// figure involves no cache of answers. Each case runs the four in
+// alternating rounds (compare).
 func BenchmarkAccess(b *testing.B) {
 	rules := acRules()
 	pol, who := acPolicy(b, rules)
 	enf := acCasbin(b, rules)
+	newModel := func() model.Model {
+		m, err := model.NewModelFromString(acModel)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}
+	cached, err := casbin.NewCachedEnforcer(newModel())
+	if err != nil {
+		b.Fatal(err)
+	}
+	synced, err := casbin.NewSyncedCachedEnforcer(newModel())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range []*casbin.Enforcer{cached.Enforcer, synced.SyncedEnforcer.Enforcer} {
+		acCasbinSetup(b, e, rules)
+	}
 	type req struct {
 		resource string
 		action   byte
@@ -92,46 +114,42 @@ func BenchmarkAccess(b *testing.B) {
 		{"privacy", req{"res42", 'r', accesscontrol.Record{ID: "r", Owner: "u-2", Parent: "x-0005", Privacy: "manager"}, true}},
 		{"denied", req{"res42", 'd', accesscontrol.Record{ID: "r", Owner: "u-2", Parent: "x-0002", Privacy: "secret"}, false}},
 	}
+	casbinSide := func(name string, e casbin.IEnforcer, c req) side {
+		act := string(rune(c.action))
+		return serialSide(name, func() error {
+			_, err := e.Enforce("u-1", c.resource, c.rec.Owner, c.rec.Parent, c.rec.Privacy, act)
+			return err
+		})
+	}
+	casbinSides := func(c req) []side {
+		return []side{casbinSide("casbin", enf, c), casbinSide("casbin-CachedEnforcer", cached, c), casbinSide("casbin-SyncedCachedEnforcer", synced, c)}
+	}
 	for _, c := range cases {
 		if got := pol.AllowedFor(who, c.action, c.resource, c.rec); got != c.want {
 			b.Fatalf("%s: apicrud says %v", c.name, got)
 		}
-		if got := acEnforce(b, enf, who.UID(), c.action, c.resource, c.rec); got != c.want {
-			b.Fatalf("%s: casbin says %v", c.name, got)
+		for _, e := range []casbin.IEnforcer{enf, cached, synced} {
+			if got := acEnforce(b, e, who.UID(), c.action, c.resource, c.rec); got != c.want {
+				b.Fatalf("%s: casbin says %v", c.name, got)
+			}
 		}
-		b.Run(c.name+"/apicrud", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+		b.Run(c.name, func(b *testing.B) {
+			apicrud := serialSide("apicrud", func() error {
 				pol.AllowedFor(who, c.action, c.resource, c.rec)
-			}
-		})
-		b.Run(c.name+"/casbin", func(b *testing.B) {
-			act := string(rune(c.action))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := enf.Enforce(who.UID(), c.resource, c.rec.Owner, c.rec.Parent, c.rec.Privacy, act); err != nil {
-					b.Fatal(err)
-				}
-			}
+				return nil
+			})
+			compare(b, 1, append([]side{apicrud}, casbinSides(c.req)...)...)
 		})
 	}
 	member := cases[2]
 	roles := acPrincipalRoles()
-	b.Run("request/apicrud", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+	b.Run("request", func(b *testing.B) {
+		apicrud := serialSide("apicrud", func() error {
 			p := accesscontrol.NewPrincipal(accesscontrol.Identity{UID: "u-1", Roles: roles})
 			pol.AllowedFor(p, member.action, member.resource, member.rec)
-		}
-	})
-	b.Run("request/casbin", func(b *testing.B) {
-		act := string(rune(member.action))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := enf.Enforce("u-1", member.resource, member.rec.Owner, member.rec.Parent, member.rec.Privacy, act); err != nil {
-				b.Fatal(err)
-			}
-		}
+			return nil
+		})
+		compare(b, 1, append([]side{apicrud}, casbinSides(member.req)...)...)
 	})
 }
 
@@ -308,6 +326,14 @@ func acCasbin(tb testing.TB, rules []acRule) *casbin.Enforcer {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	acCasbinSetup(tb, e, rules)
+	return e
+}
+
+// acCasbinSetup gives e the pattern matcher, the policy lines and the
+// grouping lines of acCasbin.
+func acCasbinSetup(tb testing.TB, e *casbin.Enforcer, rules []acRule) {
+	tb.Helper()
 	e.EnableLog(false)
 	e.AddNamedMatchingFunc("g", "globMatch", func(role, pattern string) bool {
 		ok, err := util.GlobMatch(role, pattern)
@@ -346,11 +372,10 @@ func acCasbin(tb testing.TB, rules []acRule) *casbin.Enforcer {
 	if ok, err := e.AddNamedGroupingPolicies("g2", g2); err != nil || !ok {
 		tb.Fatalf("AddNamedGroupingPolicies g2: %v %v", ok, err)
 	}
-	return e
 }
 
 // acEnforce asks casbin the question AllowedFor answers.
-func acEnforce(tb testing.TB, e *casbin.Enforcer, uid string, action byte, resource string, rec accesscontrol.Record) bool {
+func acEnforce(tb testing.TB, e casbin.IEnforcer, uid string, action byte, resource string, rec accesscontrol.Record) bool {
 	tb.Helper()
 	ok, err := e.Enforce(uid, resource, rec.Owner, rec.Parent, rec.Privacy, string(rune(action)))
 	if err != nil {
