@@ -147,15 +147,15 @@ var sides = []struct{ prefix, text string }{
 	{"BenchmarkCasbinWorkload/", "**CasbinWorkload** (casbin's own published benchmark workload, a 1,100-rule RBAC policy over 1,000 users; " +
 		"bench/casbinworkload_test.go): the same question asked of apicrud (the policy translated rule for rule) and of casbin's enforcers."},
 	{"BenchmarkMutex/", "**Mutex** (bsm/redislock v0.9, redsync v4 with one node, same Redis and client): one uncontended cycle, acquire then " +
-		"release. apicrud: two Lua scripts (acquire also increments the fencing counter); redislock: two Lua scripts; redsync: SET NX PX, " +
+		"release. apicrud: two Lua scripts (acquire also hands out a fencing token: it reads the server clock and writes the counter with its TTL); redislock: two Lua scripts; redsync: SET NX PX, " +
 		"then a Lua compare-and-delete."},
 	{"BenchmarkRateLimit/", "**RateLimit** (go-redis/redis_rate v10, same Redis and client): Limiter.Allow on one key; both run one GCRA Lua " +
 		"script per check with EVALSHA and the server's TIME. apicrud also resolves the caller's limit and builds its key from a service " +
 		"and a UID. On deny rows, apicrud answers the repeated denials of a key from the denial it remembers (no round trip until the " +
 		"time Redis gave); redis_rate runs its script for each."},
-	{"BenchmarkRateLimitMemory/", "**RateLimitMemory** (sethvargo/go-limiter's memorystore, golang.org/x/time/rate behind a mutex-guarded map " +
-		"of one rate.Limiter per key): one check of one event for one of 100,000 keys. apicrud: Limiter.Allow on its memory store " +
-		"(the limit resolved, the key built from a service and a UID, GCRA); go-limiter: Store.Take; x/time/rate: the map lookup " +
+	{"BenchmarkRateLimitMemory/", "**RateLimitMemory** (sethvargo/go-limiter's memorystore, golang.org/x/time/rate behind a read-write-mutex-guarded map " +
+		"of one rate.Limiter per key): one check of one event for one of 100,000 keys, visited in a fixed random order. apicrud: Limiter.Allow on its memory store " +
+		"(the limit resolved, the bucket found from the Key's service and UID, GCRA); go-limiter: Store.Take; x/time/rate: the map lookup " +
 		"(a Limiter created on first use) and Limiter.Allow."},
 	{"BenchmarkSession/", "**Session** (alexedwards/scs v2, memstore and goredisstore on the same Redis): load: apicrud verifies an HS256 JWT, " +
 		"reads the record (one EVALSHA on Redis), decrypts it (AES-GCM) and decodes it; scs does one GET and gob-decodes, checking nothing " +
