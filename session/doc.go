@@ -48,7 +48,11 @@
 // whoever registered an address need not own it.
 //
 // [Manager.Register] creates a pending account and sends a confirmation
-// link through the [Notifier]; [Manager.Confirm] activates it.
+// link through the [Notifier]; [Manager.Confirm] activates it, and
+// [Manager.ConfirmUsername] also sets the username, which the owner must
+// choose there when the one registered was taken. Notices go through a
+// [NotifyQueue] that New puts in front of the Notifier ([WithNotifyQueue])
+// and Close drains.
 // [Manager.RequestPasswordReset] and [Manager.ResetPassword] use the same
 // link mechanism. [Manager.ChangePassword], [Manager.SetStatus] and
 // [Manager.DeleteAccount] end the account's live sessions, and so do
@@ -160,8 +164,8 @@
 //     registration reveals neither a taken address nor a taken username
 //     (only the address's owner learns the name is taken, and picks
 //     another with ConfirmUsername). Notices go through a bounded
-//     NotifyQueue, so both paths take the same time (TestResetTiming…
-//     measures it with Welch's z), and none is dropped.
+//     NotifyQueue, so both paths take the same time (measured with
+//     Welch's z in the tests), and none is dropped.
 //   - Keys are derived from the secret with HKDF-SHA256, one per use.
 //   - Token, TOTPEnrollment, Notice, Account and Session redact their
 //     secrets in fmt and log/slog output.

@@ -73,7 +73,7 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 	// The last step that can fail: it starts the queue's workers.
 	var queue *NotifyQueue
 	if c.notifier != nil && c.notifyQueue > 0 {
-		if queue, err = NewNotifyQueue(c.notifier, WithQueueSize(c.notifyQueue), WithQueueLogger(c.log)); err != nil {
+		if queue, err = NewNotifyQueue(c.notifier, WithQueueSize(c.notifyQueue), WithDeliveryDelay(DefaultNotifyDelay), WithQueueLogger(c.log)); err != nil {
 			return nil, err
 		}
 		c.notifier = queue

@@ -259,7 +259,8 @@ func WithNotifier(n Notifier) Option {
 // what is queued. 0 calls the Notifier directly, for a Notifier that
 // returns at once itself (a NotifyQueue of the host's, a message queue).
 // Default: DefaultNotifyQueueSize (1024) notices, delivered by
-// DefaultNotifyWorkers workers; failed deliveries are logged
+// DefaultNotifyWorkers workers no sooner than DefaultNotifyDelay (10 ms)
+// after the request queued them; failed deliveries are logged
 // (WithLogger).
 func WithNotifyQueue(size int) Option {
 	return func(c *config) error {

@@ -13,6 +13,7 @@ const (
 	DefaultNotifyQueueSize   = 1024
 	DefaultNotifyWorkers     = 2
 	DefaultNotifyTimeout     = 30 * time.Second
+	DefaultNotifyDelay       = 10 * time.Millisecond
 	maxNotifyQueueSize       = 1 << 20
 	maxNotifyWorkers         = 256
 	minNotifyDeliveryTimeout = time.Millisecond
@@ -42,6 +43,7 @@ type NotifyQueue struct {
 	next    Notifier
 	queue   chan queuedNotice
 	timeout time.Duration
+	delay   time.Duration
 	onError func(context.Context, Notice, error)
 
 	mu      sync.RWMutex
@@ -56,6 +58,7 @@ type NotifyQueue struct {
 type queuedNotice struct {
 	ctx   context.Context
 	n     Notice
+	at    time.Time
 	blank bool // queued for equal timing only: not delivered
 }
 
@@ -63,6 +66,7 @@ type queuedNotice struct {
 type QueueOption func(*queueConfig) error
 
 type queueConfig struct {
+	delay   time.Duration
 	size    int
 	workers int
 	timeout time.Duration
@@ -102,6 +106,22 @@ func WithDeliveryTimeout(d time.Duration) QueueOption {
 			return optionError("notify delivery timeout %v below %v", d, minNotifyDeliveryTimeout)
 		}
 		c.timeout = d
+		return nil
+	}
+}
+
+// WithDeliveryDelay makes a worker wait until a notice is d old before it
+// delivers it, so that the delivery's work (a file write, a network call)
+// does not compete for the CPU with the response of the request that
+// queued it, where it would again show in that response's timing. Notices
+// that waited in the queue that long already are delivered at once.
+// Default: 0; the Manager's own queue uses DefaultNotifyDelay.
+func WithDeliveryDelay(d time.Duration) QueueOption {
+	return func(c *queueConfig) error {
+		if d < 0 || d > time.Minute {
+			return optionError("notify delivery delay %v outside [0, 1m]", d)
+		}
+		c.delay = d
 		return nil
 	}
 }
@@ -152,7 +172,7 @@ func NewNotifyQueue(next Notifier, opts ...QueueOption) (*NotifyQueue, error) {
 		}
 	}
 	q := &NotifyQueue{
-		next: next, queue: make(chan queuedNotice, c.size), timeout: c.timeout, onError: c.onError,
+		next: next, queue: make(chan queuedNotice, c.size), timeout: c.timeout, delay: c.delay, onError: c.onError,
 		stop: make(chan struct{}), drain: make(chan struct{}),
 	}
 	q.workers.Add(c.workers)
@@ -166,14 +186,14 @@ func NewNotifyQueue(next Notifier, opts ...QueueOption) (*NotifyQueue, error) {
 // full, when there is room or ctx ends (an error wrapping ErrQueueFull).
 // After Close it returns ErrQueueClosed.
 func (q *NotifyQueue) Notify(ctx context.Context, n Notice) error {
-	return q.enqueue(ctx, queuedNotice{ctx: context.WithoutCancel(ctx), n: n})
+	return q.enqueue(ctx, queuedNotice{ctx: context.WithoutCancel(ctx), n: n, at: time.Now()})
 }
 
 // pace queues a blank item that the workers take and drop: the Manager
 // calls it where it sends no notice, so that both paths do the same work
 // (a queue slot, a worker woken) and wait alike when the queue is full.
 func (q *NotifyQueue) pace(ctx context.Context) error {
-	return q.enqueue(ctx, queuedNotice{ctx: context.WithoutCancel(ctx), blank: true})
+	return q.enqueue(ctx, queuedNotice{ctx: context.WithoutCancel(ctx), blank: true, at: time.Now()})
 }
 
 func (q *NotifyQueue) enqueue(ctx context.Context, item queuedNotice) error {
@@ -222,6 +242,12 @@ func (q *NotifyQueue) work() {
 func (q *NotifyQueue) deliver(item queuedNotice) {
 	if item.blank {
 		return
+	}
+	if wait := q.delay - time.Since(item.at); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-q.drain: // closing: deliver at once
+		}
 	}
 	ctx, cancel := context.WithTimeout(item.ctx, q.timeout)
 	defer cancel()
