@@ -210,8 +210,9 @@ func (m *Manager) rolesFor(ctx context.Context, acc Account) ([]string, error) {
 // RefreshRoles recomputes the roles of every live session of uid from the
 // account and the MembershipSource (apicrud's update_auth), for example
 // after the user joined or left a list, or became admin. Sessions waiting
-// for a second factor keep their role. When the account is gone or
-// disabled, all its sessions end.
+// for a second factor keep their role; a session holding "pending" of an
+// account that is no longer pending ends instead of being upgraded. When
+// the account is gone or disabled, all its sessions end.
 func (m *Manager) RefreshRoles(ctx context.Context, uid string) error {
 	if err := m.needAccounts(); err != nil {
 		return err
@@ -238,6 +239,15 @@ func (m *Manager) RefreshRoles(ctx context.Context, uid string) error {
 	var errs []error
 	for _, s := range list {
 		if s.HasRole(RolePendingTOTP) {
+			continue
+		}
+		if s.HasRole(RolePending) && acc.Status != StatusPending {
+			// A session of the account before it was activated: activation
+			// ends those, and one that a login racing the activation made
+			// ends here rather than gaining the roles of the address owner.
+			if err := m.Delete(ctx, s); err != nil && !errors.Is(err, ErrNoSession) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if err := m.SetRoles(ctx, s, roles); err != nil && !errors.Is(err, ErrNoSession) {

@@ -524,3 +524,25 @@ func TestConcurrentCorrectLoginsNeverLock(t *testing.T) {
 		})
 	}
 }
+
+// A login that read a pending account just before a delegated login
+// activated it can still create a "pending" session after the activation
+// ended the others. RefreshRoles must end such a session, not give it the
+// roles of the address owner.
+func TestRefreshRolesEndsStalePendingSessions(t *testing.T) {
+	e := newEnv(t)
+	uid, err := e.m.Register(t.Context(), session.NewAccount{Username: "victim", Identity: "victim@example.com", Password: "attacker's own long password"})
+	require.NoError(t, err)
+	p := provider{id: session.Identity{Provider: "google", Email: "victim@example.com", EmailVerified: true}}
+	_, owner, err := e.m.LoginWith(from(t.Context(), victim), p, url.Values{"code": {"good"}})
+	require.NoError(t, err)
+	// What the racing login creates: a session with the stale role.
+	_, stale, err := e.m.Create(t.Context(), uid, []string{session.RolePending}, session.Extra{Method: session.MethodPassword})
+	require.NoError(t, err)
+	require.NoError(t, e.m.RefreshRoles(t.Context(), uid))
+	_, err = e.m.Validate(t.Context(), string(stale))
+	require.ErrorIs(t, err, session.ErrInvalidToken, "the stale pending session ends")
+	s, err := e.m.Validate(t.Context(), string(owner))
+	require.NoError(t, err)
+	require.Equal(t, []string{session.RoleUser}, s.Roles)
+}
