@@ -311,8 +311,8 @@ const (
 
 // DefaultPasswordPolicy returns 10 to 128 characters and a zxcvbn score
 // of at least DefaultMinScore: OWASP and NIST SP 800-63B ask for at least
-// 8 characters and encourage longer passphrases (the FastAPI chapter's
-// guidance: ten or more), allow any characters, which is why there are no
+// 8 characters and encourage longer passphrases (ten or more is the
+// minimum here), allow any characters, which is why there are no
 // composition rules, and ask to refuse repetitive, sequential and
 // context-specific passwords, which is what the estimate is for.
 func DefaultPasswordPolicy() PasswordPolicy {
