@@ -256,7 +256,7 @@ func TestNewResourceConfig(t *testing.T) {
 			return err
 		}},
 		{"unknown sortable", ErrConfig, func() error {
-			_, err := NewResource[contact](db, "contact", WithAuthorizer(testAuth{}), WithSortable("label"))
+			_, err := NewResource[contact](db, "contact", WithAuthorizer(testAuth{}), WithSortable("secret"))
 			return err
 		}},
 	}

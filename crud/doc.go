@@ -105,9 +105,15 @@
 //
 // react-admin: every list answers Content-Range: <resource> <start>-<end>/<total>
 // (total "*" when not counted) and, when counted, X-Total-Count, both listed
-// in Access-Control-Expose-Headers; with react-admin's range=[start,end]
-// parameter the body is the bare array its simple REST data provider
-// expects.
+// in Access-Control-Expose-Headers. react-admin's simple REST data provider
+// works unmodified: with its range=[start,end] parameter the body is a bare
+// array, and so is the answer to a filter of ids alone (GET
+// ?filter={"id":[...]}, its getMany; a client that adds limit or a cursor
+// gets the page object); a DELETE whose client names application/json in
+// Accept (or sends Prefer: return=representation) gets the deleted record
+// back, status 200 (its delete and deleteMany read the id from it), others
+// 204; its q filter is the full-text filter; nullable columns sort, NULLs
+// last ascending and first descending on every database.
 //
 // # Trashcan
 //

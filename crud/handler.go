@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -37,7 +38,8 @@ func errInvalidJSON() error {
 //	GET    {prefix}/{name}        list     → 200 {"items", "count", "cursor_next"}
 //	GET    {prefix}/{name}/{id}   get      → 200 record, ETag
 //	PUT    {prefix}/{name}/{id}   update   → 200 record, ETag (If-Match → 412)
-//	DELETE {prefix}/{name}/{id}   delete   → 204 (id may list ids: a,b,c; ?force=true purges)
+//	DELETE {prefix}/{name}/{id}   delete   → 204 (id may list ids: a,b,c; ?force=true purges), or 200 with
+//	                                          the deleted record(s) for clients that ask (react-admin)
 //
 // Only the operations the resource serves are registered. Like
 // http.ServeMux.Handle, it panics when a pattern conflicts with one already
@@ -181,13 +183,45 @@ func (r *Resource[T]) serveDelete(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	ids := strings.Split(req.PathValue("id"), ",")
-	if err := r.Delete(req.Context(), force, ids...); err != nil {
+	recs, err := r.deleteRecords(req.Context(), force, ids)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
 	r.outage.ok(req.Context(), r.name)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
+	if !wantsRepresentation(req) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if len(ids) == 1 {
+		writeJSON(w, http.StatusOK, recs[0])
+		return
+	}
+	writeJSON(w, http.StatusOK, recs)
+}
+
+// wantsRepresentation reports whether the client of a DELETE asked for the
+// deleted record back: with Prefer: return=representation, or by naming
+// application/json in Accept, as react-admin's data providers do (a bare
+// */* or no Accept gets 204).
+func wantsRepresentation(req *http.Request) bool {
+	for _, h := range req.Header.Values("Prefer") {
+		for _, p := range strings.Split(h, ",") {
+			if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(p), " ", ""), "return=representation") {
+				return true
+			}
+		}
+	}
+	for _, h := range req.Header.Values("Accept") {
+		for _, p := range strings.Split(h, ",") {
+			mt, _, _ := strings.Cut(p, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), jsonContentType) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
@@ -196,6 +230,10 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	if isGetMany(vals, q) {
+		// react-admin's getMany: the records of a list of ids, as an array.
+		q.Limit, ranged = r.pageMax, true
 	}
 	// Pages by range or offset are counted unless the client prefers
 	// otherwise (react-admin needs the total); keyset pages only on request.
@@ -219,6 +257,17 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// isGetMany reports a request for the records of a list of ids and nothing
+// else (GET ?filter={"id":[...]}), which react-admin's getMany sends and
+// answers with an array.
+func isGetMany(vals url.Values, q Query) bool {
+	if len(vals) != 1 || len(q.Filter) != 1 {
+		return false
+	}
+	ids, ok := q.Filter["id"].([]any)
+	return ok && len(ids) > 0
 }
 
 // setListHeaders sets react-admin's Content-Range and X-Total-Count and

@@ -240,7 +240,7 @@ func TestHTTP(t *testing.T) {
 			for _, c := range []struct{ q, code, field string }{
 				{"sort=secret", CodeBadSort, "sort"},
 				{"sort=name:sideways", CodeBadSort, "sort"},
-				{"sort=label", CodeBadSort, "sort"},
+				{"sort=nosuch", CodeBadSort, "sort"},
 				{"order=up", CodeBadSort, "sort"},
 				{"limit=0", CodeBadLimit, "limit"},
 				{"limit=1001", CodeBadLimit, "limit"},

@@ -72,7 +72,8 @@ func TestFind(t *testing.T) {
 		})
 
 		t.Run("sorts", func(t *testing.T) {
-			for _, sort := range []string{"name", "name:desc", "rank", "rank:desc", "muted:desc", "created", "id:desc", "privacy"} {
+			for _, sort := range []string{"name", "name:desc", "rank", "rank:desc", "muted:desc", "created", "id:desc", "privacy",
+				"label", "label:desc", "modified:desc"} {
 				t.Run(sort, func(t *testing.T) {
 					var got []contact
 					q := Query{Sort: sort, Limit: 3, Count: CountExact}

@@ -456,18 +456,27 @@ func (r *Resource[T]) execGuarded(ctx context.Context, tx *sqlx.Tx, op, q string
 // exist and be readable by the caller (else ErrNotFound) and deletable
 // ('d', else ErrForbidden); all checks happen before any write.
 func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) error {
+	_, err := r.deleteRecords(ctx, force, ids)
+	return err
+}
+
+// deleteRecords is Delete; it returns the records as they were before the
+// delete (status disabled for a soft delete), in the order of ids.
+func (r *Resource[T]) deleteRecords(ctx context.Context, force bool, ids []string) ([]*T, error) {
 	if err := r.checkOp(ctx, OpDelete); err != nil {
-		return err
+		return nil, err
 	}
 	ids, err := cleanIDs(ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var deleted map[string]*T
 	err = r.retry(ctx, func() error {
 		recs, err := r.loadMany(ctx, ids)
 		if err != nil {
 			return err
 		}
+		deleted = recs
 		soft := !force && r.m.role(roleStatus) != nil
 		for _, id := range ids {
 			rec := recs[id]
@@ -507,14 +516,21 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 		})
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !force && r.m.role(roleStatus) != nil {
+	out := make([]*T, len(ids))
+	for i, id := range ids {
+		out[i] = deleted[id]
+	}
+	if sf := r.m.role(roleStatus); !force && sf != nil {
+		for _, rec := range out {
+			setString(fieldOf(rec, sf), StatusDisabled)
+		}
 		r.committed(ctx, ChangeDeleted, ids...)
 	} else {
 		r.committed(ctx, ChangePurged, ids...)
 	}
-	return nil
+	return out, nil
 }
 
 // deleteOne soft-deletes (status disabled) or purges one record read

@@ -81,6 +81,11 @@ func (r *Resource[T]) selectSQL(p *plan) (string, []any) {
 	}
 	idf := r.m.role(roleID)
 	sq.WriteString(" ORDER BY ")
+	if p.sort.f.nullable {
+		// NULLs last ascending, first descending, on every database: the
+		// exact reverse, as keyset paging needs.
+		sq.WriteString("(" + p.sort.f.tcol + " IS NULL)" + dir + ", ")
+	}
 	if p.sort.f != idf {
 		sq.WriteString(p.sort.f.tcol + dir + ", ")
 	}
@@ -217,9 +222,28 @@ func (r *Resource[T]) keyset(p *plan, cur *cursor) error {
 		return fieldErr("cursor_next", CodeBadCursor, "invalid or tampered cursor")
 	}
 	key := bindValue(kv.Elem())
+	if sort.f.nullable {
+		p.after, p.afterArgs = nullableKeyset(sort, idf, op, key, cur.ID)
+		return nil
+	}
 	p.after = "(" + sort.f.tcol + op + "? OR (" + sort.f.tcol + " = ? AND " + idf.tcol + op + "?))"
 	p.afterArgs = []any{key, key, cur.ID}
 	return nil
+}
+
+// nullableKeyset is the keyset condition on a nullable sort column, whose
+// NULLs come last ascending and first descending.
+func nullableKeyset(sort sortSpec, idf *field, op string, key any, id string) (string, []any) {
+	col := sort.f.tcol
+	switch {
+	case key == nil && !sort.desc: // among the trailing NULLs
+		return "(" + col + " IS NULL AND " + idf.tcol + op + "?)", []any{id}
+	case key == nil: // among the leading NULLs, then every value
+		return "((" + col + " IS NULL AND " + idf.tcol + op + "?) OR " + col + " IS NOT NULL)", []any{id}
+	case !sort.desc: // values after key, then the NULLs
+		return "(" + col + op + "? OR (" + col + " = ? AND " + idf.tcol + op + "?) OR " + col + " IS NULL)", []any{key, key, id}
+	}
+	return "(" + col + op + "? OR (" + col + " = ? AND " + idf.tcol + op + "?))", []any{key, key, id}
 }
 
 // Find returns a page of the records the caller may read ('r'), selected in

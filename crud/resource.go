@@ -244,14 +244,14 @@ func (r *Resource[T]) setFieldSets(c *config) error {
 	if c.sortableSet {
 		for _, n := range c.sortable {
 			f := m.byJSON[n]
-			if f == nil || !f.scalar() || f.nullable {
-				return fmt.Errorf("%w: sortable field %q not found, not scalar or nullable", ErrConfig, n)
+			if f == nil || !f.scalar() {
+				return fmt.Errorf("%w: sortable field %q not found or not scalar", ErrConfig, n)
 			}
 			f.sort = true
 		}
 	} else {
 		for _, f := range m.visible {
-			f.sort = f.scalar() && !f.nullable && !f.tagNoSort
+			f.sort = f.scalar() && !f.tagNoSort
 		}
 	}
 	if id := m.role(roleID); id.json == "" {

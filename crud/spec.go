@@ -306,6 +306,12 @@ func (r *Resource[T]) describe(s *specBuilder) {
 	if r.ops&OpDelete != 0 {
 		resps := errs("400", "401", "403", "404")
 		resps["204"] = &openapi.Response{Description: "Deleted (moved to the trashcan unless force)."}
+		resps["200"] = &openapi.Response{
+			Description: "Deleted, for a client that asked for the records back (Prefer: return=representation, or application/json in Accept): the record as it was, or an array for several ids.",
+			Content: jsonContent(&openapi.Schema{OneOf: []*openapi.Schema{
+				openapi.Ref(name), {Type: "array", Items: openapi.Ref(name)},
+			}}),
+		}
 		item.Delete = &openapi.Operation{OperationID: "delete" + name, Summary: "Delete " + r.name + " records",
 			Description: "The id may list several ids separated by commas (at most 100); all or none are deleted.",
 			Tags:        tags, Parameters: []*openapi.Parameter{paramRef("force")},
