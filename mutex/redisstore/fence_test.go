@@ -18,13 +18,13 @@ import (
 func TestFencingCounterExpires(t *testing.T) {
 	rdb := testenv.Redis(t)
 	prefix := testenv.Prefix(t, rdb)
-	const retention = 20 * time.Millisecond
+	const retention = 50 * time.Millisecond
 	s := testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention)))
 	ctx := t.Context()
 	fenceKey := prefix + "{job}:fence"
 	var last int64
 	expiries := 0
-	for round := range 8 {
+	for round := range 6 {
 		for hold := range 5 {
 			tok := "r" + strconv.Itoa(round) + "h" + strconv.Itoa(hold)
 			fence, ok, err := s.Obtain(ctx, "job", tok, time.Minute)
@@ -34,7 +34,8 @@ func TestFencingCounterExpires(t *testing.T) {
 			last = fence
 			keep, err := rdb.PTTL(ctx, fenceKey).Result()
 			require.NoError(t, err)
-			require.Positive(t, keep, "the counter has a TTL")
+			// -2: already expired (a slow machine); -1 would be no TTL.
+			require.NotEqual(t, time.Duration(-1), keep, "the counter has no TTL")
 			require.LessOrEqual(t, keep, retention+time.Millisecond, "kept longer than the retention")
 			ok, err = s.Release(ctx, "job", tok)
 			require.NoError(t, err)
@@ -44,7 +45,7 @@ func TestFencingCounterExpires(t *testing.T) {
 			"the fencing counter never expired")
 		expiries++
 	}
-	require.Equal(t, 8, expiries)
+	require.Equal(t, 6, expiries)
 }
 
 // TestFencingCounterAhead: a counter ahead of the server's clock (an old
