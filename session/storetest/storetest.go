@@ -415,14 +415,14 @@ func testReserveBusy(t *testing.T, s session.Store) {
 func testReserveLapses(t *testing.T, s session.Store) {
 	key := rnd("k:")
 	l := session.Ladder{Free: 0, Delays: []time.Duration{time.Hour}, Window: time.Hour}
-	lost, _ := reserve(t, s, key, l, 200*time.Millisecond)
+	lost, _ := reserve(t, s, key, l, 2*time.Second)
 	require.NotEmpty(t, lost)
 	id, _ := reserve(t, s, key, l, time.Minute)
 	require.Empty(t, id, "busy while the first attempt is in flight")
 	require.Eventually(t, func() bool {
 		id, _ = reserve(t, s, key, l, time.Minute)
 		return id != ""
-	}, 5*time.Second, 20*time.Millisecond, "a reservation never settled lapses")
+	}, 10*time.Second, 20*time.Millisecond, "a reservation never settled lapses")
 }
 
 func testSettle(t *testing.T, s session.Store) {
