@@ -586,7 +586,7 @@ func testResetTiming(t *testing.T, in *instance) {
 	}
 	wg.Wait()
 	reset := func(login string) float64 {
-		c := in.anonymous() // its own address: the strict per-address budget stays out of the way
+		c := in.anonymous()              // its own address: the strict per-address budget stays out of the way
 		time.Sleep(3 * time.Millisecond) // the previous notice is written by now: each request is measured alone
 		start := time.Now()
 		c.post(t, "/account/password_reset", map[string]string{"login": login}).want(t, http.StatusAccepted)
