@@ -18,7 +18,8 @@ type precondition struct {
 }
 
 // parseIfMatch parses an If-Match value. Weak and unparseable tags match
-// nothing (If-Match uses the strong comparison of RFC 9110 §13.1.1).
+// nothing: If-Match compares strongly, so a tag matches only when
+// neither side is weak and both are equal byte for byte.
 func parseIfMatch(h string) precondition {
 	h = strings.TrimSpace(h)
 	if h == "" {

@@ -254,7 +254,7 @@ func parseHeader(ciphertext []byte) (uint32, error) {
 }
 
 // SealString seals plaintext without additional data and returns the
-// ciphertext in unpadded URL-safe base64 (RFC 4648 §5), safe in URLs,
+// ciphertext in unpadded URL-safe base64 (alphabet A-Z a-z 0-9 - _), safe in URLs,
 // cookies, headers and Redis values. Any bytes, UTF-8 or not, are accepted.
 func (c *Cipher) SealString(plaintext string) (string, error) {
 	return sealString(c, plaintext)

@@ -135,7 +135,8 @@ func ceilSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
 
-// sfString serialises s as a Structured Field String (RFC 9651 §4.1.6);
+// sfString serialises s as a Structured Field String: wrapped in double
+// quotes, with backslash and double quote escaped by a backslash;
 // s holds printable ASCII only (WithPolicyName checks it).
 func sfString(s string) string {
 	if !strings.ContainsAny(s, `"\`) {

@@ -275,7 +275,7 @@ func (m *Manager) checkSecondFactor(ctx context.Context, acc Account, code strin
 // checkTOTP reports whether code is valid at now (one step of skew either
 // way) and was not accepted before: the matching time step must be later
 // than the last step accepted for uid, which the store keeps for every
-// instance (RFC 6238 §5.2). A code, or any older one, works at most once.
+// instance. A code, or any older one, works at most once.
 func (m *Manager) checkTOTP(ctx context.Context, uid, secret, code string, now time.Time) (bool, error) {
 	step := now.Unix() / totpPeriod
 	match := int64(-1)
