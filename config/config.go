@@ -235,9 +235,14 @@ func (c Config) RateLimitInterval() time.Duration { return c.get().RateLimitInte
 // (trusted_proxies, default none). The slice is a copy.
 func (c Config) TrustedProxies() []string { return slices.Clone(c.get().TrustedProxies) }
 
-// CORSOrigins are the origins CORS allows (cors_origins, default none). The
-// slice is a copy. Nothing in this release reads it: it is validated and
-// shown, and the CORS middleware of a later release will use it.
+// CORSOrigins are the origins whose pages may read the API's answers from a
+// browser (cors_origins, default none): exact origins such as
+// https://app.example.com, compared as the browser serialises them, or
+// "*" for every origin (answered as "*", never with credentials). A host
+// gives them to its CORS middleware; examples/contacts uses
+// github.com/rs/cors and grants credentials (the session cookie) only to
+// an origin it also trusts for cookie-authenticated writes. The slice is
+// a copy.
 func (c Config) CORSOrigins() []string { return slices.Clone(c.get().CORSOrigins) }
 
 // LoginAttemptsMax is the number of failed logins before a lockout

@@ -193,6 +193,12 @@ func TestEnvironmentHostile(t *testing.T) {
 		{"public url with credentials", "APICRUD_PUBLIC_URL", "https://u:p@example.com", config.ErrInvalid},
 		{"proxy", "APICRUD_TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip", config.ErrInvalid},
 		{"origin", "APICRUD_CORS_ORIGINS", "example.com", config.ErrInvalid},
+		{"origin wildcard", "APICRUD_CORS_ORIGINS", "https://*.example.com", config.ErrInvalid},
+		{"origin null", "APICRUD_CORS_ORIGINS", "null", config.ErrInvalid},
+		{"origin scheme", "APICRUD_CORS_ORIGINS", "file:///etc", config.ErrInvalid},
+		{"origin userinfo", "APICRUD_CORS_ORIGINS", "https://good.example@evil.example", config.ErrInvalid},
+		{"origin path", "APICRUD_CORS_ORIGINS", "https://good.example/app", config.ErrInvalid},
+		{"origin query", "APICRUD_CORS_ORIGINS", "https://good.example?x", config.ErrInvalid},
 		{"listen addr", "APICRUD_LISTEN_ADDR", "8080", config.ErrInvalid},
 		{"NUL bytes", "APICRUD_RATELIMIT_REQUESTS", "1\x002", config.ErrType},
 	}

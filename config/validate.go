@@ -89,8 +89,9 @@ func (l *loader) validate(st *state) {
 	}
 	for _, o := range s.CORSOrigins {
 		u, err := url.Parse(o)
-		check("cors_origins", o == "*" || (err == nil && u.Scheme != "" && u.Host != "" && (u.Path == "" || u.Path == "/")),
-			"%q is not an origin such as https://app.example.com", o)
+		check("cors_origins", o == "*" || (err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+			!strings.Contains(u.Host, "*") && (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == ""),
+			"%q is not an origin such as https://app.example.com (exact origins only, or \"*\" alone)", o)
 	}
 	for name, n := range s.DefaultGrants {
 		check("default_grants", n >= 0, "grant %q is negative", name)

@@ -94,8 +94,9 @@ type app struct {
 
 	providers identityProviders // delegated login, by name
 
-	strict *ratelimit.Limiter // per client address, for costly anonymous requests
-	out    io.Writer          // where the generated admin password is shown
+	strict *ratelimit.Limiter              // per client address, for costly anonymous requests
+	cors   func(http.Handler) http.Handler // cors_origins; nil: no cross-origin reads
+	out    io.Writer                       // where the generated admin password is shown
 
 	specOnce sync.Once // the OpenAPI document, built at its first request
 	specBody []byte
@@ -251,6 +252,11 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	// send unsafe requests with the session cookie; other sites may not.
 	origins, err := trustedOrigins(cfg.PublicURL(), cfg.TrustedOrigins)
 	if err != nil {
+		return nil, err
+	}
+	// Pages on cors_origins may read answers; those also trusted above
+	// may send the cookie along (cors.go).
+	if a.cors, err = newCORS(cfg.CORSOrigins(), origins); err != nil {
 		return nil, err
 	}
 	if a.sessions, err = session.New(a.cipher, secret,

@@ -76,6 +76,12 @@ func (a *app) handler() http.Handler {
 	h = bypass(p+"/health", problemMux(api), h)
 	h = withCallerBox(h)
 	h = a.metrics.Middleware(h)
+	if a.cors != nil {
+		// Preflights are answered here, before authentication and rate
+		// limits; every other answer, errors included, carries the CORS
+		// headers its origin may have.
+		h = a.cors(h)
+	}
 	return secureHeaders(h)
 }
 
