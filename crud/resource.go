@@ -515,7 +515,12 @@ func (e *retryError) Unwrap() error { return e.err }
 // row changed since it was read.
 var errStale = errors.New("crud: record changed")
 
-const maxAttempts = 5
+// maxAttempts bounds how often a write is tried. A guarded write fails
+// only when another writer's commit landed between its read and its write,
+// so a write racing k others succeeds within k+1 attempts; ten attempts
+// cover nine concurrent writers to one record and cost at most about a
+// second of backoff.
+const maxAttempts = 10
 
 // retry runs fn until it succeeds, fails for good, or has been tried
 // maxAttempts times. fn is run again (after a short randomized backoff) when
