@@ -61,6 +61,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	e2eDir = dir
+	if !testing.Short() && serverRace() && flag.Lookup("test.run").Value.String() == "" {
+		// The whole package runs: build the binary without the race
+		// detector (for the memory tests) while the other tests run,
+		// not when the memory tests start.
+		go func() {
+			_, _ = buildBinary()
+			_, _ = buildPlainBinary()
+		}()
+	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
