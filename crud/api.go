@@ -126,7 +126,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	for _, it := range a.registered() {
 		it.Routes(mux, a.prefix)
 	}
-	mux.Handle("GET "+a.prefix+"/openapi.json", a.SpecHandler())
+	handle(mux, "GET "+a.prefix+"/openapi.json", a.SpecHandler().ServeHTTP)
 }
 
 // SpecHandler serves the OpenAPI document as JSON.

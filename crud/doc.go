@@ -56,6 +56,18 @@
 // bare 500 whose cause is only logged. Database error texts never reach
 // clients.
 //
+// # Any router
+//
+// [Resource.Routes] registers on a ServeMux; [Resource.Handler],
+// [Trashcan.Handler] and [API.Handler] return the same routes as one
+// http.Handler that a host mounts under any router at any prefix (chi's
+// Mount, echo's or gin's Any with a wildcard, a ServeMux pattern ending in
+// "/"). The handler matches the request's whole path with its own
+// patterns, so it needs no path parameters from the host's router, and it
+// answers what it does not serve as problem+json (404, or 405 with Allow).
+// Each route records its pattern (such as "/api/v1/contact/{id}") for the
+// metrics middleware, which labels requests by it whatever the router.
+//
 // # Lists
 //
 // filter is a JSON object whose keys are ANDed. A field key takes a value

@@ -174,3 +174,40 @@ func ExampleAPI_Spec() {
 	// 3.1.0 listNote getNote
 	// string true
 }
+
+// ExampleAPI_Handler mounts a whole API as one http.Handler, here under a
+// ServeMux at its prefix; chi's Mount, echo's and gin's Any mount it the
+// same way. Paths it does not serve answer problem+json.
+func ExampleAPI_Handler() {
+	db := openNotes()
+	defer db.Close()
+	notes, err := crud.NewResource[Note](db, "note", crud.WithAuthorizer(owners{}))
+	if err != nil {
+		panic(err)
+	}
+	api, err := crud.NewAPI("/api/v1")
+	if err != nil {
+		panic(err)
+	}
+	if err := api.Register(notes); err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", authenticate(api.Handler()))
+
+	for _, r := range []struct{ method, path string }{
+		{"POST", "/api/v1/note"}, {"GET", "/api/v1/note"}, {"PATCH", "/api/v1/note"}, {"GET", "/api/v1/nothing"},
+	} {
+		req := httptest.NewRequest(r.method, r.path, strings.NewReader(`{"title":"groceries"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-User", "u-ann")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		fmt.Println(strings.TrimSpace(fmt.Sprintln(r.method, r.path, rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Allow"))))
+	}
+	// Output:
+	// POST /api/v1/note 201 application/json
+	// GET /api/v1/note 200 application/json
+	// PATCH /api/v1/note 405 application/problem+json GET, HEAD, POST
+	// GET /api/v1/nothing 404 application/problem+json
+}

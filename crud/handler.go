@@ -47,19 +47,19 @@ func errInvalidJSON() error {
 func (r *Resource[T]) Routes(mux *http.ServeMux, prefix string) {
 	base := strings.TrimSuffix(prefix, "/") + "/" + r.name
 	if r.ops&OpCreate != 0 {
-		mux.HandleFunc("POST "+base, r.serveCreate)
+		handle(mux, "POST "+base, r.serveCreate)
 	}
 	if r.ops&OpList != 0 {
-		mux.HandleFunc("GET "+base, r.serveList)
+		handle(mux, "GET "+base, r.serveList)
 	}
 	if r.ops&OpGet != 0 {
-		mux.HandleFunc("GET "+base+"/{id}", r.serveGet)
+		handle(mux, "GET "+base+"/{id}", r.serveGet)
 	}
 	if r.ops&OpUpdate != 0 {
-		mux.HandleFunc("PUT "+base+"/{id}", r.serveUpdate)
+		handle(mux, "PUT "+base+"/{id}", r.serveUpdate)
 	}
 	if r.ops&OpDelete != 0 {
-		mux.HandleFunc("DELETE "+base+"/{id}", r.serveDelete)
+		handle(mux, "DELETE "+base+"/{id}", r.serveDelete)
 	}
 }
 

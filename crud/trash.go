@@ -358,8 +358,8 @@ func (tc *Trashcan) Purge(ctx context.Context, ids ...string) error {
 //	DELETE {prefix}/trashcan/{id}   purge (id may list ids: a,b,c)
 func (tc *Trashcan) Routes(mux *http.ServeMux, prefix string) {
 	base := strings.TrimSuffix(prefix, "/") + "/trashcan"
-	mux.HandleFunc("GET "+base, tc.serveList)
-	mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
+	handle(mux, "GET "+base, tc.serveList)
+	handle(mux, "GET "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		rec, err := tc.Get(req.Context(), req.PathValue("id"))
 		if err != nil {
 			writeError(w, err)
@@ -367,7 +367,7 @@ func (tc *Trashcan) Routes(mux *http.ServeMux, prefix string) {
 		}
 		writeJSON(w, http.StatusOK, trashRecord{resourceOf(req.PathValue("id")), rec})
 	})
-	mux.HandleFunc("PUT "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
+	handle(mux, "PUT "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		if req.ContentLength != 0 {
 			body, err := readBody(w, req, 4096)
 			if err != nil {
@@ -392,7 +392,7 @@ func (tc *Trashcan) Routes(mux *http.ServeMux, prefix string) {
 		}
 		writeJSON(w, http.StatusOK, trashRecord{resourceOf(req.PathValue("id")), rec})
 	})
-	mux.HandleFunc("DELETE "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
+	handle(mux, "DELETE "+base+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		if err := tc.Purge(req.Context(), strings.Split(req.PathValue("id"), ",")...); err != nil {
 			writeError(w, err)
 			return

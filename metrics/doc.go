@@ -246,11 +246,16 @@
 // # HTTP middleware
 //
 // [Recorder.Middleware] counts the calls next serves and observes their
-// durations by resource, method and status code. The resource is the
-// ServeMux pattern that matched (r.Pattern without its method, such as
-// "/api/v1/person/{id}"), never the raw path, so the series stay bounded by
-// the routes; "unmatched" otherwise ([Unmatched]). Wrap the mux itself (or
-// each route's handler) so that the pattern is visible. [WithResourceFunc]
+// durations by resource, method and status code. The resource is the route
+// pattern that matched, without its method (such as "/api/v1/person/{id}"),
+// never the raw path, so the series stay bounded by the routes;
+// "unmatched" otherwise ([Unmatched]). The pattern reaches the middleware
+// whatever the router and wherever the middleware sits: crud's routes
+// record their own (so a crud API mounted under chi, echo, gin or a
+// ServeMux at any prefix is labelled by its patterns), a ServeMux wrapped
+// directly sets Request.Pattern, and a host's handler under another router
+// records its pattern with [SetRoute] (from chi's RoutePattern, gin's
+// FullPath or echo's Path, in a middleware of that router). [WithResourceFunc]
 // names resources differently, from a fixed set; methods outside the
 // standard ones count as OTHER; a handler that panics counts as 500 and the
 // panic goes on. [WithHTTPBuckets] sets the histogram's buckets.

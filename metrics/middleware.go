@@ -3,10 +3,11 @@ package metrics
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/apicrud-go/apicrud/internal/route"
 )
 
 type httpMetrics struct {
@@ -37,19 +38,25 @@ const Unmatched = "unmatched"
 // Middleware counts the API calls that next serves and observes their
 // durations, by resource, method and status code (the instance metrics
 // api_calls_total and api_request_duration_seconds, exposed by
-// InstanceCollector). The resource is the Go 1.22 ServeMux pattern that
-// matched (r.Pattern, without its method), never the raw path, so the
-// number of series stays bounded by the routes; WithResourceFunc changes
-// it. Methods outside the standard ones count as "OTHER".
+// InstanceCollector). The resource is the route pattern that matched,
+// without its method, such as "/api/v1/contact/{id}" (RoutePattern), never
+// the raw path, so the number of series stays bounded by the routes;
+// WithResourceFunc changes it. Methods outside the standard ones count as
+// "OTHER".
 //
-// ServeMux sets r.Pattern on the request it is given, so wrap the mux itself
-// (rec.Middleware(mux)), inside any middleware that replaces the request
-// (r.WithContext), or wrap each route's handler. A request whose pattern is
-// not visible counts as "unmatched".
+// The pattern is found whatever the router and wherever the middleware
+// sits: crud's routes record theirs (so a crud API mounted under chi, gin,
+// echo or a ServeMux, at any prefix, is labelled by its own patterns), a
+// ServeMux wrapped directly sets Request.Pattern, and a host's handler
+// under another router records its pattern with SetRoute. A request whose
+// pattern is recorded by none counts as "unmatched".
 func (r *Recorder) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		if ctx, _ := route.With(req.Context()); ctx != req.Context() {
+			req = req.WithContext(ctx)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				sw.code = http.StatusInternalServerError
@@ -60,6 +67,29 @@ func (r *Recorder) Middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, req)
 	})
+}
+
+// SetRoute records the route pattern that r matched (such as
+// "/api/v1/person/{id}", or "GET /auth" whose method is dropped) for
+// Middleware's resource label, from a handler or a router's middleware
+// below it: chi's RouteContext(ctx).RoutePattern(), gin's
+// Context.FullPath(), echo's Context.Path(). pattern must come from the
+// route definitions, never from the request's path (each pattern is a
+// series). The first pattern recorded for a request wins, so a router's
+// catch-all recorded after the handler returns does not replace the
+// pattern of the crud route that served it. Outside Middleware, SetRoute
+// does nothing.
+func SetRoute(r *http.Request, pattern string) { route.Set(r.Context(), pattern) }
+
+// RoutePattern returns the route pattern of r as Middleware labels it by
+// default: the pattern recorded with SetRoute (or by crud's routes), else
+// r.Pattern without its method, else "". A WithResourceFunc may start
+// from it.
+func RoutePattern(r *http.Request) string {
+	if p := route.Recorded(r.Context()); p != "" {
+		return p
+	}
+	return route.WithoutMethod(r.Pattern)
 }
 
 // ObserveRequest records one API call as Middleware does: the non-HTTP
@@ -85,15 +115,6 @@ func normalizeMethod(m string) string {
 		return m
 	}
 	return "OTHER"
-}
-
-// patternResource is the default resource: r.Pattern without its method.
-func patternResource(r *http.Request) string {
-	p := r.Pattern
-	if i := strings.IndexAny(p, " \t"); i >= 0 {
-		p = strings.TrimLeft(p[i:], " \t")
-	}
-	return p
 }
 
 // statusWriter records the status code of a response.

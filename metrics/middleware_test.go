@@ -155,3 +155,42 @@ func TestObserveRequest(t *testing.T) {
 		{`code="other",method="PATCH",resource="x"`, 1},
 	}, samples(t, registry(t, rec.InstanceCollector()), metrics.APICallsName))
 }
+
+// TestMiddlewareSetRoute: a router that hands its handlers a copy of the
+// request (as chi, gin and echo do) hides Request.Pattern from the
+// middleware; the pattern recorded with SetRoute reaches it, the first one
+// recorded wins, and a raw path is never a label.
+func TestMiddlewareSetRoute(t *testing.T) {
+	rec, err := metrics.New(nil)
+	require.NoError(t, err)
+	defer rec.Close(t.Context())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/thing/{id}", func(w http.ResponseWriter, r *http.Request) {
+		metrics.SetRoute(r, r.Pattern)
+		require.Equal(t, "/api/v1/thing/{id}", metrics.RoutePattern(r))
+	})
+	mux.HandleFunc("GET /api/v1/plain/{id}", func(http.ResponseWriter, *http.Request) {}) // records nothing
+	// A router of its own: copies the request, then records its catch-all
+	// after the handler returned.
+	router := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(r.Context())
+		mux.ServeHTTP(w, r)
+		metrics.SetRoute(r, "/api/v1/*")
+	})
+	h := rec.Middleware(router)
+	for _, p := range []string{"/api/v1/thing/1", "/api/v1/thing/2", "/api/v1/plain/3", "/elsewhere"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	// Without the router, a ServeMux wrapped directly still labels by its pattern.
+	rec.Middleware(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/plain/4", nil))
+	require.Equal(t, []sample{
+		{`code="200",method="GET",resource="/api/v1/*"`, 1},
+		{`code="200",method="GET",resource="/api/v1/plain/{id}"`, 1},
+		{`code="200",method="GET",resource="/api/v1/thing/{id}"`, 2},
+		{`code="404",method="GET",resource="/api/v1/*"`, 1},
+	}, samples(t, registry(t, rec.InstanceCollector()), metrics.APICallsName))
+	// Outside the middleware SetRoute does nothing.
+	r := httptest.NewRequest("GET", "/x", nil)
+	metrics.SetRoute(r, "/x")
+	require.Empty(t, metrics.RoutePattern(r))
+}

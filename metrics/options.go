@@ -133,8 +133,8 @@ func WithHTTPBuckets(b []float64) Option {
 }
 
 // WithResourceFunc sets how the middleware names the resource of a request
-// (default: the matched ServeMux pattern without its method, such as
-// "/api/v1/person/{id}", or "unmatched"). It runs after the handler, so
+// (default: RoutePattern, the matched route pattern without its method,
+// such as "/api/v1/person/{id}", or "unmatched"). It runs after the handler, so
 // r.Pattern and r.PathValue are set. It must return one of a small, fixed
 // set of names, never raw input (each name is a series): for a pattern such
 // as "/api/v1/{resource}/{id}", return r.PathValue("resource") only when it

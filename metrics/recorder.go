@@ -71,7 +71,7 @@ func New(defs []Definition, opts ...Option) (*Recorder, error) {
 		r.logger = slog.New(slog.DiscardHandler)
 	}
 	if r.resource == nil {
-		r.resource = patternResource
+		r.resource = RoutePattern
 	}
 	exposed := map[string]string{}
 	for _, n := range []string{APICallsName, APIDurationName, APIDurationName + "_bucket", APIDurationName + "_sum", APIDurationName + "_count", "apicrud_metrics_store_error"} {

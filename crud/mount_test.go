@@ -1,0 +1,57 @@
+package crud
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/apicrud-go/apicrud/internal/route"
+	"github.com/apicrud-go/apicrud/internal/testenv"
+)
+
+// TestHandlerRecordsRoute: each route records its own pattern (with the
+// prefix it was mounted at) for the metrics middleware, through any number
+// of request copies, and the mounted handler answers what it does not
+// serve as problem+json.
+func TestHandlerRecordsRoute(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	contacts := newContacts(t, db)
+	tc, err := NewTrashcan()
+	require.NoError(t, err)
+	require.NoError(t, tc.Register(contacts))
+	api, err := NewAPI("/deep/er/prefix")
+	require.NoError(t, err)
+	require.NoError(t, api.Register(contacts, tc))
+	for _, c := range []struct {
+		h                     http.Handler
+		method, path, pattern string
+		code                  int
+	}{
+		{api.Handler(), "GET", "/deep/er/prefix/contact", "/deep/er/prefix/contact", 200},
+		{api.Handler(), "GET", "/deep/er/prefix/contact/c-1", "/deep/er/prefix/contact/{id}", 404},
+		{api.Handler(), "GET", "/deep/er/prefix/trashcan/x", "/deep/er/prefix/trashcan/{id}", 404},
+		{api.Handler(), "GET", "/deep/er/prefix/openapi.json", "/deep/er/prefix/openapi.json", 200},
+		{api.Handler(), "PATCH", "/deep/er/prefix/contact/c-1", "", 405},
+		{api.Handler(), "GET", "/deep/er/prefix/contact/c-1/x", "", 404},
+		{api.Handler(), "GET", "/api/v1/contact", "", 404},
+		{contacts.Handler(""), "GET", "/contact/c-1", "/contact/{id}", 404},
+		{tc.Handler("/t"), "GET", "/t/trashcan", "/t/trashcan", 200},
+	} {
+		ctx, label := route.With(as(context.Background(), admin))
+		req := httptest.NewRequestWithContext(ctx, c.method, c.path, nil)
+		req = req.WithContext(context.WithValue(req.Context(), struct{}{}, 1)) // a router's copy
+		w := httptest.NewRecorder()
+		c.h.ServeHTTP(w, req)
+		require.Equal(t, c.code, w.Code, "%s %s: %s", c.method, c.path, w.Body)
+		require.Equal(t, c.pattern, label.Pattern(), "%s %s", c.method, c.path)
+		if c.code >= 400 {
+			require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"), "%s %s", c.method, c.path)
+		}
+		if c.code == 405 {
+			require.NotEmpty(t, w.Header().Get("Allow"))
+		}
+	}
+}
