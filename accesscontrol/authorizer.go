@@ -36,6 +36,26 @@ func (p *Policy) Allowed(ctx context.Context, action byte, resource string, attr
 	return c.actions(principalOf(ctx).binding(c), ri, &v)&bit != 0
 }
 
+// AllowedRecord is Allowed for a record whose other fields the rules with a
+// condition (when:) may read: field returns a field's value by its name
+// (see Record.Fields for the types), and ok=false when the record has no
+// such field. crud calls it when its Authorizer has it; a decision on a
+// resource without conditional rules never calls field.
+func (p *Policy) AllowedRecord(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool {
+	bit := actionBit[action]
+	if bit == 0 {
+		return false
+	}
+	c := p.cur.Load()
+	ri, ok := c.resIdx[resource]
+	if !ok {
+		return false
+	}
+	v := c.viewOf(attrs)
+	v.fieldFn = field
+	return c.actions(principalOf(ctx).binding(c), ri, &v)&bit != 0
+}
+
 // Filter returns a SQL condition with '?' placeholders, and its
 // arguments, selecting exactly the rows of resource on which the caller in
 // ctx may perform action (see FilterFor). columns maps "id", "uid",

@@ -28,6 +28,23 @@ type compiledRes struct {
 	// ascending; scopeGrants what declared scopes give, by scope id.
 	grants      []resGrant
 	scopeGrants []resScopeGrant
+	// conds are the rules with a when:, decided per record after the
+	// tables (nil for most resources: their decisions never look).
+	conds  []condRule
+	fields map[string]fieldType
+}
+
+// condRule is a rule with a condition: who it applies to (as the tables
+// would), what it gives, and its condition.
+type condRule struct {
+	rule    *ruleSrc
+	kind    principalKind
+	role    int32 // pRole, pRoleOwner, pGlob: the role id
+	priv    int   // pMember
+	level   uint8 // pMember
+	own     bool  // only on records the caller owns
+	actions ActionSet
+	cond    *condition
 }
 
 // resGrant is what one role id gives on one resource.
@@ -108,7 +125,7 @@ func compile(src *source, version uint64) *compiled {
 	c.res = make([]compiledRes, len(src.resources))
 	for i, name := range src.resources {
 		c.resIdx[name] = int32(i)
-		c.res[i] = compiledRes{name: name, self: -1, rules: src.rules[i]}
+		c.res[i] = compiledRes{name: name, self: -1, rules: src.rules[i], fields: src.fields[i]}
 	}
 	for i, p := range c.private {
 		c.res[p.res].self = i
@@ -134,10 +151,38 @@ func compile(src *source, version uint64) *compiled {
 		}
 		return id
 	}
+	globOf := func(pattern string) int {
+		gi, ok := globIdx[pattern]
+		if !ok {
+			gi = len(c.globs)
+			globIdx[pattern] = gi
+			c.globs = append(c.globs, pattern)
+			globGrants = append(globGrants, nil)
+		}
+		return gi
+	}
+	var condGlobs [][2]int // resource, conds index
 	for ri := range c.res {
 		r := &c.res[ri]
-		for _, rule := range r.rules {
+		for i := range r.rules {
+			rule := r.rules[i]
 			c.rules++
+			if rule.cond != nil {
+				cr := condRule{rule: &r.rules[i], kind: rule.principal.kind, priv: rule.principal.priv,
+					level: rule.principal.level, actions: rule.actions, cond: rule.cond,
+					own: rule.resource.kind == rOwner || rule.principal.kind == pRoleOwner}
+				switch rule.principal.kind {
+				case pRole, pRoleOwner:
+					cr.role = roleID(rule.principal.role)
+				case pGlob:
+					// The pattern's index for now; its role id once the
+					// literal roles are all known.
+					cr.role = int32(globOf(rule.principal.role))
+					condGlobs = append(condGlobs, [2]int{ri, len(r.conds)})
+				}
+				r.conds = append(r.conds, cr)
+				continue
+			}
 			var pair actPair
 			if rule.resource.kind == rOwner || rule.principal.kind == pRoleOwner {
 				pair.own = rule.actions
@@ -152,13 +197,7 @@ func compile(src *source, version uint64) *compiled {
 				id := roleID(rule.principal.role)
 				c.grants[id] = add(c.grants[id], int32(ri), pair)
 			case pGlob:
-				gi, ok := globIdx[rule.principal.role]
-				if !ok {
-					gi = len(c.globs)
-					globIdx[rule.principal.role] = gi
-					c.globs = append(c.globs, rule.principal.role)
-					globGrants = append(globGrants, nil)
-				}
+				gi := globOf(rule.principal.role)
 				globGrants[gi] = add(globGrants[gi], int32(ri), pair)
 			case pMember:
 				if r.mem == nil {
@@ -177,6 +216,10 @@ func compile(src *source, version uint64) *compiled {
 	}
 	// Glob patterns get the ids after the literal roles.
 	c.grants = append(c.grants, globGrants...)
+	for _, g := range condGlobs {
+		cr := &c.res[g[0]].conds[g[1]]
+		cr.role = c.globID(int(cr.role))
+	}
 	for gi, g := range c.globs {
 		pre, _, _ := strings.Cut(g, "*")
 		k := slices.IndexFunc(c.globPre, func(gg globGroup) bool { return gg.n == len(pre) })
@@ -193,6 +236,14 @@ func compile(src *source, version uint64) *compiled {
 			r.grants = append(r.grants, resGrant{int32(id), g.actPair})
 		}
 	}
+	c.compileScopes(src)
+	c.anon = &binding{c: c}
+	return c
+}
+
+// compileScopes indexes the declared scopes: by role, by resource and by
+// service.
+func (c *compiled) compileScopes(src *source) {
 	for i, s := range src.scopes {
 		cs := compiledScope{scopeSrc: s, roleSet: make(map[string]bool, len(s.roles))}
 		for _, role := range s.roles {
@@ -213,8 +264,6 @@ func compile(src *source, version uint64) *compiled {
 		}
 		c.scopes = append(c.scopes, cs)
 	}
-	c.anon = &binding{c: c}
-	return c
 }
 
 // globID returns the role id of glob pattern i.
@@ -271,6 +320,7 @@ func (c *compiled) memberRole(role string, pi int) (string, uint8) {
 // decision on a resource intersects the resource's grants with it.
 type binding struct {
 	c   *compiled
+	pr  *principal // nil for the anonymous caller
 	uid string
 	// ids are the role ids held, sorted; idSet is the same set as an
 	// open-addressing table (power-of-two size, -1 empty) for O(1) tests.
@@ -295,7 +345,7 @@ func (c *compiled) bind(pr *principal) *binding {
 
 // bindInto indexes pr against c into the zero binding b.
 func (c *compiled) bindInto(b *binding, pr *principal) {
-	b.c, b.uid, b.ids = c, pr.id.UID, b.idsBuf[:0]
+	b.c, b.pr, b.uid, b.ids = c, pr, pr.id.UID, b.idsBuf[:0]
 	if len(c.private) > 0 {
 		// Size the membership maps up front: a principal may hold
 		// dozens of membership roles.

@@ -3,6 +3,7 @@ package accesscontrol
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 const readBit = ActionSet(1 << 7) // 'r'
@@ -23,16 +24,38 @@ type Record struct {
 	// ParentResource names the private resource Parent refers to ("list");
 	// "" means the first private resource of the policy.
 	ParentResource string
+	// Fields are the record's other fields, by name, for the rules with a
+	// condition (when:): strings, booleans, integers, floats and
+	// time.Time, or pointers to them, or driver.Valuer values such as
+	// sql.NullString. A field that is absent, nil or of another type than
+	// the fields section declares is null to a condition. Decisions on
+	// resources without conditional rules never read it.
+	Fields map[string]any
+	// Now is the request time conditions see as @now; the zero value means
+	// time.Now() (read only when a condition uses @now).
+	Now time.Time
 }
 
 // view is a Record with its parent resolved to a private resource index.
 type view struct {
 	id, owner, privacy, parent string
 	pi                         int // private resource of parent; -1 none
+	fields                     map[string]any
+	fieldFn                    func(string) (any, bool)
+	now                        time.Time
+}
+
+// field returns a field of the record for a condition.
+func (v *view) field(name string) (any, bool) {
+	if v.fieldFn != nil {
+		return v.fieldFn(name)
+	}
+	x, ok := v.fields[name]
+	return x, ok
 }
 
 func (c *compiled) view(rec *Record) view {
-	v := view{id: rec.ID, owner: rec.Owner, privacy: rec.Privacy, parent: rec.Parent, pi: -1}
+	v := view{id: rec.ID, owner: rec.Owner, privacy: rec.Privacy, parent: rec.Parent, pi: -1, fields: rec.Fields, now: rec.Now}
 	if rec.Parent != "" {
 		v.pi = c.privateOf(rec.ParentResource)
 	}
@@ -96,7 +119,44 @@ func (c *compiled) actions(b *binding, ri int32, v *view) ActionSet {
 			}
 		}
 	}
+	if r.conds != nil {
+		acts = c.condActions(b, r, v, acts)
+	}
 	return acts
+}
+
+// condActions adds what the conditional rules give on the record: those
+// that apply to the principal (as the tables would decide) and whose
+// condition is true. A rule whose actions are all granted already is not
+// evaluated.
+func (c *compiled) condActions(b *binding, r *compiledRes, v *view, acts ActionSet) ActionSet {
+	env := condEnv{c: c, b: b, pr: b.pr, v: v, now: v.now}
+	for i := range r.conds {
+		cr := &r.conds[i]
+		if cr.actions&^acts == 0 || !c.condApplies(b, r, v, cr) {
+			continue
+		}
+		if env.eval(cr.cond.root) == tTrue {
+			acts |= cr.actions
+		}
+	}
+	return acts
+}
+
+// condApplies reports whether the principal part of a conditional rule
+// holds: the role, the membership level, the ownership.
+func (c *compiled) condApplies(b *binding, r *compiledRes, v *view, cr *condRule) bool {
+	if cr.own && (b.uid == "" || v.owner != b.uid) {
+		return false
+	}
+	switch cr.kind {
+	case pRole, pRoleOwner, pGlob:
+		return b.holds(cr.role)
+	case pMember:
+		pi, id := r.membership(v)
+		return pi == cr.priv && b.level(pi, id) >= cr.level
+	}
+	return true // pAnyone
 }
 
 // Actions returns every action p may perform on rec, a record of
@@ -278,6 +338,9 @@ func (e *explainer) level() (pi int, id string, level uint8) {
 func (e *explainer) rule(rule *ruleSrc) Check {
 	ch := Check{Entry: rule.entry, Line: rule.line, Actions: rule.actions,
 		Rule: rule.principal.text + " -> " + rule.resource.text + " : " + rule.actions.String()}
+	if rule.cond != nil {
+		ch.Rule += " when " + rule.cond.text
+	}
 	pt := rule.principal
 	var ok bool
 	var why string
@@ -316,6 +379,17 @@ func (e *explainer) rule(rule *ruleSrc) Check {
 		var owhy string
 		ok, owhy = e.owns()
 		why += ", " + owhy
+	}
+	if ok && rule.cond != nil {
+		env := condEnv{c: e.c, b: e.pr.binding(e.c), pr: e.pr.p, v: e.v, now: e.v.now}
+		switch env.eval(rule.cond.root) {
+		case tTrue:
+			why += ", when " + rule.cond.text + " is true"
+		case tFalse:
+			ok, why = false, why+", when "+rule.cond.text+" is false"
+		default:
+			ok, why = false, why+", when "+rule.cond.text+" is null (a field it compares is null or absent)"
+		}
 	}
 	ch.Applies, ch.Reason = ok, why
 	return ch

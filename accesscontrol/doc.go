@@ -48,12 +48,15 @@
 //     {resource: list, attr: list_id} when a "list" resource is declared,
 //     else none.
 //   - policies: one key per resource, each a sequence of rules {principal,
-//     resource, actions} (an optional description is ignored). The keys
+//     resource, actions}, with an optional condition when (see Conditions);
+//     an optional description is ignored. The keys
 //     declare the resources: a rule, a scope or a private resource that
 //     names a resource without an entry here is a load error, and a
 //     decision on an undeclared resource is a denial. An empty sequence
 //     declares a resource without rules. (That is why the example above
 //     has the two lines marked "declared".)
+//   - fields: optional, the record fields conditions may read, per
+//     resource, with their types; see Conditions.
 //   - scopes: optional, see Scopes.
 //   - definition, and any key starting with "x-": ignored, a place for
 //     YAML anchors. Anchors, aliases and merge keys ("<<") work anywhere,
@@ -101,6 +104,86 @@
 // error otherwise). A membership principal with {resource}:* or
 // {resource}:{{uid}} applies to the records of that membership (all of
 // them, or those the caller owns).
+//
+// # Conditions
+//
+// A rule may carry a condition, when:, on the record's fields, the
+// principal and the request time; the rule gives its actions only on the
+// records where the condition is true:
+//
+//	fields:
+//	  message: {status: string, locked: bool, published_at: time}
+//	  invoice: {amount: float, region: string}
+//	policies:
+//	  message:
+//	    - {principal: "list-{{list_id}}-member", resource: "{resource}:{{list_id}}", actions: r,
+//	       when: "status = 'published' and published_at <= @now"}
+//	    - {principal: "user/{{uid}}", resource: "{resource}:{{uid}}", actions: u, when: "not locked"}
+//	  invoice:
+//	    - {principal: auditor, resource: "{resource}:*", actions: lr, when: "amount < 10000"}
+//	    - {principal: "*", resource: "{resource}:*", actions: r, when: "region in @roles"}
+//
+// The fields section declares, per resource, the fields a condition may
+// name and their types: string, int, float, bool or time. It is the
+// whitelist: a condition naming anything else is a load error, and the
+// names are also the keys of the columns map a list filter reads (crud
+// gives every column of its model by its column name). id, uid, privacy
+// and the membership attributes are not fields: the rule's principal and
+// resource templates decide those.
+//
+// The language: comparisons = (or ==), != (or <>), <, <=, >, >=; in and
+// not in with a list of constants ['a', 'b'] or ('a', 'b'), or with @roles
+// or @scopes; is null and is not null; and (&&), or (||), not (!) and
+// parentheses; a bool field alone is true when the field is. Operands are
+// fields, constants ('single' or "double" quoted strings, integers,
+// decimals, true, false) and the principal and request: @uid (null for an
+// anonymous caller), @roles (the caller's roles), @scopes (the scopes it
+// holds, as HasScopesFor counts them) and @now (the request time,
+// Record.Now or WithNow, else the clock). Times are compared with @now or
+// with RFC 3339 strings ('2026-01-02T15:04:05Z'). Types are checked at
+// load: comparing a string with a number, ordering strings or booleans
+// (the database's collation would order strings otherwise than bytes),
+// or naming an unknown field or @name is an [ErrCondition] load error
+// naming the file, line, rule and column. A condition is at most 4096
+// bytes, 32 levels deep, with lists of at most 256 values.
+//
+// Nulls follow SQL: a comparison with a null (a field the record lacks, a
+// nil value, a value of another Go type than the declared one, @uid of an
+// anonymous caller) is unknown; not unknown is unknown; and a rule
+// applies only when its condition is true. x in @roles is false when the
+// caller has no roles (SQL has no empty IN list), whatever x is.
+//
+// One compiled tree serves both forms. A decision ([Policy.AllowedFor]
+// with [Record.Fields], crud's AllowedRecord with the stored record)
+// evaluates it on the record's values, without allocating. A list filter
+// ([Policy.FilterFor]) translates it for the principal: the principal's
+// values and @now become bound arguments, fields become the caller's
+// columns (a field without a column is null), the parts that do not
+// depend on the row are folded, and the rest is SQL text with the same
+// three-valued meaning on PostgreSQL, MySQL/MariaDB and SQLite. Every
+// construct the parser accepts has a SQL form, so no rule is ever dropped
+// from a filter. A test generates random policies with conditions, random
+// records with nulls and random principals, and checks on the three
+// databases that the rows each filter selects are exactly those the
+// single decisions accept.
+//
+// For that equality the columns must hold what the fields section says:
+// strings in a binary collation on MySQL (as for ids), numbers as integer
+// or double columns (not NaN, which PostgreSQL orders as a number), times
+// as timestamp columns in UTC (on SQLite, as the driver writes time.Time).
+//
+// The parser is this package's own (about 500 lines, fuzzed) rather than
+// cel-go or expr-lang: neither compiles to SQL, so either would need the
+// same tree walk to translate, while cel-go would bring ANTLR and protobuf
+// into every host and both accept far more (functions, macros, arithmetic)
+// than can be pushed down safely. A closed grammar makes "every condition
+// that loads translates" true by construction.
+//
+// Conditional rules cost nothing where they are not: a resource without
+// them decides as before (0 allocations, under 100 ns). On a resource with
+// them, the tables decide first and a conditional rule is evaluated only
+// when it could add an action the caller lacks: about 60 to 90 ns more
+// for a two-comparison condition, still without allocation.
 //
 // # Actions
 //

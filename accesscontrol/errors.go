@@ -30,6 +30,10 @@ var (
 	// ErrUndeclaredResource is a rule, scope or private resource naming a
 	// resource that has no entry under policies.
 	ErrUndeclaredResource = errors.New("undeclared resource")
+	// ErrCondition is a rule's when: that does not parse, names a field
+	// the fields section does not declare, or compares values of types
+	// that do not match.
+	ErrCondition = errors.New("invalid condition")
 	// ErrTooLarge is a policy file over the size or complexity limit
 	// (WithMaxSize; alias expansion is bounded too).
 	ErrTooLarge = errors.New("policy too large")
@@ -54,7 +58,7 @@ var (
 // PolicyError is a load error: the policy file is refused and, on a
 // reload, the policy in force stays. Err wraps one of the load sentinels
 // (ErrSyntax, ErrSchema, ErrUnknownAction, ErrUnknownPrivacy, ErrTemplate,
-// ErrUndeclaredResource, ErrTooLarge) or an I/O error.
+// ErrUndeclaredResource, ErrCondition, ErrTooLarge) or an I/O error.
 type PolicyError struct {
 	File  string // the name given to Load, or the path of LoadFile
 	Line  int    // 1-based; 0 when unknown (I/O errors, empty files)

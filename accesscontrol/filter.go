@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Placeholder styles for FilterFor, numerically equal to sqlx's bind types
@@ -21,6 +22,13 @@ type FilterOption func(*filterOpts)
 type filterOpts struct {
 	bind   int
 	offset int
+	now    time.Time
+}
+
+// WithNow sets the time conditions see as @now (default: time.Now() when
+// the filter is built).
+func WithNow(t time.Time) FilterOption {
+	return func(o *filterOpts) { o.now = t }
 }
 
 // WithBindType sets the placeholder style (BindQuestion, BindDollar or
@@ -59,7 +67,9 @@ type sqlBuilder struct {
 	args []any
 }
 
-func (s *sqlBuilder) param(v string) string {
+func (s *sqlBuilder) param(v string) string { return s.paramAny(v) }
+
+func (s *sqlBuilder) paramAny(v any) string {
 	s.args = append(s.args, v)
 	switch s.opts.bind {
 	case BindDollar:
@@ -137,7 +147,7 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 	if (r.anyAll|rp.all)&bit != 0 {
 		return "1=1", nil, nil
 	}
-	q := filterQuery{c: c, b: b, r: r, bit: bit}
+	q := filterQuery{c: c, b: b, pr: b.pr, r: r, bit: bit}
 	q.uidCol, q.ownOK = columns["uid"]
 	q.ownOK = q.ownOK && b.uid != ""
 	q.privCol, q.hasPriv = columns["privacy"]
@@ -148,6 +158,13 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 	conds = append(conds, s.memberConds(&q, columns)...)
 	if bit == readBit && q.hasPriv {
 		conds = append(conds, q.privCol+" = "+s.param(c.levels[0]))
+	}
+	if r.conds != nil {
+		q.now = filterNow(s.opts.now)
+		var all bool
+		if conds, all = s.condFilters(&q, columns, conds); all {
+			return "1=1", nil, nil
+		}
 	}
 	switch len(conds) {
 	case 0:
@@ -162,6 +179,8 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 type filterQuery struct {
 	c       *compiled
 	b       *binding
+	pr      *principal // nil: anonymous
+	now     time.Time
 	r       *compiledRes
 	bit     ActionSet
 	uidCol  string // the owner column, when ownOK
@@ -256,4 +275,67 @@ func idsFrom(byLevel [][]string, from, to int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// condFilters appends a disjunct per conditional rule giving the action
+// that applies to the principal: its ownership and membership as SQL, ANDed
+// with its condition. It reports true when one is true on every row.
+func (s *sqlBuilder) condFilters(q *filterQuery, columns map[string]string, conds []string) ([]string, bool) {
+	for i := range q.r.conds {
+		cr := &q.r.conds[i]
+		if cr.actions&q.bit == 0 {
+			continue
+		}
+		if cr.own && !q.ownOK {
+			continue
+		}
+		var memCol string
+		var ids []string
+		switch cr.kind {
+		case pRole, pRoleOwner, pGlob:
+			if !q.b.holds(cr.role) {
+				continue
+			}
+		case pMember:
+			var pi int
+			pi, memCol = q.membership(columns)
+			if pi != cr.priv || memCol == "" || q.b.members == nil {
+				continue
+			}
+			for id, l := range q.b.members[pi] {
+				if l >= cr.level {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			slices.Sort(ids)
+		}
+		mark := len(s.args)
+		var parts []string
+		if cr.own {
+			parts = append(parts, q.uidCol+" = "+s.param(q.b.uid))
+		}
+		if ids != nil {
+			parts = append(parts, s.in(memCol, ids))
+		}
+		c := s.condSQL(cr.cond.root, q, columns)
+		switch {
+		case c.sql != "":
+			parts = append(parts, c.sql)
+		case c.konst != tTrue:
+			s.args = s.args[:mark]
+			continue
+		}
+		switch len(parts) {
+		case 0:
+			return nil, true
+		case 1:
+			conds = append(conds, parts[0])
+		default:
+			conds = append(conds, "("+strings.Join(parts, " AND ")+")")
+		}
+	}
+	return conds, false
 }

@@ -39,6 +39,8 @@ type ruleSrc struct {
 	principal principalTmpl
 	resource  resourceTmpl
 	actions   ActionSet
+	cond      *condition // when:, nil when the rule has none
+	condLine  int
 }
 
 // scopeSrc is one entry of scopes.
@@ -65,6 +67,9 @@ type source struct {
 	resIdx    map[string]int
 	rules     [][]ruleSrc // per resource, in file order
 	scopes    []scopeSrc
+	// fields are the declared record fields, per resource index (nil:
+	// none), that conditions may read.
+	fields []map[string]fieldType
 }
 
 // parser walks the YAML node tree, resolving aliases and merge keys, and
@@ -72,6 +77,7 @@ type source struct {
 type parser struct {
 	file   string
 	visits int
+	src    *source // set once the resources are declared
 }
 
 func (p *parser) fail(n *yaml.Node, entry string, err error) *PolicyError {
@@ -229,7 +235,7 @@ func (p *parser) strings(n *yaml.Node, entry string) ([]string, []*yaml.Node, er
 
 // topLevel holds the top-level sections of a policy file (nil when absent).
 type topLevel struct {
-	levels, private, policies, scopes *yaml.Node
+	levels, private, policies, scopes, fields *yaml.Node
 }
 
 // parseSource reads and validates a policy file.
@@ -263,6 +269,9 @@ func parseSource(data []byte, file string) (src *source, err error) {
 		return nil, err
 	}
 	if src.private, err = p.privateResources(top.private, src); err != nil {
+		return nil, err
+	}
+	if err := p.fields(top.fields, src); err != nil {
 		return nil, err
 	}
 	if err := p.policies(pol, src); err != nil {
@@ -309,11 +318,13 @@ func (p *parser) topLevel(root *yaml.Node) (topLevel, error) {
 			t.policies = f.val
 		case k == "scopes":
 			t.scopes = f.val
+		case k == "fields":
+			t.fields = f.val
 		case k == definition || strings.HasPrefix(k, "x-"):
 			// anchors only
 		default:
 			return t, p.fail(f.key, k, detail(ErrSchema, "unknown top-level key "+quote(k)+
-				" (want privacy_levels, private_resources, policies, scopes, definition or x-*)"))
+				" (want privacy_levels, private_resources, policies, fields, scopes, definition or x-*)"))
 		}
 	}
 	return t, nil
@@ -447,6 +458,7 @@ func (p *parser) policies(pol []field, src *source) error {
 		_, ok := src.resIdx[name]
 		return ok
 	}}
+	p.src = src
 	for ri, f := range pol {
 		key := f.key.Value
 		items, err := p.sequence(f.val, "policies."+key)
@@ -500,8 +512,8 @@ func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv)
 	if rn, _ := p.resolve(n, entry); rn != nil {
 		r.line = rn.Line
 	}
-	var principal, resource, actions string
-	var pN, rN, aN *yaml.Node
+	var principal, resource, actions, when string
+	var pN, rN, aN, wN *yaml.Node
 	for _, f := range fs {
 		switch f.key.Value {
 		case "principal":
@@ -510,10 +522,12 @@ func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv)
 			resource, rN, err = p.scalar(f.val, entry)
 		case "actions":
 			actions, aN, err = p.scalar(f.val, entry)
+		case "when":
+			when, wN, err = p.scalar(f.val, entry)
 		case "description":
 			_, _, err = p.scalar(f.val, entry)
 		default:
-			return r, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want principal, resource, actions)"))
+			return r, p.fail(f.key, entry, detail(ErrSchema, "unknown field "+quote(f.key.Value)+" (want principal, resource, actions, when)"))
 		}
 		if err != nil {
 			return r, err
@@ -537,7 +551,60 @@ func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv)
 	if r.actions == 0 {
 		return r, p.fail(aN, entry, detail(ErrSchema, "empty actions"))
 	}
+	if wN != nil {
+		if r.cond, err = parseCondition(when, p.src.fields[ri]); err != nil {
+			return r, p.fail(wN, entry, detail(ErrCondition, err.Error()))
+		}
+		r.condLine = wN.Line
+	}
 	return r, nil
+}
+
+// fields reads the fields section: per resource, the record fields
+// conditions may read and their types.
+func (p *parser) fields(n *yaml.Node, src *source) error {
+	src.fields = make([]map[string]fieldType, len(src.resources))
+	if n == nil {
+		return nil
+	}
+	res, err := p.mapping(n, "fields")
+	if err != nil {
+		return err
+	}
+	reserved := map[string]bool{"id": true, "uid": true, "privacy": true, "eid": true}
+	for _, pr := range src.private {
+		reserved[pr.attr] = true
+	}
+	for _, rf := range res {
+		entry := "fields." + rf.key.Value
+		ri, ok := src.resIdx[rf.key.Value]
+		if !ok {
+			return p.fail(rf.key, "fields", detail(ErrUndeclaredResource, "resource "+quote(rf.key.Value)+" has no entry under policies"))
+		}
+		fs, err := p.mapping(rf.val, entry)
+		if err != nil {
+			return err
+		}
+		m := make(map[string]fieldType, len(fs))
+		for _, f := range fs {
+			name := f.key.Value
+			if !validIdent(name, true) || reserved[name] {
+				return p.fail(f.key, entry, detail(ErrSchema, "invalid field name "+quote(name)+
+					" (a-z, 0-9, _; not id, uid, privacy, eid or a membership attribute: rules decide those)"))
+			}
+			tn, tN, err := p.scalar(f.val, entry+"."+name)
+			if err != nil {
+				return err
+			}
+			t, ok := fieldTypeNames[tn]
+			if !ok {
+				return p.fail(tN, entry+"."+name, detail(ErrSchema, "unknown type "+quote(tn)+" (want string, int, float, bool or time)"))
+			}
+			m[name] = t
+		}
+		src.fields[ri] = m
+	}
+	return nil
 }
 
 func (p *parser) scope(n *yaml.Node, entry string, src *source) (scopeSrc, error) {

@@ -52,13 +52,13 @@ func TestLoadErrors(t *testing.T) {
 		{"bad_template_pair.yaml", 6, "policies.message[0]", ac.ErrTemplate,
 			`bad_template_pair.yaml:6: policies.message[0]: resource "{resource}:{{list_id}}": a membership selector needs a membership principal such as "list-{{list_id}}-member"`},
 		{"bad_top_level_key.yaml", 3, "polices", ac.ErrSchema,
-			`bad_top_level_key.yaml:3: polices: unknown top-level key "polices" (want privacy_levels, private_resources, policies, scopes, definition or x-*)`},
+			`bad_top_level_key.yaml:3: polices: unknown top-level key "polices" (want privacy_levels, private_resources, policies, fields, scopes, definition or x-*)`},
 		{"bad_undeclared_resource.yaml", 4, "policies.person[1]", ac.ErrUndeclaredResource,
 			`bad_undeclared_resource.yaml:4: policies.person[1]: resource "contact:*": "contact" has no entry under policies`},
 		{"bad_undeclared_scope_resource.yaml", 4, "scopes[0].resources", ac.ErrUndeclaredResource,
 			`bad_undeclared_scope_resource.yaml:4: scopes[0].resources: resource "catalogue" has no entry under policies`},
 		{"bad_unknown_field.yaml", 5, "policies.person[0]", ac.ErrSchema,
-			`bad_unknown_field.yaml:5: policies.person[0]: unknown field "actons" (want principal, resource, actions)`},
+			`bad_unknown_field.yaml:5: policies.person[0]: unknown field "actons" (want principal, resource, actions, when)`},
 	}
 	files, err := filepath.Glob("testdata/bad_*.yaml")
 	require.NoError(t, err)

@@ -25,6 +25,21 @@ type Authorizer interface {
 	HasScopes(ctx context.Context, scopes ...string) bool
 }
 
+// RecordAuthorizer is an Authorizer whose rules may read other fields of
+// the record than its id, owner, privacy and membership (conditions such
+// as "status = 'published'"). When the Authorizer given to WithAuthorizer
+// has this method too, crud calls it instead of Allowed wherever it holds
+// the record, and Filter's columns map every other column of the model by
+// its column name, so that the same conditions run in SQL for lists.
+// accesscontrol's *Policy implements it.
+type RecordAuthorizer interface {
+	// AllowedRecord is Allowed with field, which returns the record's value
+	// of the column name (string, bool, integers, floats, time.Time,
+	// pointers to them or sql.Null* values) and ok=false for a column the
+	// model does not have.
+	AllowedRecord(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool
+}
+
 // Limits looks up usage limits; grants implements it.
 type Limits interface {
 	// Limit returns the integer value of grant name for account uid.

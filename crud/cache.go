@@ -192,7 +192,7 @@ func (c *Cached[T]) GetAuthorized(ctx context.Context, id string) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !r.auth.Allowed(ctx, ActionRead, r.name, r.attrs(rec)) {
+	if !r.allowed(ctx, ActionRead, rec, r.attrs(rec)) {
 		return nil, ErrNotFound
 	}
 	if h := r.hooks.AfterGet; h != nil {

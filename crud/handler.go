@@ -150,7 +150,7 @@ func (r *Resource[T]) updateEchoed(ctx context.Context, id string, cond precondi
 	if err != nil {
 		return nil, err
 	}
-	if !r.auth.Allowed(ctx, ActionRead, r.name, r.attrs(old)) {
+	if !r.allowed(ctx, ActionRead, old, r.attrs(old)) {
 		return nil, ErrNotFound
 	}
 	if vf := r.m.role(roleVersion); vf != nil {

@@ -67,7 +67,7 @@ func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]boo
 			return nil, r.hookError(ctx, "BeforeCreate", fmt.Errorf("hook set an invalid id"))
 		}
 	}
-	if a := r.attrs(rec); !r.auth.Allowed(ctx, ActionCreate, r.name, a) {
+	if a := r.attrs(rec); !r.allowed(ctx, ActionCreate, rec, a) {
 		return nil, r.denied(ctx)
 	} else if err := r.checkScope(ctx, ActionCreate, a); err != nil {
 		return nil, err
@@ -252,7 +252,7 @@ func (r *Resource[T]) Get(ctx context.Context, id string) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !r.auth.Allowed(ctx, ActionRead, r.name, r.attrs(rec)) {
+	if !r.allowed(ctx, ActionRead, rec, r.attrs(rec)) {
 		return nil, ErrNotFound
 	}
 	if h := r.hooks.AfterGet; h != nil {
@@ -312,10 +312,10 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 			return err
 		}
 		oldAttrs := r.attrs(old)
-		if !r.auth.Allowed(ctx, ActionRead, r.name, oldAttrs) {
+		if !r.allowed(ctx, ActionRead, old, oldAttrs) {
 			return ErrNotFound
 		}
-		if !r.auth.Allowed(ctx, ActionUpdate, r.name, oldAttrs) {
+		if !r.allowed(ctx, ActionUpdate, old, oldAttrs) {
 			return r.denied(ctx)
 		}
 		if err := r.checkScope(ctx, ActionUpdate, oldAttrs); err != nil {
@@ -340,7 +340,7 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 			fieldOf(rec, m.role(roleID)).SetString(id) // the id never changes
 		}
 		if newAttrs := r.attrs(rec); !maps2Equal(oldAttrs, newAttrs) {
-			if !r.auth.Allowed(ctx, ActionUpdate, r.name, newAttrs) {
+			if !r.allowed(ctx, ActionUpdate, rec, newAttrs) {
 				return r.denied(ctx)
 			}
 			if err := r.checkScope(ctx, ActionUpdate, newAttrs); err != nil {
@@ -484,10 +484,10 @@ func (r *Resource[T]) deleteRecords(ctx context.Context, force bool, ids []strin
 				return ErrNotFound
 			}
 			a := r.attrs(rec)
-			if !r.auth.Allowed(ctx, ActionRead, r.name, a) {
+			if !r.allowed(ctx, ActionRead, rec, a) {
 				return ErrNotFound
 			}
-			if !r.auth.Allowed(ctx, ActionDelete, r.name, a) {
+			if !r.allowed(ctx, ActionDelete, rec, a) {
 				return r.denied(ctx)
 			}
 			if err := r.checkScope(ctx, ActionDelete, a); err != nil {

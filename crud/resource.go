@@ -61,6 +61,8 @@ type Resource[T any] struct {
 	memberAttr  string
 	scope       ScopeResource // WithScopeResource
 	authCols    map[string]string
+	rauth       RecordAuthorizer  // auth, when it reads other fields
+	byColumn    map[string]*field // the model's fields by column, when rauth is set
 
 	// Prebuilt SQL.
 	selectCols string // quoted table.column list
@@ -178,6 +180,16 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 	if f := m.role(roleMember); f != nil {
 		r.memberAttr = f.column
 		r.authCols[f.column] = f.tcol
+	}
+	if ra, ok := r.auth.(RecordAuthorizer); ok {
+		r.rauth = ra
+		r.byColumn = make(map[string]*field, len(m.fields))
+		for _, f := range m.fields {
+			r.byColumn[f.column] = f
+			if _, taken := r.authCols[f.column]; !taken {
+				r.authCols[f.column] = f.tcol
+			}
+		}
 	}
 	r.buildSQL()
 	return r, nil
@@ -320,6 +332,22 @@ func (r *Resource[T]) ID(rec *T) string {
 // fieldOf returns the addressable field f of rec.
 func fieldOf[T any](rec *T, f *field) reflect.Value {
 	return reflect.ValueOf(rec).Elem().FieldByIndex(f.index)
+}
+
+// allowed asks the Authorizer whether the caller may perform action on
+// rec (whose attributes are attrs), through AllowedRecord when it has it.
+func (r *Resource[T]) allowed(ctx context.Context, action byte, rec *T, attrs map[string]string) bool {
+	if r.rauth == nil || rec == nil {
+		return r.auth.Allowed(ctx, action, r.name, attrs)
+	}
+	v := reflect.ValueOf(rec).Elem()
+	return r.rauth.AllowedRecord(ctx, action, r.name, attrs, func(name string) (any, bool) {
+		f := r.byColumn[name]
+		if f == nil {
+			return nil, false
+		}
+		return v.FieldByIndex(f.index).Interface(), true
+	})
 }
 
 // attrs returns the Authorizer attributes of rec.

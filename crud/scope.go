@@ -41,7 +41,7 @@ func (r *Resource[T]) mayWriteWithin(ctx context.Context, id string) (bool, erro
 	case err != nil:
 		return false, err
 	}
-	return r.auth.Allowed(ctx, ActionUpdate, r.name, r.attrs(rec)), nil
+	return r.allowed(ctx, ActionUpdate, rec, r.attrs(rec)), nil
 }
 
 // checkScope enforces the scope rule for a write (action 'c', 'u' or 'd') to

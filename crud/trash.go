@@ -540,7 +540,7 @@ func (r *Resource[T]) loadDeleted(ctx context.Context, q sqlx.QueryerContext, id
 		return nil, err
 	}
 	a := r.attrs(rec)
-	if !r.isDisabled(rec) || !r.auth.Allowed(ctx, ActionRead, r.name, a) || !r.auth.Allowed(ctx, ActionDelete, r.name, a) {
+	if !r.isDisabled(rec) || !r.allowed(ctx, ActionRead, rec, a) || !r.allowed(ctx, ActionDelete, rec, a) {
 		return nil, ErrNotFound
 	}
 	return rec, nil
