@@ -8,6 +8,10 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // RateLimitGrant is the grant RateLimit reads when no service-specific
@@ -19,6 +23,7 @@ const RateLimitGrant = "ratelimit"
 // default. Use New; a Grants is safe for concurrent use and immutable after
 // New (to change the defaults, build another Grants).
 type Grants struct {
+	tracer   trace.Tracer // nil without WithTracerProvider
 	defaults Defaults
 	store    Store
 	cache    Cache
@@ -58,7 +63,8 @@ func New(defaults Defaults, opts ...Option) (*Grants, error) {
 			return nil, err
 		}
 	}
-	g := &Grants{defaults: defaults, store: c.store, cache: c.cache, cacheTTL: c.cacheTTL, logger: c.logger}
+	g := &Grants{defaults: defaults, store: c.store, cache: c.cache, cacheTTL: c.cacheTTL, logger: c.logger,
+		tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/grants")}
 	if g.logger == nil {
 		g.logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,24 +99,39 @@ func (g *Grants) Defaults() Defaults { return g.defaults }
 // caller) gets the default. A name without a default is an
 // *UnknownGrantError (ErrUnknownGrant), whether or not an override exists.
 func (g *Grants) Get(ctx context.Context, name, uid string) (Value, error) {
+	if g.tracer == nil {
+		v, _, err := g.get(ctx, name, uid)
+		return v, err
+	}
+	ctx, span := g.tracer.Start(ctx, "apicrud.grants.Get", trace.WithAttributes(attrName.String(name)))
+	v, override, err := g.get(ctx, name, uid)
+	if err == nil {
+		span.SetAttributes(attrValue.String(v.String()), attrOverride.Bool(override))
+	}
+	tracing.End(span, err, errCode(err))
+	return v, err
+}
+
+// get is Get; override reports whether the value is uid's override.
+func (g *Grants) get(ctx context.Context, name, uid string) (v Value, override bool, err error) {
 	def, ok := g.defaults.Get(name)
 	if !ok {
-		return Value{}, &UnknownGrantError{Name: name}
+		return Value{}, false, &UnknownGrantError{Name: name}
 	}
 	if uid == "" {
-		return def, nil
+		return def, false, nil
 	}
 	if err := validUID(uid); err != nil {
-		return Value{}, err
+		return Value{}, false, err
 	}
 	m, err := g.overrides(ctx, uid)
 	if err != nil {
-		return Value{}, err
+		return Value{}, false, err
 	}
 	if o, ok := m[name]; ok {
-		return valueOf(o.Value), nil
+		return valueOf(o.Value), true, nil
 	}
-	return def, nil
+	return def, false, nil
 }
 
 // Limit returns the integer value of grant name for account uid. It

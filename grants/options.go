@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultCacheTTL is how long an account's overrides stay cached when
@@ -16,6 +18,18 @@ type config struct {
 	cache    Cache
 	cacheTTL time.Duration
 	logger   *slog.Logger
+	tp       trace.TracerProvider
+}
+
+// WithTracerProvider makes Get (and Limit and RateLimit, which call it)
+// emit an OpenTelemetry span, "apicrud.grants.Get", with the grant's name,
+// its effective value and whether it is the account's override. Default:
+// none, no span and no cost.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		c.tp = tp
+		return nil
+	}
 }
 
 // Option configures New.

@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 	"github.com/apicrud-go/apicrud/problem"
 )
 
@@ -26,8 +29,9 @@ const MaxKeyLength = 255
 // Keeper is the idempotency middleware. Use New; the zero value is not
 // usable.
 type Keeper struct {
-	cfg   config
-	owned *MemoryStore // the default store, closed by Close
+	tracer trace.Tracer // nil without WithTracerProvider
+	cfg    config
+	owned  *MemoryStore // the default store, closed by Close
 }
 
 // New returns a Keeper; without WithStore it keeps answers in memory.
@@ -39,7 +43,7 @@ func New(opts ...Option) (*Keeper, error) {
 			return nil, err
 		}
 	}
-	k := &Keeper{cfg: c}
+	k := &Keeper{cfg: c, tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/idempotency")}
 	if c.store == nil {
 		k.owned = NewMemoryStore()
 		k.cfg.store = k.owned
@@ -131,7 +135,7 @@ func fingerprint(r *http.Request, body []byte) string {
 
 func (k *Keeper) serve(w http.ResponseWriter, r *http.Request, next http.Handler, key, fp string) {
 	ctx := r.Context()
-	rec, started, err := k.cfg.store.Begin(ctx, key, fp, k.cfg.lockTTL)
+	rec, started, err := k.begin(ctx, key, fp)
 	if err != nil {
 		k.cfg.log.WarnContext(ctx, "idempotency: store failed", "err", err)
 		w.Header().Set("Retry-After", "1")
@@ -169,10 +173,10 @@ func (k *Keeper) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	sctx := context.WithoutCancel(ctx) // the answer is stored even if the client left
 	if status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout {
-		if err := k.cfg.store.Abandon(sctx, key, fp); err != nil {
+		if err := k.abandon(sctx, key, fp); err != nil {
 			k.cfg.log.WarnContext(ctx, "idempotency: store failed", "err", err)
 		}
-	} else if err := k.cfg.store.Complete(sctx, key, Record{Fingerprint: fp, Status: status, Header: rw.header, Body: rw.body.Bytes()}, k.cfg.ttl); err != nil {
+	} else if err := k.complete(sctx, key, Record{Fingerprint: fp, Status: status, Header: rw.header, Body: rw.body.Bytes()}); err != nil {
 		k.cfg.log.WarnContext(ctx, "idempotency: the answer could not be stored; a retry will be refused until the lock TTL ends", "err", err)
 	}
 	for name, vs := range rw.header {

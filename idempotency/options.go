@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of the options.
@@ -21,6 +23,20 @@ type config struct {
 	maxBody int64
 	scope   func(*http.Request) string
 	log     *slog.Logger
+	tp      trace.TracerProvider
+}
+
+// WithTracerProvider makes the Keeper emit an OpenTelemetry span when it
+// looks a request's key up ("apicrud.idempotency.Begin", with the outcome:
+// "started", "replayed", "in_progress" or "key_reused") and when it stores
+// or abandons the answer ("apicrud.idempotency.Complete",
+// "apicrud.idempotency.Abandon"); never the key itself. Default: none, no
+// span and no cost.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		c.tp = tp
+		return nil
+	}
 }
 
 // Option configures New.

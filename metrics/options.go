@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Limits looks up usage limits; grants.Grants implements it.
@@ -46,6 +48,7 @@ type config struct {
 	scrapeTimeout time.Duration
 	httpBuckets   []float64
 	resource      func(*http.Request) string
+	tp            trace.TracerProvider
 }
 
 // Option configures New.

@@ -12,13 +12,17 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Recorder records metric values and usage, and exposes them. Use New; a
 // Recorder is immutable after New and safe for concurrent use.
 type Recorder struct {
-	defs  map[string]*def
-	order []*def
+	tracer trace.Tracer // nil without WithTracerProvider
+	defs   map[string]*def
+	order  []*def
 
 	store         Store
 	owned         *MemoryStore
@@ -58,6 +62,7 @@ func New(defs []Definition, opts ...Option) (*Recorder, error) {
 		}
 	}
 	r := &Recorder{
+		tracer:        tracing.New(c.tp, "github.com/apicrud-go/apicrud/metrics"),
 		defs:          make(map[string]*def, len(defs)),
 		store:         c.store,
 		limits:        c.limits,
@@ -283,6 +288,13 @@ func validUID(uid string) error {
 // returned Credit is the state after the use (or the refusal). A Limits
 // error fails the use. Idle accounts hold no state.
 func (r *Recorder) Use(ctx context.Context, name, uid string, n int64) (Credit, error) {
+	if r.tracer != nil {
+		return r.traceCredit(ctx, "apicrud.metrics.Use", name, uid, n)
+	}
+	return r.use(ctx, name, uid, n)
+}
+
+func (r *Recorder) use(ctx context.Context, name, uid string, n int64) (Credit, error) {
 	d, err := r.lookup(name)
 	if err != nil {
 		return Credit{}, err
@@ -323,6 +335,13 @@ func (r *Recorder) Use(ctx context.Context, name, uid string, n int64) (Credit, 
 // Check returns account uid's credit of grant-style metric name without
 // taking any: the limit when no period is running, else what is left.
 func (r *Recorder) Check(ctx context.Context, name, uid string) (Credit, error) {
+	if r.tracer != nil {
+		return r.traceCredit(ctx, "apicrud.metrics.Check", name, uid, 0)
+	}
+	return r.check(ctx, name, uid)
+}
+
+func (r *Recorder) check(ctx context.Context, name, uid string) (Credit, error) {
 	d, err := r.lookup(name)
 	if err != nil {
 		return Credit{}, err

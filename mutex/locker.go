@@ -10,15 +10,20 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Locker hands out locks kept in its Store. It is safe for concurrent use
 // by multiple goroutines. Use New; the zero value is not usable. A Locker
 // must not be copied.
 type Locker struct {
-	store Store
-	owned *MemoryStore // the store New created, closed by Close
-	cfg   config
+	tracer trace.Tracer // nil without WithTracerProvider
+	store  Store
+	owned  *MemoryStore // the store New created, closed by Close
+	cfg    config
 }
 
 // New returns a Locker configured by opts. Without options its locks live
@@ -39,7 +44,7 @@ func New(opts ...Option) (*Locker, error) {
 			return nil, err
 		}
 	}
-	l := &Locker{store: cfg.store, cfg: cfg}
+	l := &Locker{store: cfg.store, cfg: cfg, tracer: tracing.New(cfg.tp, "github.com/apicrud-go/apicrud/mutex")}
 	if l.store == nil {
 		l.owned = NewMemoryStore()
 		l.store = l.owned
@@ -81,6 +86,13 @@ func newToken() string {
 // Lock.Watchdog) or released (Lock.Release). With the Redis store it is one
 // round trip.
 func (l *Locker) TryAcquire(ctx context.Context, name string, ttl time.Duration) (*Lock, error) {
+	if l.tracer != nil {
+		return l.traceObtain(ctx, false, name, ttl)
+	}
+	return l.tryAcquire(ctx, name, ttl)
+}
+
+func (l *Locker) tryAcquire(ctx context.Context, name string, ttl time.Duration) (*Lock, error) {
 	if err := validate(name, ttl); err != nil {
 		return nil, err
 	}
@@ -97,7 +109,7 @@ func (l *Locker) try(ctx context.Context, name string, ttl time.Duration) (*Lock
 	if !ok {
 		return nil, ErrNotObtained
 	}
-	return &Lock{store: l.store, log: l.cfg.log, name: name, token: token, ttl: ttl, fence: fence, sentAt: sent}, nil
+	return &Lock{tracer: l.tracer, store: l.store, log: l.cfg.log, name: name, token: token, ttl: ttl, fence: fence, sentAt: sent}, nil
 }
 
 // Acquire obtains the lock name for ttl, waiting while someone else holds
@@ -112,6 +124,15 @@ func (l *Locker) try(ctx context.Context, name string, ttl time.Duration) (*Lock
 //
 // Acquire is not fair: a waiter that arrives later may get the lock first.
 func (l *Locker) Acquire(ctx context.Context, name string, ttl time.Duration) (*Lock, error) {
+	if l.tracer != nil {
+		return l.traceObtain(ctx, true, name, ttl)
+	}
+	return l.acquire(ctx, name, ttl, nil)
+}
+
+// acquire is Acquire; it counts its attempts in *attempts when attempts is
+// not nil.
+func (l *Locker) acquire(ctx context.Context, name string, ttl time.Duration, attempts *int) (*Lock, error) {
 	if err := validate(name, ttl); err != nil {
 		return nil, err
 	}
@@ -126,6 +147,9 @@ func (l *Locker) Acquire(ctx context.Context, name string, ttl time.Duration) (*
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, errors.Join(ErrNotObtained, err)
+		}
+		if attempts != nil {
+			*attempts++
 		}
 		lock, err := l.try(ctx, name, ttl)
 		if err != nil && !errors.Is(err, ErrNotObtained) && ctx.Err() != nil {
@@ -165,12 +189,13 @@ func (l *Locker) Acquire(ctx context.Context, name string, ttl time.Duration) (*
 // Lock is one hold of a lock, returned by Acquire and TryAcquire. Its
 // methods are safe for concurrent use. A Lock must not be copied.
 type Lock struct {
-	store Store
-	log   *slog.Logger
-	name  string
-	token string // secret: proves ownership; never logged
-	ttl   time.Duration
-	fence int64
+	tracer trace.Tracer // nil when the Locker has no TracerProvider
+	store  Store
+	log    *slog.Logger
+	name   string
+	token  string // secret: proves ownership; never logged
+	ttl    time.Duration
+	fence  int64
 
 	mu       sync.Mutex // guards released, dog and sentAt
 	released bool
@@ -199,6 +224,17 @@ func (k *Lock) TTL() time.Duration { return k.ttl }
 // it; otherwise it returns ErrNotHeld and changes nothing. With the Redis
 // store it is one round trip.
 func (k *Lock) Extend(ctx context.Context, ttl time.Duration) error {
+	if k.tracer != nil {
+		ctx, span := k.tracer.Start(ctx, "apicrud.mutex.Extend", trace.WithAttributes(
+			tracing.Name.String(tracing.Hash(k.name)), attrFence.Int64(k.fence), attrTTL.Float64(ttl.Seconds())))
+		err := k.extendChecked(ctx, ttl)
+		tracing.End(span, err, errCode(err), k.name)
+		return err
+	}
+	return k.extendChecked(ctx, ttl)
+}
+
+func (k *Lock) extendChecked(ctx context.Context, ttl time.Duration) error {
 	if ttl < time.Millisecond {
 		return fmt.Errorf("%w: %v is shorter than 1ms", ErrInvalidTTL, ttl)
 	}
@@ -238,6 +274,17 @@ func (k *Lock) extend(ctx context.Context, ttl time.Duration) error {
 // Lock's, without its watchdog, until it expires. With the Redis store it
 // is one round trip.
 func (k *Lock) Release(ctx context.Context) error {
+	if k.tracer != nil {
+		ctx, span := k.tracer.Start(ctx, "apicrud.mutex.Release", trace.WithAttributes(
+			tracing.Name.String(tracing.Hash(k.name)), attrFence.Int64(k.fence)))
+		err := k.release(ctx)
+		tracing.End(span, err, errCode(err), k.name)
+		return err
+	}
+	return k.release(ctx)
+}
+
+func (k *Lock) release(ctx context.Context) error {
 	k.mu.Lock()
 	if k.released {
 		k.mu.Unlock()

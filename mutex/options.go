@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of New.
@@ -30,6 +32,20 @@ type config struct {
 	minBackoff time.Duration
 	maxBackoff time.Duration
 	log        *slog.Logger
+	tp         trace.TracerProvider
+}
+
+// WithTracerProvider makes the Locker emit an OpenTelemetry span for every
+// TryAcquire, Acquire, Extend and Release ("apicrud.mutex.Acquire"...):
+// the lock's name hashed, its TTL, the time waited and the attempts made,
+// the fencing token and the outcome; never the name itself or the
+// ownership token. The watchdog's extensions make no span. Default: none,
+// no span and no cost.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		c.tp = tp
+		return nil
+	}
 }
 
 // WithStore sets the Store (for example mutexredis.New(rdb) for locks

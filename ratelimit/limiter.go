@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/internal/memstore"
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // DefaultService is the service of Limiter.Handler: every API call, as
@@ -66,6 +69,7 @@ func (k Key) storeKey() (string, error) {
 // concurrent use by multiple goroutines. Use New; the zero value is not
 // usable. A Limiter must not be copied.
 type Limiter struct {
+	tracer trace.Tracer // nil without WithTracerProvider
 	store  Store
 	mem    *MemoryStore                  // store, when it is a MemoryStore: takes a Key as it is
 	owned  *MemoryStore                  // the store New created, closed by Close
@@ -91,7 +95,7 @@ func New(opts ...Option) (*Limiter, error) {
 			return nil, err
 		}
 	}
-	l := &Limiter{store: cfg.store, cfg: cfg}
+	l := &Limiter{store: cfg.store, cfg: cfg, tracer: tracing.New(cfg.tp, "github.com/apicrud-go/apicrud/ratelimit")}
 	if l.store == nil {
 		l.owned = NewMemoryStore()
 		l.store = l.owned
@@ -186,6 +190,26 @@ func (l *Limiter) Limit(ctx context.Context, key Key) (Limit, error) {
 // With the Redis store, Allow is one round trip (plus whatever the
 // LimitSource costs).
 func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
+	if l.tracer == nil {
+		return l.allow(ctx, key, n)
+	}
+	ctx, span := l.tracer.Start(ctx, "apicrud.ratelimit.Allow", trace.WithAttributes(
+		attrService.String(key.Service), attrKeyKind.String(keyKind(key)), attrN.Int(n)))
+	res, err := l.allow(ctx, key, n)
+	if err == nil {
+		outcome := "allowed"
+		if res.Allowed == 0 && n > 0 {
+			outcome = "denied"
+		}
+		span.SetAttributes(tracing.Outcome.String(outcome), attrLimit.String(res.Limit.String()),
+			attrRemaining.Int(res.Remaining), attrRetryAfter.Float64(res.RetryAfter.Seconds()))
+	}
+	tracing.End(span, err, errCode(err))
+	return res, err
+}
+
+// allow is Allow without its span.
+func (l *Limiter) allow(ctx context.Context, key Key, n int) (Result, error) {
 	if key.UID == "" && !key.IP.IsValid() {
 		return Result{}, fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
 	}

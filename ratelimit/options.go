@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures New.
@@ -24,6 +26,18 @@ type config struct {
 	failOpen  bool
 	onError   func(*http.Request, error)
 	policy    string
+	tp        trace.TracerProvider
+}
+
+// WithTracerProvider makes the Limiter emit an OpenTelemetry span for every
+// Allow ("apicrud.ratelimit.Allow", with the service, whether the key is an
+// account or an IP, the limit, the remaining events and the outcome; never
+// the UID or the IP). Default: none, no span and no cost.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		c.tp = tp
+		return nil
+	}
 }
 
 // WithLimitSourceTTL keeps each answer of the LimitSource (per UID and

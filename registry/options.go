@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
@@ -25,6 +27,20 @@ type options struct {
 	ttl      time.Duration
 	log      *slog.Logger
 	reject   func(ctx context.Context, err *EntryError)
+	tp       trace.TracerProvider
+}
+
+// WithTracerProvider makes the Client emit an OpenTelemetry span for every
+// heartbeat ("apicrud.registry.Heartbeat": the first one as a child of the
+// Register call, the periodic ones as roots of their own traces), every
+// deregistration and every Find ("apicrud.registry.Find", with the
+// instances found and the entries rejected). Default: none, no span and no
+// cost.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) error {
+		o.tp = tp
+		return nil
+	}
 }
 
 // WithStore sets the Store (for example registryredis.New(rdb) to share

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Sealer encrypts and authenticates registry entries. *crypto.Cipher and
@@ -61,6 +65,7 @@ type Result struct {
 // Client registers instances and finds them. It is safe for concurrent
 // use. Create it with New; Close it when done.
 type Client struct {
+	tracer    trace.Tracer // nil without WithTracerProvider
 	store     Store
 	ownsStore bool
 	sealer    Sealer
@@ -95,6 +100,7 @@ func New(sealer Sealer, opts ...Option) (*Client, error) {
 		ttl:      o.ttl,
 		log:      o.log,
 		reject:   o.reject,
+		tracer:   tracing.New(o.tp, "github.com/apicrud-go/apicrud/registry"),
 	}
 	if c.store == nil {
 		c.store, c.ownsStore = NewMemoryStore(), true
@@ -211,7 +217,7 @@ func (c *Client) Register(ctx context.Context, inst Instance) (*Registration, er
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	if err := r.beat(ctx); err != nil {
+	if err := r.tracedBeat(ctx, false); err != nil {
 		return nil, err
 	}
 	go r.run(ctx)
@@ -225,6 +231,17 @@ func (c *Client) Register(ctx context.Context, inst Instance) (*Registration, er
 // serve one endpoint at different URLs, the first wins and a warning is
 // logged.
 func (c *Client) Find(ctx context.Context, service string) (Result, error) {
+	if c.tracer == nil {
+		return c.find(ctx, service)
+	}
+	ctx, span := c.tracer.Start(ctx, "apicrud.registry.Find", trace.WithAttributes(attrService.String(service)))
+	res, err := c.find(ctx, service)
+	span.SetAttributes(attrInstances.Int(len(res.Instances)))
+	tracing.End(span, err, errCode(err))
+	return res, err
+}
+
+func (c *Client) find(ctx context.Context, service string) (Result, error) {
 	if c.isClosed() {
 		return Result{}, ErrClosed
 	}
@@ -267,6 +284,9 @@ func (c *Client) Find(ctx context.Context, service string) (Result, error) {
 }
 
 func (c *Client) rejected(ctx context.Context, err *EntryError) {
+	if c.tracer != nil {
+		trace.SpanFromContext(ctx).AddEvent("rejected", trace.WithAttributes(tracing.ErrorType.String(errCode(err))))
+	}
 	c.log.WarnContext(ctx, "registry: rejected entry", "key", err.Key, "err", err.Err)
 	if c.reject != nil {
 		c.reject(ctx, err)
@@ -348,7 +368,7 @@ func (r *Registration) run(ctx context.Context) {
 			r.deregister(ctx)
 			return
 		case <-t.C:
-			if err := r.beat(ctx); err != nil && ctx.Err() == nil {
+			if err := r.tracedBeat(ctx, true); err != nil && ctx.Err() == nil {
 				r.c.log.WarnContext(ctx, "registry: heartbeat failed", "key", r.key, "err", err)
 			}
 		}
@@ -360,6 +380,11 @@ func (r *Registration) run(ctx context.Context) {
 func (r *Registration) deregister(ctx context.Context) {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.c.ttl)
 	defer cancel()
+	if r.c.tracer != nil {
+		var span trace.Span
+		dctx, span = r.c.tracer.Start(dctx, "apicrud.registry.Deregister", trace.WithNewRoot(), r.spanAttrs())
+		defer span.End()
+	}
 	r.mu.Lock()
 	last := r.last
 	r.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -116,4 +117,62 @@ func TestExamplesUseThePublicAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("checked %d internal imports of the examples", checked)
+}
+
+// otelAPI lists the OpenTelemetry packages that library code may import:
+// the tracing API only. The SDK and the exporters are the host's choice
+// (the examples wire them), so that a library user never links them
+// through apicrud.
+var otelAPI = []string{
+	"go.opentelemetry.io/otel/attribute",
+	"go.opentelemetry.io/otel/codes",
+	"go.opentelemetry.io/otel/trace",
+}
+
+// TestOpenTelemetryAPIOnly: library code (not tests, examples or bench)
+// imports the OpenTelemetry API, never its SDK or an exporter.
+func TestOpenTelemetryAPIOnly(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			switch top(rel) {
+			case "examples", "bench", ".git", "testdata", "scripts":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if !strings.HasPrefix(p, "go.opentelemetry.io/") {
+				continue
+			}
+			checked++
+			if !slices.Contains(otelAPI, p) {
+				t.Errorf("%s imports %s: library code may import only the OpenTelemetry API (%s); the SDK and exporters are the host's", rel, p, strings.Join(otelAPI, ", "))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no OpenTelemetry import found: the walk is broken")
+	}
+	t.Logf("checked %d OpenTelemetry imports", checked)
 }
