@@ -31,7 +31,9 @@ func TestNoSiblingImports(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		if d.IsDir() {
 			switch top(rel) {
-			case "examples", "bench", ".git", "testdata", "scripts":
+			// Commands (cmd/) compose packages as examples do: they are
+			// programs, not library code.
+			case "examples", "bench", ".git", "testdata", "scripts", "cmd":
 				return filepath.SkipDir
 			}
 			return nil
