@@ -12,16 +12,19 @@ BENCHTIME ?= 1s
 .PHONY: run test services testtools vet lint fuzz bench tools cover
 
 run:
+	@./scripts/docs-assets.sh || echo "(the docs page at /api/v1/docs will say how to get Swagger UI)"
 	$(GO) run ./examples/contacts
 
 services:
 	@./scripts/services.sh
 
 # Tools the tests call: promtool (checks the metrics exposition) and an
-# OpenAPI validator (checks the example's document). Installed when absent.
+# OpenAPI validator (checks the example's document), and the Swagger UI
+# files the example embeds for its docs page. Installed when absent.
 testtools:
 	@./scripts/promtool.sh >/dev/null
 	@./scripts/openapi-validator.sh --install
+	@./scripts/docs-assets.sh
 
 vet:
 	$(GO) vet ./...

@@ -1,8 +1,10 @@
 package crud
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -67,8 +69,12 @@ type API struct {
 	servers []openapi.Server
 	schemes map[string]*openapi.SecurityScheme
 
-	mu    sync.RWMutex
-	items []Registrable
+	tags    map[string]string // tag descriptions (WithTag)
+
+	mu        sync.RWMutex
+	items     []Registrable
+	endpoints []endpoint
+	spec      []byte // the document as JSON, built at its first request; nil after a change
 }
 
 // NewAPI returns an API whose routes live under prefix ("" or a path such
@@ -111,6 +117,7 @@ func (a *API) Register(items ...Registrable) error {
 		}
 		a.items = append(a.items, it)
 	}
+	a.spec = nil
 	return nil
 }
 
@@ -120,27 +127,61 @@ func (a *API) registered() []Registrable {
 	return a.items
 }
 
-// Routes registers every registered item's routes, and GET
-// {prefix}/openapi.json serving Spec, on mux.
+// Routes registers every registered item's routes, the endpoints given to
+// Handle, and GET {prefix}/openapi.json serving Spec, on mux.
 func (a *API) Routes(mux *http.ServeMux) {
 	for _, it := range a.registered() {
 		it.Routes(mux, a.prefix)
 	}
+	for _, ep := range a.described() {
+		if ep.h != nil {
+			handle(mux, ep.Method+" "+a.prefix+ep.Path, ep.h.ServeHTTP)
+		}
+	}
 	handle(mux, "GET "+a.prefix+"/openapi.json", a.SpecHandler().ServeHTTP)
 }
 
-// SpecHandler serves the OpenAPI document as JSON.
+// SpecHandler serves the OpenAPI document as JSON, built once (and again
+// after a Register, Handle or Describe).
 func (a *API) SpecHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, a.Spec())
+		body, err := a.specJSON()
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", jsonContentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
 	})
 }
 
-// Spec returns the OpenAPI 3.1 document of the registered items: a schema
-// per record type (from its struct: JSON names and types, readOnly for
-// what clients cannot write, enums, lengths), create and update body
-// schemas that reject unknown fields, list parameters, problem+json
-// responses and the security schemes. The host may add paths to it.
+// specJSON returns the document as JSON, from the cache when nothing
+// changed since it was built.
+func (a *API) specJSON() ([]byte, error) {
+	a.mu.RLock()
+	body := a.spec
+	a.mu.RUnlock()
+	if body != nil {
+		return body, nil
+	}
+	body, err := json.Marshal(a.Spec())
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.spec = body
+	a.mu.Unlock()
+	return body, nil
+}
+
+// Spec returns the OpenAPI 3.1 document of the registered items and
+// endpoints: a schema per record type (from its struct: JSON names and
+// types, readOnly for what clients cannot write, enums, lengths), create
+// and update body schemas that reject unknown fields, list parameters,
+// problem+json responses, the security schemes, the host's endpoints and a
+// tag for every operation, described by WithTag (a resource's tag has a
+// default description). The host may add paths to it.
 func (a *API) Spec() *openapi.Document {
 	s := newSpecBuilder(a.prefix, a.schemes)
 	items := a.registered()
@@ -154,7 +195,15 @@ func (a *API) Spec() *openapi.Document {
 			it.describe(s)
 		}
 	}
+	for _, ep := range a.described() {
+		ep.describe(s)
+	}
 	doc := s.doc
+	for i, t := range doc.Tags {
+		if d, ok := a.tags[t.Name]; ok {
+			doc.Tags[i].Description = d
+		}
+	}
 	doc.Info = a.info
 	doc.Servers = a.servers
 	return doc

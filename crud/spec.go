@@ -87,7 +87,9 @@ func (s *specBuilder) shared() {
 		{"PreconditionFailed", "412", "If-Match does not match the record's current ETag."},
 		{"ContentTooLarge", "413", "The request body is too large."},
 		{"UnsupportedMediaType", "415", "The request body must be application/json."},
+		{"TooManyRequests", "429", "Rate limited or throttled; Retry-After says when to try again."},
 		{"InternalError", "500", "An internal error; details are logged, never returned."},
+		{"Unavailable", "503", "A backend (the database, Redis) is unavailable; Retry-After says when to try again."},
 	} {
 		c.Responses[r.name] = &openapi.Response{
 			Description: r.desc,
@@ -320,7 +322,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 	if item.Get != nil || item.Put != nil || item.Delete != nil {
 		s.doc.Paths[base+"/{id}"] = item
 	}
-	s.doc.Tags = append(s.doc.Tags, openapi.Tag{Name: r.name})
+	s.doc.Tags = append(s.doc.Tags, openapi.Tag{Name: r.name, Description: "The " + r.name + " records: create, read, update, delete and list them."})
 }
 
 // describe adds the trashcan's schemas and paths.
@@ -409,7 +411,7 @@ func (tc *Trashcan) describe(s *specBuilder) {
 			Responses: restore, Security: s.security(nil, false)},
 		Delete: &openapi.Operation{OperationID: "purgeTrashcan", Summary: "Purge deleted records", Tags: tags, Responses: purge, Security: s.security(nil, false)},
 	}
-	s.doc.Tags = append(s.doc.Tags, openapi.Tag{Name: "trashcan"})
+	s.doc.Tags = append(s.doc.Tags, openapi.Tag{Name: "trashcan", Description: "Deleted records of every resource: list, show, restore and purge them."})
 }
 
 // Name returns "trashcan".

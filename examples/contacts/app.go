@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -97,10 +96,6 @@ type app struct {
 	strict *ratelimit.Limiter              // per client address, for costly anonymous requests
 	cors   func(http.Handler) http.Handler // cors_origins; nil: no cross-origin reads
 	out    io.Writer                       // where the generated admin password is shown
-
-	specOnce sync.Once // the OpenAPI document, built at its first request
-	specBody []byte
-	specErr  error
 
 	registration *registry.Registration
 	closers      []func(context.Context) error
@@ -306,6 +301,9 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	if a.res, err = a.newResources(secret); err != nil {
 		return nil, err
 	}
+	if err = a.describeOperations(); err != nil {
+		return nil, err
+	}
 
 	// Instances starting together must not race on the schema or on the
 	// first admin account.
@@ -414,7 +412,7 @@ func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Con
 var endpoints = map[string]bool{
 	"person": true, "contact": true, "list": true, "message": true, "category": true, "settings": true,
 	"trashcan": true, "grant": true, "auth": true, "account": true, "apikey": true, "health": true,
-	"config": true, "registry": true, "metrics": true, "openapi.json": true,
+	"config": true, "registry": true, "metrics": true, "openapi.json": true, "docs": true,
 }
 
 // resourceOf names the endpoint of r for the request metrics; "" (counted

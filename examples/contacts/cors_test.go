@@ -202,23 +202,8 @@ func TestCORSConfigRefused(t *testing.T) {
 // from the allowed origin works, and the session cookie is accepted on a
 // cross-origin write only from an origin trusted for it.
 func TestCORSService(t *testing.T) {
-	dir := t.TempDir()
-	const pw = "Quiet-meadow 8812"
-	cfg, err := loadConfig("", nil,
-		config.Set("database_url", "sqlite://"+filepath.Join(dir, "c.db")), config.Set("outbox_dir", filepath.Join(dir, "outbox")),
-		config.Set("jwt_key", testenv.RandomID(24)), config.Set("encryption_passphrase", testenv.RandomID(12)),
-		config.Set("encryption_salt", testenv.RandomID(12)), config.Set("admin_password", pw),
-		config.Set("cors_origins", []string{"https://app.example", "https://reader.example"}),
+	a, h := inProcess(t, config.Set("cors_origins", []string{"https://app.example", "https://reader.example"}),
 		config.Set("trusted_origins", []string{"https://app.example"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.close(context.Background()) })
-	h := a.handler()
 
 	w := corsCall(h, "https://reader.example", http.MethodPut, true, "authorization,content-type,if-match")
 	if w.Code != http.StatusNoContent || w.Header().Get("Access-Control-Allow-Origin") != "https://reader.example" {
@@ -236,7 +221,7 @@ func TestCORSService(t *testing.T) {
 		t.Fatalf("evil GET: %v", w.Header())
 	}
 
-	_, tok, err := a.sessions.Login(t.Context(), "admin", pw, "")
+	_, tok, err := a.sessions.Login(t.Context(), "admin", inProcessPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,4 +252,28 @@ func TestCORSService(t *testing.T) {
 		w.Header().Get("Access-Control-Allow-Credentials") != "true" {
 		t.Errorf("cookie POST from the trusted origin: %d %v", w.Code, w.Header())
 	}
+}
+
+// inProcessPassword is the admin password of inProcess.
+const inProcessPassword = "Quiet-meadow 8812"
+
+// inProcess builds the service in process on a fresh SQLite file with
+// in-memory backends, configured by opts too, and returns it with its
+// handler.
+func inProcess(t *testing.T, opts ...config.Option) (*app, http.Handler) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := loadConfig("", nil, append([]config.Option{
+		config.Set("database_url", "sqlite://"+filepath.Join(dir, "c.db")), config.Set("outbox_dir", filepath.Join(dir, "outbox")),
+		config.Set("jwt_key", testenv.RandomID(24)), config.Set("encryption_passphrase", testenv.RandomID(12)),
+		config.Set("encryption_salt", testenv.RandomID(12)), config.Set("admin_password", inProcessPassword)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.close(context.Background()) })
+	return a, a.handler()
 }

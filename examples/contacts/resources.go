@@ -128,10 +128,15 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	if r.api, err = crud.NewAPI(a.cfg.BaseURL(), crud.WithInfo("contacts", "1.0.0",
 		"The example service of apicrud for Go: people, contacts, lists and messages with per-record privacy."),
-		crud.WithServers(a.cfg.PublicURL())); err != nil {
+		crud.WithServers(a.cfg.PublicURL()), withTags(apiTags)); err != nil {
 		return nil, err
 	}
 	if err := r.api.Register(r.person, r.contact, r.list, r.message, r.category, r.settings, r.trash); err != nil {
+		return nil, err
+	}
+	// Served by the API's own route, documented like the others.
+	if err := r.api.Describe(crud.Endpoint{Method: "GET", Path: "/openapi.json", ID: "getOpenAPI", Tag: "ops",
+		Summary: "This document", Anonymous: true, Response: map[string]any{}}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -216,15 +221,16 @@ func (a *app) settingsFor(ctx context.Context, uid string) (*Settings, error) {
 	return s, err
 }
 
-// routes registers the resources' routes.
-func (r *resources) routes(mux *http.ServeMux, prefix string) {
-	r.person.Routes(mux, prefix)
-	r.contact.Routes(mux, prefix)
-	r.list.Routes(mux, prefix)
-	r.message.Routes(mux, prefix)
-	r.category.Routes(mux, prefix)
-	r.settings.Routes(mux, prefix)
-	r.trash.Routes(mux, prefix)
+// withTags describes every tag of the document.
+func withTags(tags map[string]string) crud.APIOption {
+	return func(api *crud.API) error {
+		for name, d := range tags {
+			if err := crud.WithTag(name, d)(api); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // validSettings checks what crud's tags cannot: the locale is a BCP 47

@@ -30,37 +30,11 @@ const maxBody = 64 << 10
 func (a *app) handler() http.Handler {
 	p := a.cfg.BaseURL()
 	api := http.NewServeMux()
-	a.res.routes(api, p)
-	api.HandleFunc("GET "+p+"/health", a.health)
-	api.HandleFunc("POST "+p+"/auth", a.login)
-	api.HandleFunc("DELETE "+p+"/auth", a.logout)
-	api.HandleFunc("POST "+p+"/auth/otp", a.completeTOTP)
-	api.HandleFunc("POST "+p+"/auth/totp", a.enrollTOTP)
-	api.HandleFunc("PUT "+p+"/auth/totp", a.confirmTOTP)
-	api.HandleFunc("DELETE "+p+"/auth/totp", a.disableTOTP)
-	// Anonymous endpoints that send mail or check secrets have a small
-	// budget per client address of their own.
-	strict := a.strict.Middleware("account")
-	api.Handle("GET "+p+"/auth/oidc/{provider}/callback", strict(http.HandlerFunc(a.delegatedCallback)))
-	api.Handle("POST "+p+"/account", strict(http.HandlerFunc(a.register)))
-	api.HandleFunc("PUT "+p+"/account/{uid}", a.setAccountStatus)
-	api.Handle("POST "+p+"/account/confirm", strict(http.HandlerFunc(a.confirm)))
-	api.Handle("POST "+p+"/account/password_reset", strict(http.HandlerFunc(a.requestReset)))
-	api.HandleFunc("PUT "+p+"/account/password", a.setPassword)
-	api.HandleFunc("POST "+p+"/apikey", a.createAPIKey)
-	api.HandleFunc("GET "+p+"/apikey", a.listAPIKeys)
-	api.HandleFunc("DELETE "+p+"/apikey/{id}", a.revokeAPIKey)
-	api.HandleFunc("GET "+p+"/grant", a.listGrants)
-	api.HandleFunc("GET "+p+"/grant/{id}", a.getGrant)
-	api.HandleFunc("PUT "+p+"/grant/{id}", a.putGrant)
-	api.HandleFunc("DELETE "+p+"/grant/{id}", a.deleteGrant)
-	api.HandleFunc("GET "+p+"/list/{id}/member", a.listMembers)
-	api.HandleFunc("PUT "+p+"/list/{id}/member/{uid}", a.putMember)
-	api.HandleFunc("DELETE "+p+"/list/{id}/member/{uid}", a.deleteMember)
-	api.HandleFunc("GET "+p+"/config", a.config)
-	api.HandleFunc("GET "+p+"/registry", a.services)
-	api.HandleFunc("GET "+p+"/openapi.json", a.openapi)
-	api.Handle("GET "+p+"/metrics", a.metricsHandler())
+	// The resources, the trashcan, the service's own operations
+	// (operations) and the OpenAPI document: one definition serves and
+	// documents each.
+	a.res.api.Routes(api)
+	api.Handle("GET "+p+"/docs/", docsAssets(p)) // the docs page's scripts and styles
 
 	var h http.Handler = problemMux(api)
 	h = a.idempotent(p, h)
@@ -404,18 +378,6 @@ func (a *app) services(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
-}
-
-// openapi serves the OpenAPI 3.1 document of every route.
-func (a *app) openapi(w http.ResponseWriter, _ *http.Request) {
-	body, err := a.specJSON()
-	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "http.500", "")
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	_, _ = w.Write(body)
 }
 
 // metricsHandler serves the Prometheus exposition to admins and to
