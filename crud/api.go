@@ -69,7 +69,7 @@ type API struct {
 	servers []openapi.Server
 	schemes map[string]*openapi.SecurityScheme
 
-	tags    map[string]string // tag descriptions (WithTag)
+	tags map[string]string // tag descriptions (WithTag)
 
 	mu        sync.RWMutex
 	items     []Registrable

@@ -247,7 +247,6 @@ func (s *specBuilder) tag(name string) {
 	s.doc.Tags = append(s.doc.Tags, openapi.Tag{Name: name})
 }
 
-
 // schemaFor returns the JSON schema of values of t as encoding/json
 // encodes them. strict objects (request bodies) refuse unknown fields.
 func schemaFor(t reflect.Type, strict bool) *openapi.Schema {
