@@ -146,6 +146,10 @@ var sides = []struct{ prefix, text string }{
 		"its decision cache keyed by the request). /request rows build the principal from its identity per request, as a server does."},
 	{"BenchmarkCasbinWorkload/", "**CasbinWorkload** (casbin's own published benchmark workload, a 1,100-rule RBAC policy over 1,000 users; " +
 		"bench/casbinworkload_test.go): the same question asked of apicrud (the policy translated rule for rule) and of casbin's enforcers."},
+	{"BenchmarkConditionList", "**ConditionList** (PostgreSQL, 100,000 messages in 200 lists; bench/condition_test.go): one page of 50 ids a member " +
+		"of three lists may read, where a policy rule gives members the published messages of their lists (when: status = 'published' and " +
+		"published_at <= @now). apicrud builds the WHERE with FilterFor for each query (as crud does per request) and runs it; the peer runs the " +
+		"same query written by hand, the caller's uid and lists bound, the policy's constants written in."},
 	{"BenchmarkMutex/", "**Mutex** (bsm/redislock v0.9, redsync v4 with one node, same Redis and client): one uncontended cycle, acquire then " +
 		"release. apicrud: two Lua scripts (acquire also hands out a fencing token: it reads the server clock and writes the counter with its TTL); redislock: two Lua scripts; redsync: SET NX PX, " +
 		"then a Lua compare-and-delete."},
