@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // Sealer encrypts and authenticates session data at rest. The apicrud
@@ -171,6 +169,7 @@ type record struct {
 	Created int64             `json:"c"` // unix ms
 	Expires int64             `json:"e"` // unix ms
 	Enroll  string            `json:"t,omitempty"`
+	Refresh *refreshState     `json:"f,omitempty"` // refreshable sessions (Issue)
 }
 
 func (r *record) session(id string) *Session {
@@ -278,9 +277,14 @@ func (m *Manager) Create(ctx context.Context, uid string, roles []string, extra 
 	if extra.Lifetime > 0 {
 		life = min(extra.Lifetime, maxLifetime)
 	}
+	life = m.lifetimeFor(roles, life)
+	scopes := m.scopesOf(roles, extra.Scopes)
+	if err := validScopes(scopes); err != nil {
+		return nil, "", err
+	}
 	now := time.Now()
 	r := &record{
-		UID: uid, Roles: slices.Clone(roles), Scopes: slices.Clone(extra.Scopes), CNonce: extra.CNonce,
+		UID: uid, Roles: slices.Clone(roles), Scopes: scopes, CNonce: extra.CNonce,
 		Values: cloneMap(extra.Values), Method: extra.Method,
 		Created: now.UnixMilli(), Expires: now.Add(life).UnixMilli(),
 	}
@@ -298,21 +302,7 @@ func (m *Manager) store1(ctx context.Context, r *record, life time.Duration) (*S
 		return nil, "", fmt.Errorf("%w: create: %w", ErrUnavailable, err)
 	}
 	s := r.session(id)
-	tok, err := m.sig.signToken(&tokenClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    m.cfg.issuer,
-			Subject:   r.UID,
-			Audience:  jwt.ClaimStrings{m.cfg.audience},
-			ExpiresAt: jwt.NewNumericDate(s.Expires),
-			NotBefore: jwt.NewNumericDate(time.UnixMilli(r.Created)),
-			IssuedAt:  jwt.NewNumericDate(time.Now()),
-			ID:        jti,
-		},
-		Auth:   r.Roles,
-		Scopes: r.Scopes,
-		CNonce: r.CNonce,
-		Ext:    r.Values,
-	})
+	tok, err := m.sig.signToken(m.claims(r, jti, r.Scopes, s.Expires, time.Now()))
 	if err != nil {
 		_, _ = m.store.Delete(ctx, r.UID, id)
 		return nil, "", err
@@ -346,7 +336,11 @@ func (m *Manager) Validate(ctx context.Context, token string) (*Session, error) 
 		return nil, err
 	}
 	s, _, err := m.load(ctx, c.Subject, sessionID(c.ID), m.cfg.idle, m.refreshAfter)
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	s.Scopes = intersect(c.Scope, s.Scopes)
+	return s, nil
 }
 
 // load reads, opens and checks one session.
@@ -441,12 +435,16 @@ func (m *Manager) SetRoles(ctx context.Context, s *Session, roles []string) erro
 	}
 	r, err := m.modify(ctx, s.UID, s.ID, func(r *record) error {
 		r.Roles = slices.Clone(roles)
-		return nil
+		if m.cfg.oauth.scopesFor != nil {
+			r.Scopes = m.scopesOf(roles, nil)
+		}
+		return validScopes(r.Scopes)
 	})
 	if err != nil {
 		return err
 	}
 	s.Roles = r.Roles
+	s.Scopes = slices.DeleteFunc(s.Scopes, func(sc string) bool { return !slices.Contains(r.Scopes, sc) })
 	return nil
 }
 
@@ -505,12 +503,15 @@ func (m *Manager) List(ctx context.Context, uid string) ([]*Session, error) {
 
 // Renew replaces session s with a new one holding the same data under a
 // new token, and ends s: call it when the privileges behind a session
-// change, to defeat session fixation. The absolute deadline is kept.
+// change, to defeat session fixation. The absolute deadline is kept. The
+// refresh token of a session made refreshable by Issue names the session
+// it belongs to: it stops working, and the new session is not refreshable.
 func (m *Manager) Renew(ctx context.Context, s *Session) (*Session, Token, error) {
 	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
 	if err != nil {
 		return nil, "", err
 	}
+	r.Refresh = nil
 	life := time.Until(time.UnixMilli(r.Expires))
 	if life <= 0 {
 		return nil, "", fmt.Errorf("%w: %w", ErrInvalidToken, ErrNoSession)

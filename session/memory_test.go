@@ -24,3 +24,12 @@ func TestMemoryAccounts(t *testing.T) {
 	t.Parallel()
 	storetest.RunAccounts(t, func(t *testing.T) session.AccountStore { return session.NewMemoryAccounts() })
 }
+
+func TestMemoryStoreRefresh(t *testing.T) {
+	t.Parallel()
+	storetest.RunRefresh(t, func(t *testing.T) session.Store {
+		s := session.NewMemoryStore()
+		t.Cleanup(func() { require.NoError(t, s.Close(context.Background())) })
+		return s
+	})
+}

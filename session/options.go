@@ -70,6 +70,7 @@ type config struct {
 	confirmTTL   time.Duration
 	resetTTL     time.Duration
 	backupCodes  int
+	oauth        oauthConfig
 	log          *slog.Logger
 }
 

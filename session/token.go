@@ -50,7 +50,7 @@ var b64url = base64.RawURLEncoding
 type tokenClaims struct {
 	jwt.RegisteredClaims
 	Auth   []string          `json:"auth"`
-	Scopes []string          `json:"scopes,omitempty"`
+	Scope  string            `json:"scope,omitempty"` // space-separated
 	CNonce string            `json:"cnonce,omitempty"`
 	Ext    map[string]string `json:"ext,omitempty"`
 }

@@ -224,7 +224,7 @@ func TestTokenClaims(t *testing.T) {
 	require.Equal(t, "u-1", c["sub"])
 	require.Equal(t, []any{"contacts-api"}, c["aud"])
 	require.Equal(t, []any{"admin", "user"}, c["auth"])
-	require.Equal(t, []any{"a.read"}, c["scopes"])
+	require.Equal(t, "a.read", c["scope"])
 	require.Equal(t, "xyz", c["cnonce"])
 	require.Equal(t, map[string]any{"username": "alice"}, c["ext"])
 	require.InDelta(t, float64(s.Expires.Unix()), c["exp"], 1, "exp is an integer NumericDate")

@@ -37,6 +37,16 @@ func TestRedisStore(t *testing.T) {
 	})
 }
 
+func TestRedisStoreRefresh(t *testing.T) {
+	t.Parallel()
+	testenv.EachRedis(t, func(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+		rdb := connect(t)
+		storetest.RunRefresh(t, func(t *testing.T) session.Store {
+			return testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
+		})
+	})
+}
+
 // twoInstances returns two stores on two clients sharing one prefix: two
 // instances of a service.
 func twoInstances(t *testing.T, connect func(testing.TB) redis.UniversalClient) (*sessionredis.Store, *sessionredis.Store) {
