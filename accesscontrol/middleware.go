@@ -38,7 +38,8 @@ type AuditEvent struct {
 // RequireScopes returns middleware that lets a request through only when
 // the principal in its context holds every one of scopes (HasScopesFor).
 // It answers 401 when the request has no authenticated principal and 403
-// when the principal lacks a scope, as problem+json, and reports each
+// when the principal lacks a scope, as problem+json with "WWW-Authenticate:
+// Bearer error="insufficient_scope", scope="…"", and reports each
 // refusal to the audit hook (WithAudit).
 func (p *Policy) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	scopes = append([]string(nil), scopes...)
@@ -162,6 +163,9 @@ func (p *Policy) refuse(w http.ResponseWriter, r *http.Request, e *AuditEvent) {
 		}
 		problem.Write(w, problem.Problem{Status: http.StatusUnauthorized, Detail: "authentication required", Code: CodeUnauthenticated})
 		return
+	}
+	if len(e.Scopes) > 0 {
+		w.Header().Set("WWW-Authenticate", problem.InsufficientScope(e.Scopes))
 	}
 	problem.Write(w, problem.Problem{Status: http.StatusForbidden, Detail: "not allowed", Code: CodeForbidden})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -67,6 +68,14 @@ func TestMiddleware(t *testing.T) {
 			}
 			require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
 			require.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+			switch {
+			case c.status == 403 && c.name == "scopes: all of them":
+				require.Equal(t, `Bearer error="insufficient_scope", scope="full readonly"`, w.Header().Get("WWW-Authenticate"))
+			case c.status == 403 && strings.HasPrefix(c.name, "scopes:"):
+				require.Equal(t, `Bearer error="insufficient_scope", scope="full"`, w.Header().Get("WWW-Authenticate"))
+			case c.status == 403:
+				require.Empty(t, w.Header().Get("WWW-Authenticate"), "only a missing scope is insufficient_scope")
+			}
 			var body struct {
 				Status int    `json:"status"`
 				Code   string `json:"code"`
@@ -87,7 +96,6 @@ func TestMiddleware(t *testing.T) {
 				require.Empty(t, e.UID)
 			} else {
 				require.Equal(t, ac.CodeForbidden, body.Code)
-				require.Empty(t, w.Header().Get("WWW-Authenticate"))
 				require.Equal(t, c.who.UID(), e.UID)
 				require.Equal(t, c.who.APIKeyID(), e.APIKeyID)
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Sentinel errors returned by the Go API (and mapped to HTTP statuses by the
@@ -85,6 +86,22 @@ func (e *FieldError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// ScopeError reports an authenticated caller who lacks a scope the
+// operation requires (WithScopes). It unwraps to ErrForbidden; the handler
+// answers 403 with "WWW-Authenticate: Bearer error="insufficient_scope",
+// scope="…"" naming the scopes required.
+type ScopeError struct {
+	Scopes []string
+}
+
+// Error names the missing scopes.
+func (e *ScopeError) Error() string {
+	return "crud: insufficient scope, need " + strings.Join(e.Scopes, " ")
+}
+
+// Unwrap returns ErrForbidden.
+func (e *ScopeError) Unwrap() error { return ErrForbidden }
 
 // StatusError lets a hook answer with a status and stable code of its
 // choosing (for example 422 with "contact.bad_number"). Detail is shown to

@@ -396,6 +396,7 @@ func writeError(w http.ResponseWriter, err error) {
 func problemFor(w http.ResponseWriter, err error) problem.Problem {
 	var fe *FieldError
 	var se *StatusError
+	var sc *ScopeError
 	switch {
 	case errors.As(err, &fe):
 		return problem.Problem{Status: http.StatusBadRequest, Detail: fe.Reason, Field: fe.Field, Code: fe.Code}
@@ -414,6 +415,9 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		return problem.Problem{Status: http.StatusUnauthorized, Detail: "authentication is required", Code: CodeUnauthenticated}
 	case errors.Is(err, ErrLimitExceeded):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "the record limit of the account is reached", Code: CodeLimitExceeded}
+	case errors.As(err, &sc):
+		w.Header().Set("WWW-Authenticate", problem.InsufficientScope(sc.Scopes))
+		return problem.Problem{Status: http.StatusForbidden, Detail: "access denied", Code: CodeForbidden}
 	case errors.Is(err, ErrForbidden):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "access denied", Code: CodeForbidden}
 	case errors.Is(err, ErrNotFound):

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -445,9 +446,18 @@ func (r *Resource[T]) checkOp(ctx context.Context, op Op) error {
 		return ErrForbidden
 	}
 	if s := r.scopes[op]; len(s) > 0 && !r.auth.HasScopes(ctx, s...) {
-		return r.denied(ctx)
+		return r.scopeDenied(ctx, s)
 	}
 	return nil
+}
+
+// scopeDenied is a *ScopeError for authenticated callers,
+// ErrUnauthenticated otherwise.
+func (r *Resource[T]) scopeDenied(ctx context.Context, scopes []string) error {
+	if _, ok := r.auth.UID(ctx); !ok {
+		return ErrUnauthenticated
+	}
+	return &ScopeError{Scopes: slices.Clone(scopes)}
 }
 
 // denied is ErrForbidden for authenticated callers, ErrUnauthenticated otherwise.

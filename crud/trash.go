@@ -446,7 +446,7 @@ func (r *Resource[T]) trashable() error {
 // flags do not apply: the trashcan is its own endpoint).
 func (r *Resource[T]) trashScope(ctx context.Context, op Op) error {
 	if s := r.scopes[op]; len(s) > 0 && !r.auth.HasScopes(ctx, s...) {
-		return r.denied(ctx)
+		return r.scopeDenied(ctx, s)
 	}
 	return nil
 }

@@ -32,3 +32,19 @@ func TestWriteDefaults(t *testing.T) {
 	Error(rec, http.StatusNotFound, "")
 	require.JSONEq(t, `{"title":"Not Found","status":404}`, rec.Body.String())
 }
+
+func TestInsufficientScope(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"full"}, `Bearer error="insufficient_scope", scope="full"`},
+		{[]string{"a.read", "b"}, `Bearer error="insufficient_scope", scope="a.read b"`},
+		{nil, `Bearer error="insufficient_scope", scope=""`},
+		{[]string{`x"y`, "a b", `c\d`, "", "é", "ok"}, `Bearer error="insufficient_scope", scope="ok"`},
+	} {
+		if got := InsufficientScope(c.in); got != c.want {
+			t.Errorf("InsufficientScope(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
