@@ -100,12 +100,12 @@ type refreshState struct {
 
 // oauthConfig holds the options of the token flow.
 type oauthConfig struct {
-	accessTTL   time.Duration // 0: the session's absolute deadline
-	refreshTTL  time.Duration
-	roleLife    map[string]time.Duration
-	scopesFor   func(roles []string) []string
-	grace       time.Duration
-	graceSet    bool
+	accessTTL  time.Duration // 0: the session's absolute deadline
+	refreshTTL time.Duration
+	roleLife   map[string]time.Duration
+	scopesFor  func(roles []string) []string
+	grace      time.Duration
+	graceSet   bool
 }
 
 // WithAccessTTL sets the lifetime of the access tokens that Issue and
