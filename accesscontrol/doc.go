@@ -273,6 +273,17 @@
 // types, so WithBindType(sqlx.BindType(db.DriverName())) works), and
 // [WithArgOffset] numbers them after the caller's own.
 //
+// # Tools
+//
+// [Policy.Lint] reports rules shadowed by others and fields no condition
+// reads; [Policy.RuleInfos], [Policy.Fields] and [Policy.PrivateResources]
+// describe the policy in force. Package accesscontrol/policytest runs test
+// suites written next to a policy (principals, records, expected actions
+// and list members, rule coverage); package accesscontrol/authzen serves
+// decisions over the OpenID AuthZEN access evaluation API; the apicrud
+// command (cmd/apicrud) lints, tests and explains policy files and prints
+// a principal's SQL filter.
+//
 // # Middleware
 //
 // [Policy.RequireScopes], [Policy.RequireAction] and [Policy.RequireService]

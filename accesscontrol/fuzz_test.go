@@ -97,7 +97,7 @@ func TestHostilePolicies(t *testing.T) {
 // error a *PolicyError, and a policy that loads decides without panicking,
 // with Explain agreeing with Actions.
 func FuzzLoad(f *testing.F) {
-	for _, name := range []string{"testdata/rbac.yaml", "testdata/bad_action.yaml", "testdata/bad_syntax.yaml", "testdata/bad_unknown_field.yaml"} {
+	for _, name := range []string{"testdata/rbac.yaml", "testdata/conditions.yaml", "testdata/bad_action.yaml", "testdata/bad_syntax.yaml", "testdata/bad_unknown_field.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -2,7 +2,7 @@
 // commands check, test and explain access-control policy files
 // (package accesscontrol):
 //
-//	apicrud policy lint FILE...
+//	apicrud policy lint [-suite SUITE]... FILE...
 //	apicrud policy test [-coverage] [-threshold PCT] SUITE...
 //	apicrud policy explain -policy FILE -resource R -action A [-uid U] [-roles a,b] [-scopes s]
 //	                       [-id ID] [-owner U] [-privacy P] [-parent ID] [-field name=value]... [-now T]
@@ -10,8 +10,8 @@
 //	                   [-uid U] [-roles a,b] [-scopes s] [-column attr=column]... [-now T]
 //
 // lint prints load errors as file:line: entry: message, rules shadowed by
-// others and fields no condition reads, and exits 1 when it prints
-// anything. test runs suite files (see package accesscontrol/policytest),
+// others, fields no condition reads and, with -suite, rules no case of the
+// suites exercises (unused), and exits 1 when it prints anything. test runs suite files (see package accesscontrol/policytest),
 // each list also through the SQL filter on an in-memory SQLite database,
 // and exits 1 on a failure or, with -threshold, when fewer rules than
 // that percentage were exercised. explain prints the decision and every
@@ -43,7 +43,7 @@ const (
 	exitFailed  = 1 // lint findings, test failures, a policy that does not load
 	exitUsage   = 2
 	usageString = `usage:
-  apicrud policy lint FILE...
+  apicrud policy lint [-suite SUITE]... FILE...
   apicrud policy test [-coverage] [-threshold PCT] SUITE...
   apicrud policy explain -policy FILE -resource R -action A [-uid U] [-roles a,b] [-scopes s]
                          [-id ID] [-owner U] [-privacy P] [-parent ID] [-parent-resource R] [-field name=value]... [-now T]

@@ -36,6 +36,14 @@ shadow.yaml:0: fields.doc.unused: unused: no condition of doc reads it
 	require.Equal(t, "bad_policy.yaml:4: policies.doc[0]: when: column 1: unknown field \"status\" (declare it under fields)\n", out)
 	code, out, _ = runCLI(t, "policy", "lint", "../../examples/contacts/rbac.yaml")
 	require.Equal(t, exitOK, code, out)
+	code, out, _ = runCLI(t, "policy", "lint", "-suite", "../../examples/contacts/rbac_test.yaml", "../../examples/contacts/rbac.yaml")
+	require.Equal(t, exitOK, code, out)
+
+	// A suite that exercises one rule leaves the others unused.
+	code, out, _ = runCLI(t, "policy", "lint", "-suite", "testdata/failing_test.yaml", "../../accesscontrol/testdata/conditions.yaml")
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, out, "conditions.yaml:10: policies.message[0]: unused: no case of the suites exercises it\n")
+	require.Contains(t, out, "conditions.yaml:20: policies.invoice[0]: unused: no case of the suites exercises it\n")
 }
 
 func TestPolicyTestCommand(t *testing.T) {

@@ -29,6 +29,8 @@ func usageErr(stderr io.Writer, format string, args ...any) int {
 func lint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var suites suiteFlag
+	fs.Var(&suites, "suite", "a test suite of the policy: rules none of its cases exercises are reported unused (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -47,8 +49,59 @@ func lint(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s:%s\n", p.File(), f)
 			code = exitFailed
 		}
+		if len(suites) == 0 {
+			continue
+		}
+		unused, err := unusedRules(p, suites)
+		if err != nil {
+			fmt.Fprintln(stdout, err)
+			code = exitFailed
+			continue
+		}
+		for _, r := range unused {
+			fmt.Fprintf(stdout, "%s:%d: %s: unused: no case of the suites exercises it\n", p.File(), r.Line, r.Entry)
+			code = exitFailed
+		}
 	}
 	return code
+}
+
+// suiteFlag collects repeated -suite paths.
+type suiteFlag []string
+
+func (s *suiteFlag) String() string { return strings.Join(*s, ",") }
+func (s *suiteFlag) Set(v string) error {
+	if len(*s) >= 64 || v == "" {
+		return errors.New("at most 64 non-empty suites")
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// unusedRules runs the suites against p and returns the rules none of
+// them exercised.
+func unusedRules(p *ac.Policy, suites []string) ([]ac.RuleInfo, error) {
+	exercised := map[string]bool{}
+	for _, path := range suites {
+		s, err := policytest.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := policytest.Run(context.Background(), s, p)
+		if err != nil {
+			return nil, err
+		}
+		for e := range rep.Exercised {
+			exercised[e] = true
+		}
+	}
+	var out []ac.RuleInfo
+	for _, r := range p.RuleInfos() {
+		if !exercised[r.Entry] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 func test(ctx context.Context, args []string, stdout, stderr io.Writer) int {
