@@ -364,7 +364,7 @@ func (e *evaluation) validate(prefix string) error {
 }
 
 // actionWords are the action names accepted besides the letters.
-var actionWords = map[string]byte{"create": 'c', "read": 'r', "update": 'u', "delete": 'd', "list": 'l',
+var actionWords = map[string]byte{"create": 'c', "read": 'r', "view": 'r', "update": 'u', "edit": 'u', "write": 'u', "delete": 'd', "list": 'l',
 	"guest": 'g', "host": 'h', "invite": 'i', "join": 'j'}
 
 func actionLetter(name string) (byte, bool) {

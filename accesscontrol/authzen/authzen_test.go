@@ -246,3 +246,95 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestSpecificationExamples: the request bodies of the specification's
+// access evaluation and evaluations examples, verbatim, over a policy
+// where alice views documents and accounts.
+func TestSpecificationExamples(t *testing.T) {
+	p, err := ac.LoadBytes([]byte(`
+policies:
+  account:
+    - {principal: viewer, resource: "{resource}:*", actions: r}
+  document:
+    - {principal: viewer, resource: "{resource}:*", actions: r}
+    - {principal: editor, resource: "{resource}:*", actions: ru}
+`), "rbac.yaml")
+	require.NoError(t, err)
+	h, err := authzen.New(p, authzen.WithSubjects(func(_ context.Context, s authzen.Subject) (ac.Identity, error) {
+		if s.Type == "user" && s.ID == "alice@acmecorp.com" {
+			return ac.Identity{UID: s.ID, Roles: []string{"viewer"}}, nil
+		}
+		return ac.Identity{}, errors.New("unknown subject")
+	}))
+	require.NoError(t, err)
+	w := post(h, authzen.PathEvaluation, `{
+  "subject": {
+    "type": "user",
+    "id": "alice@acmecorp.com"
+  },
+  "resource": {
+    "type": "account",
+    "id": "123"
+  },
+  "action": {
+    "name": "can_read",
+    "properties": {
+      "method": "GET"
+    }
+  },
+  "context": {
+    "time": "1985-10-26T01:22-07:00"
+  }
+}`)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.JSONEq(t, `{"decision": true}`, w.Body.String())
+
+	w = post(h, authzen.PathEvaluations, `{
+  "subject": {
+    "type": "user",
+    "id": "alice@acmecorp.com"
+  },
+  "context":{
+    "time": "2024-05-31T15:22-07:00"
+  },
+  "evaluations": [
+    {
+      "action": {
+        "name": "can_read"
+      },
+      "resource": {
+        "type": "document",
+        "id": "boxcarring.md"
+      }
+    },
+    {
+      "action": {
+        "name": "can_read"
+      },
+      "resource": {
+        "type": "document",
+        "id": "subject-search.md"
+      }
+    },
+    {
+      "action": {
+        "name": "can_edit"
+      },
+      "resource": {
+        "type": "document",
+        "id": "resource-search.md"
+      }
+    }
+  ]
+}`)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.JSONEq(t, `{"evaluations": [{"decision": true}, {"decision": true}, {"decision": false}]}`, w.Body.String())
+
+	// The same batch, deny_on_first_deny, with the edit first.
+	w = post(h, authzen.PathEvaluations, `{"subject": {"type": "user", "id": "alice@acmecorp.com"},
+  "options": {"evaluations_semantic": "deny_on_first_deny"},
+  "evaluations": [
+    {"action": {"name": "can_edit"}, "resource": {"type": "document", "id": "resource-search.md"}},
+    {"action": {"name": "can_read"}, "resource": {"type": "document", "id": "boxcarring.md"}}]}`)
+	require.JSONEq(t, `{"evaluations": [{"decision": false}]}`, w.Body.String())
+}

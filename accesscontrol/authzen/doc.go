@@ -27,8 +27,8 @@
 // way: subject.id is the uid and, unless [WithSubjects] resolves the
 // subject from the host's records, subject.properties.roles and scopes its
 // roles and scopes; action.name is an action letter ("r") or word
-// ("read", "can_read", create, update, delete, list, guest, host, invite,
-// join); resource.type is the policy's resource, resource.id the record's
+// ("read", "can_read"; create, read or view, update, edit or write,
+// delete, list, guest, host, invite, join); resource.type is the policy's resource, resource.id the record's
 // id, and resource.properties its owner ("owner" or "uid"), "privacy", a
 // membership attribute ("list_id") and the fields the policy declares for
 // conditions, typed as declared; context.time is @now (default: the

@@ -110,7 +110,7 @@ func (h *Handler) record(r Resource, c Context, prefix string) (ac.Record, error
 	}
 	if t, ok := c["time"]; ok {
 		s, isStr := t.(string)
-		tm, err := time.Parse(time.RFC3339Nano, s)
+		tm, err := parseTime(s)
 		if !isStr || err != nil {
 			return rec, &requestError{prefix + "context.time: want an RFC 3339 time"}
 		}
@@ -146,4 +146,16 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 		"access_evaluation_endpoint":  h.cfg.baseURL + PathEvaluation,
 		"access_evaluations_endpoint": h.cfg.baseURL + PathEvaluations,
 	})
+}
+
+// parseTime reads an RFC 3339 time, seconds optional (the specification's
+// own examples write "1985-10-26T01:22-07:00").
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t2, err2 := time.Parse("2006-01-02T15:04Z07:00", s); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
 }
