@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/trace"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/apikey"
@@ -62,6 +63,8 @@ type serviceConfig struct {
 	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	IdempotencyTTL time.Duration `config:"idempotency_ttl" default:"24h" min:"1s" doc:"how long the answer to a POST or PATCH with an Idempotency-Key is kept for a retry"`
+	Tracing        string        `config:"tracing" default:"auto" enum:"auto,off,stdout,otlp" doc:"OpenTelemetry traces: otlp sends them to the collector of OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables), stdout prints them (development), auto is otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set and off otherwise"`
+	PProf          bool          `config:"pprof" default:"false" doc:"serve Go's runtime profiles at <base_url>/debug/pprof/ to admins and to the metrics scrape key"`
 	// TestSleepAfterCommit lets a test kill the process between a create's
 	// commit and its answer.
 	TestSleepAfterCommit time.Duration `config:"test_sleep_after_commit" doc:"testing only: how long to wait before sending the answer of a POST or PATCH (after its commit and after its Idempotency-Key record); never set it in production"`
@@ -73,6 +76,7 @@ type serviceConfig struct {
 type app struct {
 	cfg     *serviceConfig
 	log     *slog.Logger
+	tp      trace.TracerProvider // nil: no tracing
 	db      *sqlx.DB
 	dialect string
 	be      *backends
@@ -126,8 +130,14 @@ func trustedOrigins(publicURL string, extra []string) ([]string, error) {
 // starting together share, the schema and the first admin account. out
 // receives the admin password generated at first start. On error
 // everything built so far is closed.
-func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Writer) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, out: out}
+func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Writer) (*app, error) {
+	return newTracedApp(ctx, cfg, log, out, nil)
+}
+
+// newTracedApp is newApp with every package emitting its spans to tp (nil:
+// none).
+func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Writer, tp trace.TracerProvider) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, out: out, tp: tp}
 	defer func() {
 		if err != nil {
 			_ = a.close(context.WithoutCancel(ctx))
@@ -151,7 +161,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	}
 	closing(a.be.close)
 	a.be.checkPersistence(ctx, log)
-	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log)); err != nil {
+	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log), mutex.WithTracerProvider(tp)); err != nil {
 		return nil, err
 	}
 	closing(a.locks.Close)
@@ -186,7 +196,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	if err != nil {
 		return nil, fmt.Errorf("default_grants: %w", err)
 	}
-	gopts := []grants.Option{grants.WithStore(grantStore), grants.WithLogger(log)}
+	gopts := []grants.Option{grants.WithStore(grantStore), grants.WithLogger(log), grants.WithTracerProvider(tp)}
 	if a.be.grantCache != nil {
 		gopts = append(gopts, grants.WithCache(a.be.grantCache))
 	}
@@ -203,6 +213,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		ratelimit.WithKeyFunc(principalUID),
 		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
 		ratelimit.WithLogger(log),
+		ratelimit.WithTracerProvider(tp),
 	); err != nil {
 		return nil, err
 	}
@@ -211,13 +222,14 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 	// callers can make the service do at a cost: register, confirm, ask
 	// for a reset link, and present bad credentials.
 	if a.idem, err = idempotency.New(idempotency.WithStore(a.be.idempotency), idempotency.WithTTL(cfg.IdempotencyTTL),
-		idempotency.WithScope(a.idempotencyScope), idempotency.WithLogger(log)); err != nil {
+		idempotency.WithScope(a.idempotencyScope), idempotency.WithLogger(log), idempotency.WithTracerProvider(tp)); err != nil {
 		return nil, err
 	}
 	closing(a.idem.Close)
 	if a.strict, err = ratelimit.New(
 		ratelimit.WithStore(a.be.limits),
 		ratelimit.WithPolicyName("anonymous"),
+		ratelimit.WithTracerProvider(tp),
 		ratelimit.WithAnonymousLimit(ratelimit.Per(cfg.StrictRequests, cfg.RateLimitInterval())),
 		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
 		ratelimit.WithLogger(log),
@@ -286,12 +298,12 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 		return nil, err
 	}
 	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants),
-		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log)); err != nil {
+		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log), metrics.WithTracerProvider(tp)); err != nil {
 		return nil, err
 	}
 	closing(a.metrics.Close)
 	if a.registry, err = registry.New(a.cipher, registry.WithStore(a.be.registry),
-		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log)); err != nil {
+		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log), registry.WithTracerProvider(tp)); err != nil {
 		return nil, err
 	}
 	closing(a.registry.Close)

@@ -34,6 +34,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/config"
 )
 
@@ -75,7 +77,7 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel()}))
+	log := slog.New(traceLogHandler{slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel()})})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,7 +86,21 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, log, stdout)
+	tp, err := newTracerProvider(ctx, cfg, getenv, stdout)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	var traces trace.TracerProvider // a nil *sdktrace.TracerProvider must stay a nil interface
+	if tp != nil {
+		traces = tp
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(sctx) // flushes the spans not yet exported
+		}()
+	}
+	a, err := newTracedApp(ctx, cfg, log, stdout, traces)
 	if err != nil {
 		_ = ln.Close()
 		return err

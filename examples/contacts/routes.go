@@ -35,8 +35,11 @@ func (a *app) handler() http.Handler {
 	// documents each.
 	a.res.api.Routes(api)
 	api.Handle("GET "+p+"/docs/", docsAssets(p)) // the docs page's scripts and styles
+	if a.cfg.PProf { // debugging, not part of the documented API
+		api.Handle("GET "+p+"/debug/pprof/", a.pprofHandler())
+	}
 
-	var h http.Handler = problemMux(api)
+	var h http.Handler = a.nameSpan(problemMux(api))
 	h = a.idempotent(p, h)
 	h = a.sleepAfterCommit(h)
 	if a.cfg.RateLimitEnabled() {
@@ -56,7 +59,7 @@ func (a *app) handler() http.Handler {
 		// headers its origin may have.
 		h = a.cors(h)
 	}
-	return secureHeaders(h)
+	return a.traceRequests(secureHeaders(h))
 }
 
 // idempotent applies Idempotency-Key to every POST and PATCH except those
