@@ -43,7 +43,7 @@ func newTracedService(t *testing.T, set ...config.Option) *tracedService {
 	jwtKey, pass, scrape := testenv.RandomID(24), testenv.RandomID(12), testenv.RandomID(20)
 	s.secrets = []string{adminPasswordTrace, jwtKey, pass, scrape}
 	cfg, err := loadConfig("", nil, append([]config.Option{
-		config.Set("database_url", "sqlite://" + filepath.Join(t.TempDir(), "c.db")),
+		config.Set("database_url", "sqlite://"+filepath.Join(t.TempDir(), "c.db")),
 		config.Set("jwt_key", jwtKey), config.Set("encryption_passphrase", pass),
 		config.Set("admin_password", adminPasswordTrace), config.Set("outbox_dir", s.outbox),
 		config.Set("metrics_scrape_key", scrape), config.Set("password_min_score", 0),
