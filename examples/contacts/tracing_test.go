@@ -369,6 +369,23 @@ func TestTraceTree(t *testing.T) {
 	require.NotNil(t, dereg)
 
 	require.Greater(t, s.scanSecrets(), 100)
+
+	// The waterfall picture of the message's trace (README's Tracing
+	// section shows it; APICRUD_TRACE_SVG=path writes it there).
+	var svg bytes.Buffer
+	require.NoError(t, writeWaterfall(&svg, "POST /api/v1/message", msg))
+	require.Equal(t, countSpans(msg), strings.Count(svg.String(), `rx="3"`))
+	if out := os.Getenv("APICRUD_TRACE_SVG"); out != "" {
+		require.NoError(t, os.WriteFile(out, svg.Bytes(), 0o644))
+	}
+}
+
+func countSpans(n *node) int {
+	c := 1
+	for _, k := range n.children {
+		c += countSpans(k)
+	}
+	return c
 }
 
 // TestPProf: pprof: true serves the profiles to admins and to the scrape
