@@ -35,7 +35,8 @@ func (a *app) handler() http.Handler {
 	// documents each.
 	a.res.api.Routes(api)
 	api.Handle("GET "+p+"/docs/", docsAssets(p)) // the docs page's scripts and styles
-	if a.cfg.PProf { // debugging, not part of the documented API
+	// Go's profiles, for debugging: not part of the documented API.
+	if a.cfg.PProf {
 		api.Handle("GET "+p+"/debug/pprof/", a.pprofHandler())
 	}
 
