@@ -113,7 +113,11 @@
 // uncounted, 0.42 ms planned and 2.2 s exact (BenchmarkCountModes).
 //
 // The rows a caller may read are selected in SQL by [Authorizer.Filter]
-// (never filtered after fetching), so counts and pages are exact.
+// (never filtered after fetching), so counts and pages are exact. An
+// Authorizer whose rules read other fields of a record (conditions such as
+// "status = 'published'") implements [RecordAuthorizer] too: crud then
+// gives it the stored record's values by column wherever it decides on a
+// record, and every model column, by its column name, in Filter's columns.
 //
 // react-admin: every list answers Content-Range: <resource> <start>-<end>/<total>
 // (total "*" when not counted) and, when counted, X-Total-Count, both listed
