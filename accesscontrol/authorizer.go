@@ -23,6 +23,9 @@ func (p *Policy) UID(ctx context.Context) (uid string, ok bool) {
 // membership attribute (e.g. "list_id") of the first private resource
 // present among the keys. It does not allocate.
 func (p *Policy) Allowed(ctx context.Context, action byte, resource string, attrs map[string]string) bool {
+	if p.tracer != nil {
+		return p.traceAllowed(ctx, action, resource, attrs, nil)
+	}
 	bit := actionBit[action]
 	if bit == 0 {
 		return false
@@ -42,6 +45,13 @@ func (p *Policy) Allowed(ctx context.Context, action byte, resource string, attr
 // such field. crud calls it when its Authorizer has it; a decision on a
 // resource without conditional rules never calls field.
 func (p *Policy) AllowedRecord(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool {
+	if p.tracer != nil {
+		return p.traceAllowed(ctx, action, resource, attrs, field)
+	}
+	return p.allowedRecord(ctx, action, resource, attrs, field)
+}
+
+func (p *Policy) allowedRecord(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool {
 	bit := actionBit[action]
 	if bit == 0 {
 		return false
@@ -62,6 +72,9 @@ func (p *Policy) AllowedRecord(ctx context.Context, action byte, resource string
 // "privacy" and membership attributes to column expressions chosen by the
 // caller.
 func (p *Policy) Filter(ctx context.Context, action byte, resource string, columns map[string]string) (clause string, args []any, err error) {
+	if p.tracer != nil {
+		return p.traceFilter(ctx, action, resource, columns)
+	}
 	return p.FilterFor(principalOf(ctx), action, resource, columns)
 }
 

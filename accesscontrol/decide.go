@@ -233,6 +233,12 @@ func (d Decision) String() string { return d.Reason }
 // use it for logs, audits and policy tests.
 func (p *Policy) Explain(pr Principal, action byte, resource string, rec Record) Decision {
 	c := p.cur.Load()
+	v := c.view(&rec)
+	return c.explain(pr, action, resource, &v)
+}
+
+// explain is Explain on a view (which crud's attribute maps also give).
+func (c *compiled) explain(pr Principal, action byte, resource string, v *view) Decision {
 	d := Decision{Action: action, Resource: resource}
 	ri, ok := c.resIdx[resource]
 	if !ok {
@@ -241,8 +247,7 @@ func (p *Policy) Explain(pr Principal, action byte, resource string, rec Record)
 	}
 	bit := actionBit[action]
 	r := &c.res[ri]
-	v := c.view(&rec)
-	ex := explainer{c: c, pr: pr, r: r, v: &v}
+	ex := explainer{c: c, pr: pr, r: r, v: v}
 	for i := range r.rules {
 		d.Checks = append(d.Checks, ex.rule(&r.rules[i]))
 	}
@@ -269,7 +274,7 @@ func (p *Policy) Explain(pr Principal, action byte, resource string, rec Record)
 		d.Reason = fmt.Sprintf("denied: %q is not an action letter (%s)", string(rune(action)), Letters)
 	case d.By != nil:
 		d.Allowed = true
-		d.Reason = fmt.Sprintf("allowed: %s may %c %s %q: %s (%s)", who, action, resource, rec.ID, d.By.Entry, d.By.Reason)
+		d.Reason = fmt.Sprintf("allowed: %s may %c %s %q: %s (%s)", who, action, resource, v.id, d.By.Entry, d.By.Reason)
 	default:
 		var why []string
 		for _, ch := range d.Checks {
@@ -280,7 +285,7 @@ func (p *Policy) Explain(pr Principal, action byte, resource string, rec Record)
 		if len(why) == 0 {
 			d.Reason = fmt.Sprintf("denied: no rule of %s gives %q on %s", c.file, string(rune(action)), resource)
 		} else {
-			d.Reason = fmt.Sprintf("denied: %s may not %c %s %q: %s", who, action, resource, rec.ID, strings.Join(why, "; "))
+			d.Reason = fmt.Sprintf("denied: %s may not %c %s %q: %s", who, action, resource, v.id, strings.Join(why, "; "))
 		}
 	}
 	return d

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures a Policy (Load, LoadFile, LoadBytes). Options are kept
@@ -16,6 +18,7 @@ type options struct {
 	maxSize int64
 	// challenge is the WWW-Authenticate value of 401 answers.
 	challenge string
+	tp        trace.TracerProvider
 }
 
 func defaultOptions() options {

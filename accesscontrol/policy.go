@@ -10,6 +10,10 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Policy is a loaded, compiled policy file. Its decisions read the current
@@ -20,6 +24,7 @@ import (
 // The zero Policy is not usable (its methods panic): use Load, LoadFile or
 // LoadBytes.
 type Policy struct {
+	tracer trace.Tracer // nil without WithTracerProvider
 	cur    atomic.Pointer[compiled]
 	opts   options
 	reload sync.Mutex // serialises reloads (never taken by decisions)
@@ -64,6 +69,7 @@ func newPolicy(opts []Option) (*Policy, error) {
 			return nil, err
 		}
 	}
+	p.tracer = tracing.New(p.opts.tp, "github.com/apicrud-go/apicrud/accesscontrol")
 	return p, nil
 }
 

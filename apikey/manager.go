@@ -12,7 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/internal/memstore"
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Method is the authentication method of callers authenticated by an API
@@ -42,6 +45,7 @@ type Caller struct {
 // use. Its VerifyAPIKey method is the session package's APIKeyVerifier.
 // Use New: the zero value is not usable.
 type Manager struct {
+	tracer   trace.Tracer // nil without WithTracerProvider
 	o        options
 	ownStore *MemoryStore
 	cache    *memstore.Store[Record]
@@ -70,6 +74,7 @@ func New(opts ...Option) (*Manager, error) {
 	if a.o.cacheTTL > 0 {
 		a.cache = memstore.New[Record](max(a.o.cacheTTL, time.Second))
 	}
+	a.tracer = tracing.New(a.o.tp, "github.com/apicrud-go/apicrud/apikey")
 	return a, nil
 }
 
@@ -108,6 +113,13 @@ func (a *Manager) hash(secret string) [32]byte {
 // key.Reveal() once to its owner. A prefix collision (about 2^-31 for a
 // billion keys) is retried.
 func (a *Manager) Create(ctx context.Context, uid, name string, scopes []string, expires time.Time) (Key, Record, error) {
+	if a.tracer != nil {
+		return a.traceCreate(ctx, uid, name, scopes, expires)
+	}
+	return a.create(ctx, uid, name, scopes, expires)
+}
+
+func (a *Manager) create(ctx context.Context, uid, name string, scopes []string, expires time.Time) (Key, Record, error) {
 	if a.closed.Load() {
 		return Key{}, Record{}, ErrClosed
 	}
@@ -194,6 +206,13 @@ var zeroHash [32]byte
 // or wrong secret alike), ErrRevoked, ErrExpired, ErrOwner, or a
 // store error.
 func (a *Manager) Verify(ctx context.Context, key string) (Caller, error) {
+	if a.tracer != nil {
+		return a.traceVerify(ctx, key)
+	}
+	return a.verify(ctx, key)
+}
+
+func (a *Manager) verify(ctx context.Context, key string) (Caller, error) {
 	if a.closed.Load() {
 		return Caller{}, ErrClosed
 	}
@@ -280,6 +299,16 @@ func (a *Manager) List(ctx context.Context, uid string) ([]Record, error) {
 // Revoke marks a key revoked: verifications fail with ErrRevoked at
 // once on this Manager, and on others within their WithCache ttl.
 func (a *Manager) Revoke(ctx context.Context, prefix string) error {
+	if a.tracer != nil {
+		ctx, span := a.tracer.Start(ctx, "apicrud.apikey.Revoke", trace.WithAttributes(attrKeyID.String(prefix)))
+		err := a.revoke(ctx, prefix)
+		tracing.End(span, err, errCode(err))
+		return err
+	}
+	return a.revoke(ctx, prefix)
+}
+
+func (a *Manager) revoke(ctx context.Context, prefix string) error {
 	if a.closed.Load() {
 		return ErrClosed
 	}

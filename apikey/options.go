@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of New.
@@ -27,6 +29,7 @@ type options struct {
 	pepper    []byte
 	maxScopes int
 	log       *slog.Logger
+	tp        trace.TracerProvider
 }
 
 // WithStore sets the Store (for example sqlstore.New(db)); the Manager

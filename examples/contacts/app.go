@@ -166,9 +166,9 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	}
 	closing(a.locks.Close)
 	if f := cfg.PolicyFile(); f != "" {
-		a.policy, err = ac.LoadFile(f, ac.WithLogger(log))
+		a.policy, err = ac.LoadFile(f, ac.WithLogger(log), ac.WithTracerProvider(tp))
 	} else {
-		a.policy, err = ac.LoadBytes(defaultPolicy, "rbac.yaml", ac.WithLogger(log))
+		a.policy, err = ac.LoadBytes(defaultPolicy, "rbac.yaml", ac.WithLogger(log), ac.WithTracerProvider(tp))
 	}
 	if err != nil {
 		return nil, err
@@ -244,6 +244,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		apikey.WithOwners(&keyOwners{accounts: a.accounts, members: members}),
 		apikey.WithPepper(derive(secret, "api key pepper")),
 		apikey.WithLogger(log),
+		apikey.WithTracerProvider(tp),
 	); err != nil {
 		return nil, err
 	}

@@ -346,6 +346,19 @@ func TestTraceTree(t *testing.T) {
 	require.NotNil(t, use, outline(msg))
 	require.Equal(t, "message_daily_total", use.attr("apicrud.metrics.name").AsString())
 
+	// crud asks accesscontrol: a decision names the rule that allowed it.
+	decide := create.find("apicrud.accesscontrol.Decide")
+	require.NotNil(t, decide, outline(create))
+	require.Equal(t, "allowed", decide.attr("apicrud.outcome").AsString())
+	require.Equal(t, "person", decide.attr("apicrud.resource").AsString())
+	require.NotEmpty(t, decide.attr("apicrud.accesscontrol.rule").AsString())
+	list := s.request("GET /api/v1/person", 0)
+	require.NotNil(t, list.find("apicrud.accesscontrol.Filter"), outline(list))
+	withKey := s.request("GET /api/v1/grant", 0)
+	verify := withKey.find("apicrud.apikey.Verify")
+	require.NotNil(t, verify, outline(withKey))
+	require.Equal(t, "valid", verify.attr("apicrud.outcome").AsString())
+
 	notFound := s.request("GET /api/v1/person/{id}", 1)
 	require.Equal(t, int64(404), notFound.attr("http.response.status_code").AsInt64())
 
