@@ -8,12 +8,15 @@ GOVULNCHECK_VERSION := v1.1.4
 GOCYCLO_VERSION := v0.6.0
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
+# ADDR is the address `make run` listens on (make run ADDR=127.0.0.1:9000);
+# empty: listen_addr of the configuration (default :8080).
+ADDR      ?=
 
 .PHONY: run test services testtools vet lint fuzz bench tools cover
 
 run:
 	@./scripts/docs-assets.sh || echo "(the docs page at /api/v1/docs will say how to get Swagger UI)"
-	$(GO) run ./examples/contacts
+	$(GO) run ./examples/contacts $(if $(ADDR),-addr $(ADDR))
 
 services:
 	@./scripts/services.sh

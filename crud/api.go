@@ -1,6 +1,7 @@
 package crud
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,6 +21,7 @@ type Registrable interface {
 	Routes(mux *http.ServeMux, prefix string)
 
 	describe(s *specBuilder)
+	check(ctx context.Context) error
 }
 
 // APIOption configures an API.

@@ -73,6 +73,7 @@ const (
 	dbForeignKey         // foreign-key violation → 409
 	dbData               // bad value (not null, check, too long, out of range) → 400
 	dbRetry              // deadlock, serialization failure, busy → retry the transaction
+	dbSchema             // undefined table or column → a configuration error naming the table
 )
 
 // classify maps driver errors without importing the drivers: pgx's
@@ -106,6 +107,8 @@ func classifySQLState(s string) dbClass {
 		return dbData
 	case s == "40001", s == "40P01", s == "55P03":
 		return dbRetry
+	case s == "42P01", s == "42703": // undefined_table, undefined_column
+		return dbSchema
 	}
 	return dbOther
 }
@@ -122,6 +125,11 @@ func classifySQLite(code int, msg string) dbClass {
 	switch code & 0xff {
 	case 5, 6: // SQLITE_BUSY (incl. BUSY_SNAPSHOT), SQLITE_LOCKED
 		return dbRetry
+	case 1: // SQLITE_ERROR: the message tells a missing table or column
+		if strings.HasPrefix(msg, "no such table") || strings.HasPrefix(msg, "no such column") ||
+			strings.Contains(msg, ": no such table") || strings.Contains(msg, ": no such column") {
+			return dbSchema
+		}
 	case 19: // SQLITE_CONSTRAINT without an extended code
 		switch {
 		case strings.Contains(msg, "UNIQUE"):
@@ -144,6 +152,8 @@ func classifyMySQL(n uint64) dbClass {
 		return dbData
 	case 1213, 1205:
 		return dbRetry
+	case 1146, 1054: // ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR
+		return dbSchema
 	}
 	return dbOther
 }

@@ -39,6 +39,11 @@ var (
 	// 503 with Retry-After; the outage is logged once when it starts and once
 	// when it ends, not per request.
 	ErrUnavailable = errors.New("crud: database unavailable")
+	// ErrSchema reports that a resource's table, or a column of its record
+	// type, does not exist in the database: returned by [Resource.Check],
+	// and wrapped in the internal error of any operation that meets it (HTTP
+	// 500, logged with the table's name).
+	ErrSchema = errors.New("crud: table or column missing")
 )
 
 // Stable problem codes (message ids) of the errors crud reports over HTTP.

@@ -162,7 +162,7 @@ type contact struct {
 	ListID   *string    `db:"list_id" json:"list_id,omitempty" crud:"writable"`
 	IsAdmin  bool       `db:"is_admin" json:"is_admin"`
 	Secret   string     `db:"secret" json:"-"`
-	Status   string     `db:"status" json:"status"`
+	Status   string     `db:"status" json:"status" crud:"enum=active|disabled|unconfirmed"`
 	Created  time.Time  `db:"created" json:"created"`
 	Modified *time.Time `db:"modified" json:"modified,omitempty"`
 	Version  int64      `db:"version" json:"version"`

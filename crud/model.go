@@ -306,6 +306,27 @@ func (m *model) assignRoles(cols Columns) error {
 	if f := m.roles[roleVersion]; f != nil && f.nullable {
 		return fmt.Errorf("%w: version column %q must not be a pointer", ErrConfig, f.column)
 	}
+	return m.statusValues()
+}
+
+// statusValues sets the values the status column may hold: "active" and
+// "disabled", which crud itself writes, and the others its enum= tag adds
+// (statuses a hook sets, such as "unconfirmed"). A filter on any other
+// status is a 400 that lists these.
+func (m *model) statusValues() error {
+	f := m.roles[roleStatus]
+	if f == nil {
+		return nil
+	}
+	if len(f.enum) == 0 {
+		f.enum = []string{StatusActive, StatusDisabled}
+		return nil
+	}
+	for _, s := range []string{StatusActive, StatusDisabled} {
+		if !slices.Contains(f.enum, s) {
+			return fmt.Errorf("%w: the enum of status column %q must include %q", ErrConfig, f.column, s)
+		}
+	}
 	return nil
 }
 

@@ -532,6 +532,10 @@ func (r *Resource[T]) dbError(ctx context.Context, op string, err error) error {
 		return &FieldError{Field: "body", Code: CodeInvalidValue, Reason: "a value is not acceptable to the database"}
 	case dbRetry:
 		return &retryError{err}
+	case dbSchema:
+		err = r.schemaError(err)
+		r.log.ErrorContext(ctx, "crud: table or column missing", "resource", r.name, "table", r.table, "op", op, "err", err)
+		return &internalError{err}
 	}
 	r.log.ErrorContext(ctx, "crud: database error", "resource", r.name, "op", op, "err", err)
 	return &internalError{err}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/apikey"
@@ -92,11 +93,56 @@ func (a *app) seedAdmin(ctx context.Context) error {
 	if err := a.ensureProfile(ctx, acct.UID, acct.Name, ""); err != nil {
 		return err
 	}
+	a.seeded = true
 	if generated {
 		// Shown once, on the service's standard output next to its URL,
 		// not in the log stream (standard error).
 		fmt.Fprintf(a.out, "contacts: created account admin with password %s (shown once; set APICRUD_ADMIN_PASSWORD to choose it)\n", pw)
 	}
+	return nil
+}
+
+// resetAdminPassword sets the password of account "admin" to
+// admin_password, ends its sessions and revokes its API keys (as a
+// password reset does), and logs that it did. The password must pass the
+// password policy. It is stored as a bcrypt hash, which the session
+// manager accepts and replaces with argon2id at the admin's next login,
+// so bcrypt's limit applies: at most 72 bytes.
+func (a *app) resetAdminPassword(ctx context.Context) error {
+	pw := a.cfg.AdminPassword().Reveal()
+	acct, ok, err := a.accounts.Lookup(ctx, "admin")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("-reset-admin-password: there is no admin account")
+	}
+	if err := a.sessions.CheckPassword(pw, acct.Username, acct.Identity); err != nil {
+		return fmt.Errorf("-reset-admin-password: admin_password: %w", err)
+	}
+	if len(pw) > 72 {
+		return errors.New("-reset-admin-password: admin_password: at most 72 bytes")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(pw), 12)
+	if err != nil {
+		return err
+	}
+	acct.PasswordHash = string(hash)
+	acct.Updated = time.Now().UTC()
+	if acct.Status == session.StatusPending {
+		acct.Status = session.StatusActive
+	}
+	if ok, err := a.accounts.Update(ctx, acct); err != nil || !ok {
+		return errors.Join(errors.New("-reset-admin-password: the admin account changed meanwhile; run it again"), err)
+	}
+	if _, err := a.sessions.DeleteAll(ctx, acct.UID); err != nil {
+		return err
+	}
+	if err := a.credentialsChanged(ctx, acct.UID, session.ReasonPasswordReset); err != nil {
+		return err
+	}
+	a.log.WarnContext(ctx, "the admin password was reset from admin_password; its sessions and API keys were ended", "uid", acct.UID)
+	fmt.Fprintln(a.out, "contacts: the password of account admin was reset from APICRUD_ADMIN_PASSWORD; its sessions and API keys were ended")
 	return nil
 }
 

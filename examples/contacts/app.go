@@ -100,6 +100,9 @@ type app struct {
 	strict *ratelimit.Limiter              // per client address, for costly anonymous requests
 	cors   func(http.Handler) http.Handler // cors_origins; nil: no cross-origin reads
 	out    io.Writer                       // where the generated admin password is shown
+	// seeded: this start created the admin account (with admin_password,
+	// if set).
+	seeded bool
 
 	registration *registry.Registration
 	closers      []func(context.Context) error
@@ -152,14 +155,16 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	if a.cipher, err = newSealer(cfg.EncryptionPassphrase().Reveal(), cfg.EncryptionSalt); err != nil {
 		return nil, err
 	}
-	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL(), cfg.DBMaxConns); err != nil {
-		return nil, err
-	}
-	closing(func(context.Context) error { return a.db.Close() })
+	// The backends first: an unreachable Redis stops the start before the
+	// database file is created.
 	if a.be, err = newBackends(ctx, cfg.RedisURL(), cfg.RedisPrefix); err != nil {
 		return nil, err
 	}
 	closing(a.be.close)
+	if a.db, a.dialect, err = openDB(ctx, cfg.DatabaseURL(), cfg.DBMaxConns); err != nil {
+		return nil, err
+	}
+	closing(func(context.Context) error { return a.db.Close() })
 	a.be.checkPersistence(ctx, log)
 	if a.locks, err = mutex.New(mutex.WithStore(a.be.locks), mutex.WithMaxWait(time.Minute), mutex.WithLogger(log), mutex.WithTracerProvider(tp)); err != nil {
 		return nil, err
@@ -325,6 +330,11 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, fmt.Errorf("bootstrap lock: %w", err)
 	}
 	err = errors.Join(migrate(ctx, a.db, a.dialect), a.accounts.CreateTable(ctx), keyStore.CreateTable(ctx), grantStore.CreateTable(ctx))
+	if err == nil {
+		// Every resource's table and columns exist, or the start fails
+		// naming them.
+		err = a.res.api.Check(ctx)
+	}
 	if err == nil {
 		err = a.seedAdmin(ctx)
 	}

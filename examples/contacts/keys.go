@@ -30,13 +30,7 @@ type devKeys struct {
 // only, so sessions survive a restart. Otherwise lookup is returned as it
 // is, and loading the configuration names the missing secret.
 func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(string) (string, bool), error) {
-	probe := func(k string) (string, bool) {
-		if k == "APICRUD_DEVELOPMENT" {
-			return "true", true // only to read the configuration as it stands
-		}
-		return lookup(k)
-	}
-	cfg, err := loadConfig(file, probe)
+	cfg, err := loadConfig(file, developmentProbe(lookup))
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +44,9 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 	path := strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
 	if path == "" {
 		path = "contacts.db"
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("DATABASE_URL: the directory of the SQLite database %s does not exist", path)
 	}
 	keys, err := loadDevKeys(filepath.Join(filepath.Dir(path), "contacts.keys"))
 	if err != nil {
@@ -72,6 +69,17 @@ func withDevelopmentKeys(file string, lookup func(string) (string, bool)) (func(
 		}
 		return "", false
 	}, nil
+}
+
+// developmentProbe is lookup in development mode, only to read the
+// configuration as it stands before the secrets are settled.
+func developmentProbe(lookup func(string) (string, bool)) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		if k == "APICRUD_DEVELOPMENT" {
+			return "true", true
+		}
+		return lookup(k)
+	}
 }
 
 // loadDevKeys reads the keys file, creating it with fresh random secrets

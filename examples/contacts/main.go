@@ -16,7 +16,14 @@
 // must share their secrets: they are then required.
 //
 // On first start it creates the account "admin", with the password of
-// APICRUD_ADMIN_PASSWORD or a generated one printed once.
+// APICRUD_ADMIN_PASSWORD or a generated one printed once. A later
+// APICRUD_ADMIN_PASSWORD changes nothing by itself (the service warns that
+// it ignores it); to set a new admin password, run
+//
+//	APICRUD_ADMIN_PASSWORD='new password' go run ./examples/contacts -reset-admin-password
+//
+// which sets it, ends the admin's sessions and API keys, logs that it did,
+// and exits.
 package main
 
 import (
@@ -34,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/apicrud-go/apicrud/config"
@@ -58,6 +66,7 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	fs := flag.NewFlagSet("contacts", flag.ContinueOnError)
 	addr := fs.String("addr", "", "host:port to listen on (default: listen_addr, :8080)")
 	file := fs.String("config", "", "YAML configuration file")
+	reset := fs.Bool("reset-admin-password", false, "set the password of account admin to APICRUD_ADMIN_PASSWORD (or admin_password), end its sessions, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,21 +78,29 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if *addr != "" {
 		opts = append(opts, config.Set("listen_addr", *addr))
 	}
-	lookup, err := withDevelopmentKeys(*file, lookup)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*file, lookup, opts...)
-	if err != nil {
-		return err
-	}
-	log := slog.New(traceLogHandler{slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel()})})
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if *reset {
+		return resetAdmin(ctx, *file, lookup, opts, stdout, stderr)
+	}
+	// Listen before anything is written (contacts.keys, the database): a
+	// port in use or a bad address leaves nothing behind.
+	probe, err := loadConfig(*file, developmentProbe(lookup), opts...)
 	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", probe.ListenAddr())
+	if err != nil {
+		return fmt.Errorf("listen_addr %q: %w", probe.ListenAddr(), err)
+	}
+	if probe.Source("public_url") == "default" {
+		// Links in notices, the registry entry and the OpenAPI document
+		// name the address the service really listens on.
+		opts = append(opts, config.Set("public_url", "http://"+displayAddr(ln.Addr().String())))
+	}
+	cfg, log, err := serviceSetup(*file, lookup, opts, stderr)
+	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	tp, err := newTracerProvider(ctx, cfg, getenv, stdout)
@@ -104,6 +121,10 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		_ = ln.Close()
 		return err
+	}
+	if cfg.AdminPassword().IsSet() && !a.seeded {
+		log.InfoContext(ctx, "admin_password only sets the password of a new admin account, which exists: "+
+			"run the service once with -reset-admin-password to make it the admin password")
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	id := cfg.InstanceID
@@ -148,6 +169,50 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return errors.Join(err, a.close(cctx))
+}
+
+// serviceSetup loads the configuration (with the development keys when the
+// service runs alone) and makes the service's logger, which also receives
+// the Redis client's own messages at debug level: the errors they report
+// reach the service as returned errors, which it reports once.
+func serviceSetup(file string, lookup func(string) (string, bool), opts []config.Option, stderr *os.File) (*serviceConfig, *slog.Logger, error) {
+	lookup, err := withDevelopmentKeys(file, lookup)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := loadConfig(file, lookup, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := slog.New(traceLogHandler{slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel()})})
+	redis.SetLogger(redisLogger{log})
+	return cfg, log, nil
+}
+
+// redisLogger passes the Redis client's messages to the service's log at
+// debug level.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf implements the Redis client's logging interface.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
+
+// resetAdmin sets the admin password from admin_password and exits: the
+// documented way back in when the generated password is lost.
+func resetAdmin(ctx context.Context, file string, lookup func(string) (string, bool), opts []config.Option, stdout, stderr *os.File) error {
+	cfg, log, err := serviceSetup(file, lookup, opts, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.AdminPassword().Reveal() == "" {
+		return errors.New("-reset-admin-password: set APICRUD_ADMIN_PASSWORD (or admin_password) to the new password")
+	}
+	a, err := newApp(ctx, cfg, log, stdout)
+	if err != nil {
+		return err
+	}
+	return errors.Join(a.resetAdminPassword(ctx), a.close(context.WithoutCancel(ctx)))
 }
 
 // registryID keeps the characters a registry id allows.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -125,4 +128,113 @@ func TestDefect20_19_ClosedRegistration(t *testing.T) {
 		t.Errorf("the outbox holds %d notices, want none", len(files))
 	}
 	in.admin(t).get(t, "/person/"+in.admin(t).uid).want(t, http.StatusOK)
+}
+
+// TestFailedStartLeavesNothing starts the service in ways that cannot
+// work: it must exit with status 1 and one line that names the cause, and
+// leave no file behind (no contacts.keys, no database).
+func TestFailedStartLeavesNothing(t *testing.T) {
+	bin := binary(t)
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = busy.Close() })
+	keys := []string{"APICRUD_JWT_KEY=" + rand.Text() + rand.Text(), "APICRUD_ENCRYPTION_PASSPHRASE=" + rand.Text(), "APICRUD_ENCRYPTION_SALT=" + rand.Text()}
+	for _, tc := range []struct {
+		name, addr string
+		env        []string
+		want       string
+	}{
+		{"port in use", busy.Addr().String(), nil, "address already in use"},
+		{"bad address", "127.0.0.1:99999", nil, `listen_addr "127.0.0.1:99999"`},
+		{"bad SQLite path", "127.0.0.1:0", []string{"DATABASE_URL=sqlite:///nonexistent-" + randomText(8) + "/c.db"}, "/c.db does not exist"},
+		{"closed Redis port", "127.0.0.1:0", append([]string{"REDIS_URL=redis://127.0.0.1:1"}, keys...), "redis: dial tcp 127.0.0.1:1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "-addr", tc.addr)
+			cmd.Dir = dir
+			cmd.Env = append((&deployment{}).environ(nil), tc.env...)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want status 1; output:\n%s", err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("output: want one line with %q, got:\n%s", tc.want, out)
+			}
+			if files, _ := os.ReadDir(dir); len(files) != 0 {
+				t.Errorf("the failed start left %d files behind (%s, …)", len(files), files[0].Name())
+			}
+		})
+	}
+}
+
+// TestResetAdminPassword: a later APICRUD_ADMIN_PASSWORD alone changes
+// nothing (with a warning); -reset-admin-password sets it, says so, and
+// exits; the old password stops working and the new one logs in.
+func TestResetAdminPassword(t *testing.T) {
+	bin := binary(t)
+	t.Parallel()
+	d := sqliteDeployment(t)
+	in := d.start(t, "first start")
+	in.admin(t)
+	in.stop(t)
+
+	const newPassword = "Copper-Harbor-Lantern-77"
+	in = d.start(t, "new password in the environment", "APICRUD_ADMIN_PASSWORD="+newPassword)
+	if !strings.Contains(in.stderr.String(), "-reset-admin-password") {
+		t.Errorf("no warning that admin_password is ignored:\n%s", in.stderr)
+	}
+	in.admin(t) // still the first password
+	in.stop(t)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-reset-admin-password")
+	cmd.Dir = d.dir
+	cmd.Env = d.environ([]string{"APICRUD_ADMIN_PASSWORD=" + newPassword})
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "password of account admin was reset") || strings.Contains(string(out), newPassword) {
+		t.Fatalf("reset: %v; output:\n%s", err, out)
+	}
+	if strings.Contains(string(out), "serving") {
+		t.Errorf("the reset served:\n%s", out)
+	}
+
+	in = d.start(t, "after the reset")
+	old := in.anonymous()
+	old.post(t, "/auth", map[string]string{"username": "admin", "password": adminPassword}).want(t, http.StatusUnauthorized)
+	admin := in.anonymous()
+	admin.username, admin.password = "admin", newPassword
+	admin.login(t)
+	admin.login(t) // again, after the first login re-hashed the password
+}
+
+// TestPublicURLFollowsListenAddress: without public_url, the OpenAPI
+// document and the registry name the address the service listens on.
+func TestPublicURLFollowsListenAddress(t *testing.T) {
+	binary(t)
+	t.Parallel()
+	in := sqliteDeployment(t).start(t, "no public_url")
+	want := strings.TrimSuffix(in.base, "/api/v1")
+	var doc struct {
+		Servers []struct{ URL string } `json:"servers"`
+	}
+	if err := json.Unmarshal(in.anonymous().get(t, "/openapi.json").want(t, http.StatusOK).body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != want {
+		t.Errorf("servers %+v, want %s", doc.Servers, want)
+	}
+	reg := string(in.admin(t).get(t, "/registry").want(t, http.StatusOK).body)
+	if !strings.Contains(reg, want) {
+		t.Errorf("registry %s does not name %s", reg, want)
+	}
 }
