@@ -122,6 +122,8 @@ func (s *Store) CreateStatement() string {
 }
 
 // CreateTable creates the table if it does not exist (CreateStatement).
+// It creates the first release's schema and no later one: a service
+// that must follow schema changes applies Migrations (package migrate).
 func (s *Store) CreateTable(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, s.CreateStatement()); err != nil {
 		return fmt.Errorf("apikey/sqlstore: create table: %w", err)

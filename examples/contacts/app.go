@@ -28,6 +28,7 @@ import (
 	"github.com/apicrud-go/apicrud/i18n"
 	"github.com/apicrud-go/apicrud/idempotency"
 	"github.com/apicrud-go/apicrud/metrics"
+	"github.com/apicrud-go/apicrud/migrate"
 	"github.com/apicrud-go/apicrud/mutex"
 	"github.com/apicrud-go/apicrud/ratelimit"
 	"github.com/apicrud-go/apicrud/registry"
@@ -329,7 +330,15 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap lock: %w", err)
 	}
-	err = errors.Join(migrate(ctx, a.db, a.dialect), a.accounts.CreateTable(ctx), keyStore.CreateTable(ctx), grantStore.CreateTable(ctx))
+	// The library's tables by their versioned migrations, then the
+	// service's own.
+	err = migrate.Up(ctx, a.db.DB, a.dialect,
+		migrate.Set{Name: "accounts", FS: sqlaccounts.Migrations()},
+		migrate.Set{Name: "apikeys", FS: apikeysql.Migrations()},
+		migrate.Set{Name: "grants", FS: sqlstore.Migrations()})
+	if err == nil {
+		err = createTables(ctx, a.db, a.dialect)
+	}
 	if err == nil {
 		// Every resource's table and columns exist, or the start fails
 		// naming them.

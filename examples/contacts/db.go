@@ -140,8 +140,8 @@ func mysqlDSN(raw string) (string, error) {
 }
 
 // schema returns the CREATE statements of the service's own tables in
-// dialect. The library's tables (accounts, API keys, grants) are created
-// by their stores.
+// dialect. The library's tables (accounts, API keys, grants) come from
+// their versioned migrations (package migrate).
 func schema(dialect string) []string {
 	ts, text, engine := "DATETIME", "TEXT", ""
 	switch dialect {
@@ -192,8 +192,8 @@ func schema(dialect string) []string {
 	return append(stmts, idx...)
 }
 
-// migrate creates the service's tables when they are missing.
-func migrate(ctx context.Context, db *sqlx.DB, dialect string) error {
+// createTables creates the service's tables when they are missing.
+func createTables(ctx context.Context, db *sqlx.DB, dialect string) error {
 	for _, s := range schema(dialect) {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			if dialect == dialectMySQL && isDuplicateIndex(err) {

@@ -98,6 +98,8 @@ func (s *Store) Schema() string {
 }
 
 // CreateTable creates the table if it does not exist.
+// It creates the first release's schema and no later one: a service
+// that must follow schema changes applies Migrations (package migrate).
 func (s *Store) CreateTable(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, s.Schema()); err != nil {
 		return fmt.Errorf("sqlaccounts: creating table %s: %w", s.table, err)
