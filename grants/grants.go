@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -20,11 +21,11 @@ const RateLimitGrant = "ratelimit"
 
 // Grants answers "what is the value of grant name for account uid": the
 // account's override when it has an active, unexpired one, else the
-// default. Use New; a Grants is safe for concurrent use and immutable after
-// New (to change the defaults, build another Grants).
+// default. Use New; a Grants is safe for concurrent use, and its only
+// change after New is SetDefaults.
 type Grants struct {
 	tracer   trace.Tracer // nil without WithTracerProvider
-	defaults Defaults
+	defaults atomic.Pointer[Defaults]
 	store    Store
 	cache    Cache
 	cacheTTL time.Duration
@@ -63,8 +64,9 @@ func New(defaults Defaults, opts ...Option) (*Grants, error) {
 			return nil, err
 		}
 	}
-	g := &Grants{defaults: defaults, store: c.store, cache: c.cache, cacheTTL: c.cacheTTL, logger: c.logger,
+	g := &Grants{store: c.store, cache: c.cache, cacheTTL: c.cacheTTL, logger: c.logger,
 		tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/grants")}
+	g.defaults.Store(&defaults)
 	if g.logger == nil {
 		g.logger = slog.New(slog.DiscardHandler)
 	}
@@ -91,8 +93,20 @@ func (g *Grants) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Defaults returns the defaults the Grants was built with.
-func (g *Grants) Defaults() Defaults { return g.defaults }
+// Defaults returns the defaults in force.
+func (g *Grants) Defaults() Defaults { return *g.defaults.Load() }
+
+// SetDefaults replaces the defaults at run time (a configuration reloaded
+// without a restart): every call that starts afterwards answers with d,
+// and a call already running answers with the defaults it started with.
+// Overrides and the override cache are unaffected, since they do not
+// depend on the defaults. It changes this Grants only: each instance of a
+// service sets its own (examples/contacts tells every instance to reload
+// through Redis). A grant that d no longer defines becomes unknown
+// (ErrUnknownGrant), its overrides included.
+func (g *Grants) SetDefaults(d Defaults) {
+	g.defaults.Store(&d)
+}
 
 // Get returns the effective value of grant name for account uid: uid's
 // active, unexpired override, else the default. An empty uid (an anonymous
@@ -114,7 +128,7 @@ func (g *Grants) Get(ctx context.Context, name, uid string) (Value, error) {
 
 // get is Get; override reports whether the value is uid's override.
 func (g *Grants) get(ctx context.Context, name, uid string) (v Value, override bool, err error) {
-	def, ok := g.defaults.Get(name)
+	def, ok := g.Defaults().Get(name)
 	if !ok {
 		return Value{}, false, &UnknownGrantError{Name: name}
 	}
@@ -163,13 +177,13 @@ func (g *Grants) RateLimit(ctx context.Context, uid, service string) (requests i
 	name := ""
 	if service != "" && service != "*" {
 		if n := RateLimitGrant + "_" + sanitize(service); ValidName(n) == nil {
-			if _, defined := g.defaults.Get(n); defined {
+			if _, defined := g.Defaults().Get(n); defined {
 				name = n
 			}
 		}
 	}
 	if name == "" {
-		if _, defined := g.defaults.Get(RateLimitGrant); !defined {
+		if _, defined := g.Defaults().Get(RateLimitGrant); !defined {
 			return 0, false, nil
 		}
 		name = RateLimitGrant
@@ -208,20 +222,21 @@ func (g *Grants) List(ctx context.Context, uid string) ([]Grant, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Grant, 0, g.defaults.Len())
-	for _, name := range g.defaults.names {
-		out = append(out, g.grant(uid, name, m))
+	d := g.Defaults()
+	out := make([]Grant, 0, d.Len())
+	for _, name := range d.names {
+		out = append(out, grant(d, uid, name, m))
 	}
 	return out, nil
 }
 
-func (g *Grants) grant(uid, name string, m map[string]Override) Grant {
+func grant(d Defaults, uid, name string, m map[string]Override) Grant {
 	gr := Grant{ID: uid + ":" + name, UID: uid, Name: name}
 	if o, ok := m[name]; ok {
 		gr.Value, gr.Expires = valueOf(o.Value), o.Expires
 		return gr
 	}
-	gr.Value, gr.Default = g.defaults.values[name], true
+	gr.Value, gr.Default = d.values[name], true
 	return gr
 }
 
@@ -250,21 +265,22 @@ func (g *Grants) Lookup(ctx context.Context, id string) (Grant, error) {
 	if err != nil {
 		return Grant{}, err
 	}
-	if _, ok := g.defaults.Get(name); !ok {
+	d := g.Defaults()
+	if _, ok := d.Get(name); !ok {
 		return Grant{}, &UnknownGrantError{Name: name}
 	}
 	m, err := g.overrides(ctx, uid)
 	if err != nil {
 		return Grant{}, err
 	}
-	return g.grant(uid, name, m), nil
+	return grant(d, uid, name, m), nil
 }
 
 // Set gives account uid the value for grant name until expires (zero:
 // never), and uncaches uid. The name must have a default and the value must
 // pass ParseValue.
 func (g *Grants) Set(ctx context.Context, uid, name, value string, expires time.Time) error {
-	if _, ok := g.defaults.Get(name); !ok {
+	if _, ok := g.Defaults().Get(name); !ok {
 		return &UnknownGrantError{Name: name}
 	}
 	if err := validUID(uid); err != nil {

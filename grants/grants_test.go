@@ -3,6 +3,7 @@ package grants_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -382,4 +383,56 @@ func BenchmarkLimit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSetDefaults changes the defaults at run time, while other goroutines
+// read them (run with -race): calls that start afterwards see the new
+// values, overrides keep theirs, and a grant no longer defined is unknown.
+func TestSetDefaults(t *testing.T) {
+	ctx := t.Context()
+	d1, err := grants.NewDefaults(map[string]string{"contacts": "8", "lists": "2"})
+	require.NoError(t, err)
+	g, err := grants.New(d1)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, g.Close(context.Background())) })
+	require.NoError(t, g.Set(ctx, "u-1", "lists", "5", time.Time{}))
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n, err := g.Limit(ctx, "contacts", "u-2")
+				if err == nil && n != 8 && n != 20 {
+					t.Errorf("contacts = %d, want 8 or 20", n)
+				}
+				_, _ = g.List(ctx, "u-1")
+			}
+		})
+	}
+	d2, err := grants.NewDefaults(map[string]string{"contacts": "20", "messages": "3"})
+	require.NoError(t, err)
+	g.SetDefaults(d2)
+	close(stop)
+	wg.Wait()
+
+	n, err := g.Limit(ctx, "contacts", "u-2")
+	require.NoError(t, err)
+	require.Equal(t, int64(20), n)
+	n, err = g.Limit(ctx, "messages", "u-2")
+	require.NoError(t, err)
+	require.Equal(t, int64(3), n)
+	_, err = g.Limit(ctx, "lists", "u-1")
+	require.ErrorIs(t, err, grants.ErrUnknownGrant)
+	require.Equal(t, []string{"contacts", "messages"}, g.Defaults().Names())
+
+	g.SetDefaults(d1) // back: the override is there again
+	n, err = g.Limit(ctx, "lists", "u-1")
+	require.NoError(t, err)
+	require.Equal(t, int64(5), n)
 }

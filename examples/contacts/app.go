@@ -444,7 +444,7 @@ func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Con
 var endpoints = map[string]bool{
 	"person": true, "contact": true, "list": true, "message": true, "category": true, "settings": true,
 	"trashcan": true, "grant": true, "auth": true, "account": true, "apikey": true, "health": true,
-	"config": true, "registry": true, "metrics": true, "openapi.json": true, "docs": true,
+	"config": true, "registry": true, "metrics": true, "metric": true, "openapi.json": true, "docs": true,
 }
 
 // resourceOf names the endpoint of r for the request metrics; "" (counted

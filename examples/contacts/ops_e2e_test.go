@@ -24,6 +24,7 @@ func operationScenarios() []scenario {
 		{"defect 20.14: a client address guessing credentials or asking for mail is throttled", testStrictBudget},
 		{"defect 20.15: metrics are for admins and scrapers only, pass promtool and hold no per-user data", testMetrics},
 		{"defect 20.15: the configuration is for admins only and masks every secret", testConfig},
+		{"GET /metric answers metric values by name and label, for admins only", testMetricValues},
 		{"the OpenAPI document is valid according to a real validator", testOpenAPI},
 		{"defect 20.15: every error is problem+json, and missing credentials are a 401", testErrors},
 		{"errors are in German for Accept-Language de or a German account", testGerman},
@@ -403,4 +404,37 @@ func testHeaderCap(t *testing.T, in *instance) {
 	if got := get(4 * maxHeaderBytes); got != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("a %d-byte header: status %d, want 431", 4*maxHeaderBytes, got)
 	}
+}
+
+func testMetricValues(t *testing.T, in *instance) {
+	u := in.newUser(t, "meter")
+	in.anonymous().post(t, "/auth", map[string]string{"username": u.username, "password": "Wrong-Password-78"}).want(t, http.StatusUnauthorized)
+	u.get(t, "/metric").wantProblem(t, http.StatusForbidden, "")
+	in.anonymous().get(t, "/metric").want(t, http.StatusUnauthorized)
+
+	admin := in.admin(t)
+	type value struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+		Value  float64           `json:"value"`
+	}
+	var page struct{ Items []value }
+	if err := json.Unmarshal(admin.get(t, "/metric?name=contacts_logins_total&label=outcome=failure").want(t, http.StatusOK).body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Labels["outcome"] != "failure" || page.Items[0].Value < 1 {
+		t.Errorf("failed logins: %+v, want one series of at least 1", page.Items)
+	}
+	if err := json.Unmarshal(admin.get(t, "/metric").want(t, http.StatusOK).body, &page); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, v := range page.Items {
+		names[v.Name] = true
+	}
+	if !names["contacts_logins_total"] || !names["message_daily_total"] {
+		t.Errorf("every metric: got %v", names)
+	}
+	admin.get(t, "/metric?name=no_such_metric").wantProblem(t, http.StatusNotFound, "")
+	admin.get(t, "/metric?label=outcome").wantProblem(t, http.StatusBadRequest, "")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
+	"github.com/apicrud-go/apicrud/metrics"
 	"github.com/apicrud-go/apicrud/problem"
 	"github.com/apicrud-go/apicrud/session"
 )
@@ -419,4 +420,29 @@ func (a *app) scrapeAllowed(r *http.Request) bool {
 	}
 	got := r.Header.Get("X-Scrape-Key")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key.Reveal())) == 1
+}
+
+// metricValues answers the current values of the metrics (admins only),
+// selected by ?name= and any number of ?label=name=value, read from the
+// shared store (memory or Redis) and from this instance.
+func (a *app) metricValues(w http.ResponseWriter, r *http.Request) {
+	if !admin(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	labels, err := metrics.ParseLabels(q["label"])
+	if err != nil || len(q["name"]) > 1 {
+		writeProblem(w, http.StatusBadRequest, "http.400", "label takes name=value, each name once; name at most once")
+		return
+	}
+	vals, err := a.metrics.Values(r.Context(), metrics.ValueQuery{Name: q.Get("name"), Labels: labels})
+	switch {
+	case errors.Is(err, metrics.ErrUnknownMetric):
+		writeProblem(w, http.StatusNotFound, "http.404", "")
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "metric values", "err", err)
+		writeProblem(w, http.StatusServiceUnavailable, "http.503", "")
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"items": vals})
+	}
 }
