@@ -24,7 +24,7 @@ func operationScenarios() []scenario {
 		{"defect 20.14: a client address guessing credentials or asking for mail is throttled", testStrictBudget},
 		{"defect 20.15: metrics are for admins and scrapers only, pass promtool and hold no per-user data", testMetrics},
 		{"defect 20.15: the configuration is for admins only and masks every secret", testConfig},
-		{"GET /metric answers metric values by name and label, for admins only", testMetricValues},
+		{"metric values by name and label (GET metric) are for admins only", testMetricValues},
 		{"the OpenAPI document is valid according to a real validator", testOpenAPI},
 		{"defect 20.15: every error is problem+json, and missing credentials are a 401", testErrors},
 		{"errors are in German for Accept-Language de or a German account", testGerman},
