@@ -324,11 +324,19 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 
-	// Instances starting together must not race on the schema or on the
-	// first admin account.
+	if err := a.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// bootstrap migrates the schema, checks every resource's table and creates
+// the first admin account, under a lock that instances starting together
+// share, so that they never race on the schema or on the admin.
+func (a *app) bootstrap(ctx context.Context) error {
 	lock, err := a.locks.Acquire(ctx, "contacts:bootstrap", time.Minute)
 	if err != nil {
-		return nil, fmt.Errorf("bootstrap lock: %w", err)
+		return fmt.Errorf("bootstrap lock: %w", err)
 	}
 	// The library's tables by their versioned migrations, then the
 	// service's own.
@@ -347,10 +355,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	if err == nil {
 		err = a.seedAdmin(ctx)
 	}
-	if err = errors.Join(err, lock.Release(context.WithoutCancel(ctx))); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return errors.Join(err, lock.Release(context.WithoutCancel(ctx)))
 }
 
 // credentialsChanged ends the API keys of an account that was recovered
