@@ -270,7 +270,7 @@ func inProcess(t *testing.T, opts ...config.Option) (*app, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard, false)
+	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
