@@ -22,12 +22,16 @@ services:
 	@./scripts/services.sh
 
 # Tools the tests call: promtool (checks the metrics exposition) and an
-# OpenAPI validator (checks the example's document), and the Swagger UI
-# files the example embeds for its docs page. Installed when absent.
+# OpenAPI validator (checks the example's document), the Swagger UI
+# files the example embeds for its docs page, Chromium and the built
+# react-admin app (examples/admin) for the browser test. Installed or built
+# when absent.
 testtools:
 	@./scripts/promtool.sh >/dev/null
 	@./scripts/openapi-validator.sh --install
 	@./scripts/docs-assets.sh
+	@./scripts/chromium.sh >/dev/null
+	@./scripts/admin-build.sh
 
 vet:
 	$(GO) vet ./...

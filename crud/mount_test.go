@@ -2,6 +2,7 @@ package crud
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -54,4 +55,34 @@ func TestHandlerRecordsRoute(t *testing.T) {
 			require.NotEmpty(t, w.Header().Get("Allow"))
 		}
 	}
+}
+
+// TestTrashcanRange: react-admin's list of the trashcan (ra-data-simple-rest
+// sends range and sort=["id","ASC"]) answers an array and Content-Range.
+func TestTrashcanRange(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	contacts := newContacts(t, db)
+	tc, err := NewTrashcan()
+	require.NoError(t, err)
+	require.NoError(t, tc.Register(contacts))
+	s := newServer(t, func(mux *http.ServeMux) { contacts.Routes(mux, ""); tc.Routes(mux, "") })
+	for i := range 5 {
+		id := s.do("POST", "/contact", "admin", map[string]any{"name": "n" + string(rune('a'+i))}).json(t)["id"].(string)
+		require.Equal(t, http.StatusNoContent, s.do("DELETE", "/contact/"+id, "admin", nil).status)
+	}
+	r := s.do("GET", `/trashcan?sort=["id","ASC"]&range=[0,2]&filter={}`, "admin", nil)
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	require.Equal(t, "trashcan 0-2/5", r.header.Get("Content-Range"))
+	var first []map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &first))
+	require.Len(t, first, 3)
+	r = s.do("GET", `/trashcan?sort=["id","ASC"]&range=[3,5]`, "admin", nil)
+	require.Equal(t, "trashcan 3-4/5", r.header.Get("Content-Range"))
+	var rest []map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &rest))
+	require.Len(t, rest, 2)
+	require.NotEqual(t, first[0]["id"], rest[0]["id"])
+	require.Equal(t, http.StatusBadRequest, s.do("GET", `/trashcan?sort=["name","DESC"]&range=[0,2]`, "admin", nil).status)
+	require.Equal(t, http.StatusBadRequest, s.do("GET", `/trashcan?range=[2,1]`, "admin", nil).status)
+	require.Equal(t, http.StatusBadRequest, s.do("GET", `/trashcan?range=[0,100000]`, "admin", nil).status)
 }

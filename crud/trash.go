@@ -410,7 +410,7 @@ func (tc *Trashcan) serveList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	q.Sort = vals.Get("sort")
+	q.Sort = trashSort(vals.Get("sort"))
 	q.Cursor = vals.Get("cursor_next")
 	if v := vals.Get("limit"); v != "" {
 		if q.Limit, err = parseLimit(v, tc.pageMax); err != nil {
@@ -422,13 +422,53 @@ func (tc *Trashcan) serveList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, fieldErr("offset", CodeBadOffset, "use cursor_next to page through the trashcan"))
 		return
 	}
+	start, ranged, err := tc.parseRange(vals.Get("range"), &q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	page, err := tc.List(req.Context(), q)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	setListHeaders(w, "trashcan", page.Start, len(page.Items), page.Count, true)
-	writeJSON(w, http.StatusOK, page)
+	if !ranged {
+		setListHeaders(w, "trashcan", page.Start, len(page.Items), page.Count, true)
+		writeJSON(w, http.StatusOK, page)
+		return
+	}
+	// react-admin's range [start,end]: the first end+1 records, from start.
+	items := page.Items[min(start, len(page.Items)):]
+	setListHeaders(w, "trashcan", int64(start), len(items), page.Count, true)
+	writeJSON(w, http.StatusOK, items)
+}
+
+// trashSort accepts the sorts react-admin sends by default (["id","ASC"],
+// ["resource","ASC"]), which the trashcan's own order satisfies, as none.
+func trashSort(v string) string {
+	switch strings.ReplaceAll(v, " ", "") {
+	case `["id","ASC"]`, `["resource","ASC"]`, "id", "id:asc":
+		return ""
+	}
+	return v
+}
+
+// parseRange reads react-admin's range [start,end] into q (the first end+1
+// records, of which the page shows those from start: the trashcan pages
+// by cursor, not offset) and returns start.
+func (tc *Trashcan) parseRange(v string, q *Query) (int, bool, error) {
+	if v == "" {
+		return 0, false, nil
+	}
+	var rg []int
+	if err := json.Unmarshal([]byte(v), &rg); err != nil || len(rg) != 2 || rg[0] < 0 || rg[1] < rg[0] {
+		return 0, false, fieldErr("range", CodeBadOffset, "expected [start,end]")
+	}
+	if rg[1] >= tc.pageMax {
+		return 0, false, fieldErr("range", CodeBadLimit, fmt.Sprintf("the trashcan shows its first %d records by range; page with cursor_next", tc.pageMax))
+	}
+	q.Limit = rg[1] + 1
+	return rg[0], true, nil
 }
 
 // --- the Resource side ---

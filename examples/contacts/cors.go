@@ -37,8 +37,10 @@ var corsMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, htt
 
 // corsRequestHeaders are the request headers a page may send: credentials,
 // conditional writes, JSON bodies, retries of a POST, the count mode of a
-// list and the language of errors.
-var corsRequestHeaders = []string{"Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Prefer", "Accept-Language"}
+// list, the language of errors, and the Range that react-admin's
+// ra-data-simple-rest sends with every list (the API reads the range from
+// the query; the header is accepted so that the preflight passes).
+var corsRequestHeaders = []string{"Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Prefer", "Accept-Language", "Range"}
 
 // corsExposedHeaders are the response headers a page may read: react-admin's
 // list range and total, the record version and the created record's

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// adminDir is the react-admin app (examples/admin); its screenshots go to
+// adminDir/screenshots.
+const adminDir = "../admin"
+
+// TestAdminInBrowser runs the react-admin app (examples/admin, built by
+// scripts/admin-build.sh) in Debian's headless Chromium (scripts/chromium.sh)
+// against the real service: the app is served from an origin of its own,
+// so every call is a CORS request allowed by cors_origins. The browser
+// side is examples/admin/e2e/admin.test.mjs (playwright-core): it logs in
+// through POST /auth, lists, pages, sorts, filters, opens and edits
+// records (a stale copy is refused with 412, shown as a notification),
+// deletes them, restores one from the trashcan, uses all nine methods of
+// ra-data-simple-rest, checks that the docs page renders every tag, and
+// writes a screenshot of each page to examples/admin/screenshots.
+// Without node, the built app or Chromium it skips; under CI=true it fails.
+func TestAdminInBrowser(t *testing.T) {
+	need := func(what string, ok bool) {
+		if ok {
+			return
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the browser test needs %s under CI=true (scripts/admin-build.sh, scripts/chromium.sh)", what)
+		}
+		t.Skipf("skipping: no %s (scripts/admin-build.sh, scripts/chromium.sh)", what)
+	}
+	node, err := exec.LookPath("node")
+	need("node", err == nil)
+	need("examples/admin/dist (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "dist", "index.html")))
+	need("playwright-core (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "node_modules", "playwright-core", "package.json")))
+	need("/usr/bin/chromium (scripts/chromium.sh)", fileExists("/usr/bin/chromium"))
+
+	// The app's own origin, serving dist and config.json naming the API.
+	var apiBase string
+	files := http.FileServer(http.Dir(filepath.Join(adminDir, "dist")))
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/config.json" {
+			_ = json.NewEncoder(w).Encode(map[string]string{"api": apiBase})
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer app.Close()
+	in := sqliteDeployment(t).start(t, "admin", "APICRUD_CORS_ORIGINS="+app.URL, "APICRUD_RATELIMIT_REQUESTS=100000")
+	apiBase = in.base
+
+	shots, err := filepath.Abs(filepath.Join(adminDir, "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/admin.test.mjs")
+	cmd.Dir = adminDir
+	cmd.Env = append(os.Environ(), "ADMIN_URL="+app.URL+"/", "API_URL="+in.base, "ADMIN_USERNAME=admin",
+		"ADMIN_PASSWORD="+adminPassword, "SCREENSHOTS="+shots)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("examples/admin/e2e/admin.test.mjs: %v", err)
+	}
+}
