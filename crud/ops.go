@@ -43,6 +43,13 @@ func (r *Resource[T]) Create(ctx context.Context, rec *T) (*T, error) {
 }
 
 func (r *Resource[T]) create(ctx context.Context, rec *T, present map[*field]bool) (*T, error) {
+	if r.tracer != nil {
+		return r.traceCreate(ctx, rec, present)
+	}
+	return r.createRecord(ctx, rec, present)
+}
+
+func (r *Resource[T]) createRecord(ctx context.Context, rec *T, present map[*field]bool) (*T, error) {
 	if err := r.checkOp(ctx, OpCreate); err != nil {
 		return nil, err
 	}
@@ -245,6 +252,13 @@ func (r *Resource[T]) countOwned(ctx context.Context, tx *sqlx.Tx, owner string)
 // Get returns the record id. A record that does not exist, is soft-deleted
 // or that the caller may not read ('r') is ErrNotFound alike.
 func (r *Resource[T]) Get(ctx context.Context, id string) (*T, error) {
+	if r.tracer != nil {
+		return r.traceGet(ctx, id)
+	}
+	return r.get(ctx, id)
+}
+
+func (r *Resource[T]) get(ctx context.Context, id string) (*T, error) {
 	if err := r.checkOp(ctx, OpGet); err != nil {
 		return nil, err
 	}
@@ -300,6 +314,13 @@ func (r *Resource[T]) UpdateIfMatch(ctx context.Context, id, ifMatch string, cha
 }
 
 func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, patch map[*field]reflect.Value) (*T, error) {
+	if r.tracer != nil {
+		return r.traceUpdate(ctx, id, cond, patch)
+	}
+	return r.updateRecord(ctx, id, cond, patch)
+}
+
+func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondition, patch map[*field]reflect.Value) (*T, error) {
 	if err := r.checkOp(ctx, OpUpdate); err != nil {
 		return nil, err
 	}
@@ -463,6 +484,13 @@ func (r *Resource[T]) Delete(ctx context.Context, force bool, ids ...string) err
 // deleteRecords is Delete; it returns the records as they were before the
 // delete (status disabled for a soft delete), in the order of ids.
 func (r *Resource[T]) deleteRecords(ctx context.Context, force bool, ids []string) ([]*T, error) {
+	if r.tracer != nil {
+		return r.traceDelete(ctx, force, ids)
+	}
+	return r.removeRecords(ctx, force, ids)
+}
+
+func (r *Resource[T]) removeRecords(ctx context.Context, force bool, ids []string) ([]*T, error) {
 	if err := r.checkOp(ctx, OpDelete); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Op is a set of operations a Resource serves (the seed's CREATE, RETRIEVE,
@@ -110,6 +112,7 @@ type config struct {
 	scope          ScopeResource
 	logger         *slog.Logger
 	dialect        string
+	tp             trace.TracerProvider
 }
 
 // WithAuthorizer sets the authorizer that guards every operation. It is

@@ -249,6 +249,13 @@ func nullableKeyset(sort sortSpec, idf *field, op string, key any, id string) (s
 // Find returns a page of the records the caller may read ('r'), selected in
 // SQL by the Authorizer's filter, the query's filter and its keyset cursor.
 func (r *Resource[T]) Find(ctx context.Context, q Query) (*Page[T], error) {
+	if r.tracer != nil {
+		return r.traceFind(ctx, q)
+	}
+	return r.find(ctx, q)
+}
+
+func (r *Resource[T]) find(ctx context.Context, q Query) (*Page[T], error) {
 	if err := r.checkOp(ctx, OpList); err != nil {
 		return nil, err
 	}

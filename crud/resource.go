@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Status values of the status column.
@@ -33,6 +36,7 @@ func defaultPrivacyLevels() []string {
 // NewCached attaches caches to it, which its writes uncache) and safe for
 // concurrent use; it must not be copied.
 type Resource[T any] struct {
+	tracer   trace.Tracer // nil without WithTracerProvider
 	db       *sqlx.DB
 	name     string
 	table    string // quoted
@@ -144,6 +148,7 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category, defaultPrivacy: c.defaultPrivacy,
 		pageDefault: c.pageDefault, pageMax: c.pageMax, maxBody: c.maxBody, signer: newCursorSigner(c.cursorKey),
 		privacy: c.privacy, log: c.logger, scope: c.scope, outage: &outage{log: c.logger},
+		tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/crud"),
 	}
 	if c.hooks != nil {
 		h, ok := c.hooks.(Hooks[T])

@@ -47,6 +47,7 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 			crud.WithLogger(a.log),
 			crud.WithPrivacyLevels(a.policy.Levels()...),
 			crud.WithDefaultPrivacy(a.defaultPrivacy),
+			crud.WithTracerProvider(a.tp),
 		}, opts...)
 	}
 	r := &resources{}

@@ -347,13 +347,18 @@ func TestTraceTree(t *testing.T) {
 	require.Equal(t, "message_daily_total", use.attr("apicrud.metrics.name").AsString())
 
 	// crud asks accesscontrol: a decision names the rule that allowed it.
-	decide := create.find("apicrud.accesscontrol.Decide")
+	crudCreate := create.find("apicrud.crud.Create")
+	require.NotNil(t, crudCreate, outline(create))
+	require.Equal(t, "person", crudCreate.attr("apicrud.resource").AsString())
+	require.Equal(t, pid, crudCreate.attr("apicrud.crud.id").AsString())
+	decide := crudCreate.find("apicrud.accesscontrol.Decide")
 	require.NotNil(t, decide, outline(create))
 	require.Equal(t, "allowed", decide.attr("apicrud.outcome").AsString())
 	require.Equal(t, "person", decide.attr("apicrud.resource").AsString())
 	require.NotEmpty(t, decide.attr("apicrud.accesscontrol.rule").AsString())
 	list := s.request("GET /api/v1/person", 0)
-	require.NotNil(t, list.find("apicrud.accesscontrol.Filter"), outline(list))
+	require.NotNil(t, list.find("apicrud.crud.Find").find("apicrud.accesscontrol.Filter"), outline(list))
+	require.GreaterOrEqual(t, list.find("apicrud.crud.Find").attr("db.response.returned_rows").AsInt64(), int64(1))
 	withKey := s.request("GET /api/v1/grant", 0)
 	verify := withKey.find("apicrud.apikey.Verify")
 	require.NotNil(t, verify, outline(withKey))
@@ -361,6 +366,7 @@ func TestTraceTree(t *testing.T) {
 
 	notFound := s.request("GET /api/v1/person/{id}", 1)
 	require.Equal(t, int64(404), notFound.attr("http.response.status_code").AsInt64())
+	require.Equal(t, "crud.not_found", notFound.find("apicrud.crud.Get").attr("error.type").AsString())
 
 	// Start-up and background work: the bootstrap lock, the heartbeats.
 	var lock, beat, dereg *node
