@@ -101,6 +101,8 @@ type app struct {
 	strict *ratelimit.Limiter              // per client address, for costly anonymous requests
 	cors   func(http.Handler) http.Handler // cors_origins; nil: no cross-origin reads
 	out    io.Writer                       // where the generated admin password is shown
+	// loadConfig reads the configuration again (for a reload); run sets it.
+	loadConfig func() (*serviceConfig, error)
 	// seeded: this start created the admin account (with admin_password,
 	// if set).
 	seeded bool
@@ -194,13 +196,9 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	// The "ratelimit" grant exists so that accounts can be given their own
 	// limit; its default is ratelimit_requests unless default_grants says
 	// otherwise.
-	defaults := map[string]string{grants.RateLimitGrant: strconv.Itoa(cfg.RateLimitRequests())}
-	for k, v := range cfg.DefaultGrants() {
-		defaults[k] = strconv.FormatInt(v, 10)
-	}
-	gd, err := grants.NewDefaults(defaults)
+	gd, err := grantDefaults(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("default_grants: %w", err)
+		return nil, err
 	}
 	gopts := []grants.Option{grants.WithStore(grantStore), grants.WithLogger(log), grants.WithTracerProvider(tp)}
 	if a.be.grantCache != nil {
@@ -328,6 +326,20 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 	return a, nil
+}
+
+// grantDefaults are the grant defaults of cfg: default_grants, and the
+// "ratelimit" grant (ratelimit_requests unless default_grants sets it).
+func grantDefaults(cfg *serviceConfig) (grants.Defaults, error) {
+	defaults := map[string]string{grants.RateLimitGrant: strconv.Itoa(cfg.RateLimitRequests())}
+	for k, v := range cfg.DefaultGrants() {
+		defaults[k] = strconv.FormatInt(v, 10)
+	}
+	gd, err := grants.NewDefaults(defaults)
+	if err != nil {
+		return grants.Defaults{}, fmt.Errorf("default_grants: %w", err)
+	}
+	return gd, nil
 }
 
 // bootstrap migrates the schema, checks every resource's table and creates

@@ -139,7 +139,8 @@ type deployment struct {
 	// degraded: a backend is taken down on purpose, so warnings and errors
 	// in the log are expected (the test counts them itself).
 	degraded bool
-	bin      string // the service binary; empty: binary(t)
+	bin      string   // the service binary; empty: binary(t)
+	args     []string // flags every instance starts with, besides -addr
 
 	mu       sync.Mutex      // guards consumed
 	consumed map[string]bool // outbox files already read
@@ -403,7 +404,7 @@ func (d *deployment) launch(t *testing.T, name string, extra ...string) *instanc
 		bin = binary(t)
 	}
 	in := &instance{d: d, name: name, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
-	in.cmd = exec.Command(bin, "-addr", "127.0.0.1:0")
+	in.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, d.args...)...)
 	in.cmd.Dir = d.dir
 	in.cmd.Env = d.environ(extra)
 	in.cmd.Stdout, in.cmd.Stderr = in.stdout, in.stderr

@@ -145,30 +145,58 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	a.loadConfig = func() (*serviceConfig, error) {
+		l, err := withDevelopmentKeys(*file, lookup)
+		if err != nil {
+			return nil, err
+		}
+		return loadConfig(*file, l, opts...)
+	}
+	// SIGHUP, and on Redis another instance's notice, reload the grant
+	// defaults (reload.go).
+	stopWatch := a.watchReloads(ctx)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "contacts: serving http://%s%s (database %s, %s backends, instance %s)\n",
 		displayAddr(ln.Addr().String()), cfg.BaseURL(), a.dialect, a.be.kind, id)
 	log.Info("serving", "addr", ln.Addr().String(), "database", a.dialect, "backend", a.be.kind, "instance", id)
 
-	select {
-	case err = <-served: // the listener failed
-	case <-ctx.Done():
-		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err = srv.Shutdown(sctx); err != nil {
-			// In-flight requests did not finish in time: cut them off
-			// before the backends they use are closed.
-			err = errors.Join(err, srv.Close())
-		}
-		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
-			err = errors.Join(err, serr)
-		}
-	}
+	err = serve(ctx, a, hup, served, srv, log)
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return errors.Join(err, a.close(cctx))
+	return errors.Join(err, stopWatch(cctx), a.close(cctx))
+}
+
+// serve waits until the listener fails or ctx ends (then shuts srv down),
+// reloading the grant defaults at each SIGHUP.
+func serve(ctx context.Context, a *app, hup <-chan os.Signal, served <-chan error, srv *http.Server, log *slog.Logger) error {
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			if err := a.reloadGrants(ctx, true); err != nil {
+				log.ErrorContext(ctx, "grant defaults not reloaded", "err", err)
+			}
+		case err := <-served: // the listener failed
+			return err
+		case <-ctx.Done():
+		}
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		// In-flight requests did not finish in time: cut them off before
+		// the backends they use are closed.
+		err = errors.Join(err, srv.Close())
+	}
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
 }
 
 // serviceSetup loads the configuration (with the development keys when the
