@@ -103,6 +103,23 @@ func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, rec)
 }
 
+// redacted runs the AfterGet hook on a record a write returns, as Get
+// does on a record it reads, so that a client never sees in a write's
+// answer what a read would have redacted. The write has committed: when
+// the hook fails (it is logged), the handler answers 204 without the
+// record rather than an error.
+func (r *Resource[T]) redacted(ctx context.Context, rec *T) bool {
+	h := r.hooks.AfterGet
+	if h == nil {
+		return true
+	}
+	if err := h(ctx, rec); err != nil {
+		r.log.ErrorContext(ctx, "crud: AfterGet on a written record", "resource", r.name, "err", err)
+		return false
+	}
+	return true
+}
+
 func (r *Resource[T]) serveUpdate(w http.ResponseWriter, req *http.Request) {
 	body, err := readBody(w, req, r.maxBody)
 	if err != nil {
@@ -134,6 +151,11 @@ func (r *Resource[T]) serveUpdate(w http.ResponseWriter, req *http.Request) {
 	r.outage.ok(req.Context(), r.name)
 	if et := r.ETag(rec); et != "" {
 		w.Header().Set("ETag", et)
+	}
+	if !r.redacted(req.Context(), rec) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return
 	}
 	writeJSON(w, http.StatusOK, rec)
 }
@@ -189,7 +211,11 @@ func (r *Resource[T]) serveDelete(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.outage.ok(req.Context(), r.name)
-	if !wantsRepresentation(req) {
+	redacted := true
+	for _, rec := range recs {
+		redacted = redacted && r.redacted(req.Context(), rec)
+	}
+	if !wantsRepresentation(req) || !redacted {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -28,7 +28,9 @@ type Hooks[T any] struct {
 	BeforeCreate func(ctx context.Context, rec *T) error
 	// AfterCreate runs after the INSERT, in its transaction.
 	AfterCreate func(ctx context.Context, tx *sqlx.Tx, rec *T) error
-	// AfterGet may redact the record before it is returned.
+	// AfterGet may redact the record before it is returned: by Get, and
+	// over HTTP in the answer of a PUT or of a DELETE that asks for the
+	// record back (answered 204 without it when AfterGet fails there).
 	AfterGet func(ctx context.Context, rec *T) error
 	// BeforeUpdate sees the stored record (old) and the record with the
 	// client's changes applied (rec), which it may change further.

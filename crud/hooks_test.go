@@ -3,9 +3,11 @@ package crud
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,4 +264,49 @@ func TestCommittedHook(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 	require.Equal(t, "restored", ChangeRestored.String())
+}
+
+// TestWriteAnswersAreRedacted: a record in the answer of a PUT or of a
+// DELETE that asks for it back goes through AfterGet, as a GET's does, so
+// a write never shows what a read redacts; when AfterGet fails after the
+// write committed, the answer is 204 without the record.
+func TestWriteAnswersAreRedacted(t *testing.T) {
+	db := testenv.SQLiteDB(t)
+	var fail atomic.Bool
+	res := newContacts(t, db, WithHooks(Hooks[contact]{
+		AfterGet: func(ctx context.Context, rec *contact) error {
+			if fail.Load() {
+				return errors.New("redaction failed")
+			}
+			rec.Info = "redacted"
+			return nil
+		},
+	}))
+	s := newServer(t, func(mux *http.ServeMux) { res.Routes(mux, "") })
+	ctx := as(t.Context(), alice)
+	for _, tc := range []struct {
+		name, method string
+		body         any
+		headers      []string
+	}{
+		{"PUT", "PUT", map[string]any{"info": "s3cr3t"}, nil},
+		{"DELETE with Accept: application/json", "DELETE", nil, []string{"Accept", "application/json"}},
+		{"DELETE with Prefer: return=representation", "DELETE", nil, []string{"Prefer", "return=representation"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, failing := range []bool{false, true} {
+				fail.Store(failing)
+				c, err := res.Create(ctx, &contact{Name: fmt.Sprint(tc.name, failing), Info: "s3cr3t"})
+				require.NoError(t, err)
+				r := s.do(tc.method, "/contact/"+c.ID, "alice", tc.body, tc.headers...)
+				require.NotContains(t, string(r.body), "s3cr3t")
+				if failing {
+					require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
+					continue
+				}
+				require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+				require.Contains(t, string(r.body), `"info":"redacted"`)
+			}
+		})
+	}
 }
