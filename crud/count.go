@@ -23,11 +23,16 @@ const (
 	CountExact
 	// CountPlanned takes the query planner's estimate (EXPLAIN on
 	// PostgreSQL and MySQL/MariaDB): one planning step, however large the
-	// table; SQLite has no estimate and counts exactly.
+	// table; SQLite has no estimate and counts exactly. The planner
+	// estimates from statistics over every row, so a caller whose read
+	// permission does not cover the whole table gets an exact count
+	// instead (and Preference-Applied: count=exact): an estimate would
+	// tell how many rows they cannot read match their filter.
 	CountPlanned
 	// CountEstimated counts exactly while the planner estimates at most
 	// the resource's maximum page size (WithPageSize), and takes the
-	// estimate above it.
+	// estimate above it; like CountPlanned, it counts exactly for a
+	// caller who may not read every row.
 	CountEstimated
 )
 

@@ -214,9 +214,10 @@ func TestHTTP(t *testing.T) {
 			require.Equal(t, "0", r.header.Get("X-Total-Count"))
 			require.JSONEq(t, `{"items":[],"count":0}`, string(r.body))
 
-			// The planner's estimate where the database has one; SQLite
-			// counts. An estimated count is exact for small results.
-			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=planned")
+			// The planner's estimate where the database has one, for a
+			// caller who may read every row; SQLite counts. An estimated
+			// count is exact for small results.
+			r = s.do("GET", `/api/v1/contact?limit=1`, "admin", nil, "Prefer", "count=planned")
 			require.Equal(t, http.StatusOK, r.status)
 			applied := map[string]string{testenv.SQLite: "count=exact"}[testenv.Dialect(db)]
 			if applied == "" {
@@ -227,6 +228,13 @@ func TestHTTP(t *testing.T) {
 			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=estimated")
 			require.Equal(t, "count=exact", r.header.Get("Preference-Applied"))
 			require.Equal(t, float64(total), r.json(t)["count"])
+			// A caller who may not read every row gets an exact count: the
+			// planner's estimate covers rows they cannot see.
+			for _, mode := range []string{"count=planned", "count=estimated"} {
+				r = s.do("GET", `/api/v1/contact?limit=1&filter={"name":"nobody"}`, "alice", nil, "Prefer", mode)
+				require.Equal(t, "count=exact", r.header.Get("Preference-Applied"), mode)
+				require.Equal(t, float64(0), r.json(t)["count"], mode)
+			}
 			r = s.do("GET", `/api/v1/contact?limit=1`, "alice", nil, "Prefer", "count=bogus")
 			require.Empty(t, r.header.Get("Preference-Applied"), "an unknown preference is ignored")
 

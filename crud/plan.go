@@ -26,6 +26,10 @@ type plan struct {
 	window    bool      // count every match in the page query (COUNT(*) OVER ())
 	count     CountMode // how to count the matches
 	digest    string
+	// restricted is true when the caller may not read every row: the
+	// planner's estimate, made from statistics over all rows, would then
+	// tell about rows the caller cannot see.
+	restricted bool
 }
 
 // and adds a condition (already parenthesized if it holds OR).
@@ -162,7 +166,7 @@ func (r *Resource[T]) listPlan(ctx context.Context, q Query) (*plan, *cursor, er
 		return nil, nil, err
 	}
 	p := &plan{sort: sort, limit: limit, offset: q.Offset, start: int64(q.Offset), count: q.Count,
-		window: q.Count == CountExact, digest: cf.digest}
+		window: q.Count == CountExact, digest: cf.digest, restricted: strings.TrimSpace(perm) != "1=1"}
 	if c, a := r.activeCond(); c != "" {
 		p.and(c, a...)
 	}
@@ -295,6 +299,13 @@ func (r *Resource[T]) countPage(ctx context.Context, page *Page[T], p *plan, cur
 		return nil
 	case CountExact:
 		page.Count, err = r.pageCount(ctx, p, cursored, len(page.Items), total)
+		page.Counted = CountExact
+		return err
+	}
+	if p.restricted {
+		// Statistics cover every row: an estimate under a permission
+		// filter would leak how many rows the caller cannot read match.
+		page.Count, err = r.countAll(ctx, "list", p)
 		page.Counted = CountExact
 		return err
 	}
