@@ -87,17 +87,25 @@ func writeWaterfall(w io.Writer, title string, root *node) error {
 	return err
 }
 
+// shown are the attributes drawn beside a span's name, with their label.
+var shown = map[string]string{
+	"http.response.status_code": "status", "apicrud.outcome": "", "apicrud.resource": "", "apicrud.action": "action",
+	"db.operation.name": "", "db.response.returned_rows": "rows", "apicrud.accesscontrol.rule": "rule",
+	"apicrud.ratelimit.remaining": "remaining", "apicrud.metrics.left": "left", "apicrud.grants.name": "grant",
+	"apicrud.session.method": "method", "apicrud.login.method": "method", "error.type": "error",
+}
+
 // keyAttrs picks the attributes worth showing beside a span's name.
 func keyAttrs(s sdktrace.ReadOnlySpan) string {
 	var parts []string
 	for _, kv := range s.Attributes() {
-		switch kv.Key {
-		case "apicrud.outcome", "apicrud.resource", "apicrud.action", "db.operation.name", "db.response.returned_rows",
-			"apicrud.rule", "apicrud.ratelimit.remaining", "http.response.status_code", "apicrud.metrics.left",
-			"apicrud.grants.name", "apicrud.login.method", "error.type":
-			k := string(kv.Key)
-			k = k[strings.LastIndexByte(k, '.')+1:]
-			parts = append(parts, k+"="+kv.Value.Emit())
+		label, ok := shown[string(kv.Key)]
+		switch {
+		case !ok:
+		case label == "":
+			parts = append(parts, kv.Value.Emit())
+		default:
+			parts = append(parts, label+"="+kv.Value.Emit())
 		}
 	}
 	return strings.Join(parts, " ")
