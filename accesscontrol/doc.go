@@ -203,7 +203,7 @@
 // makes its holder a member and an invitee of x-1. The public level is no
 // membership. This package owns the format both ways: the host writes a
 // caller's membership roles with [MembershipRoles] (from its membership
-// table and [Policy.Levels]) and hands them to authentication (session's
+// table and [Policy.Levels]) and hands them to authentication (login's
 // MembershipSource, an API key's owner lookup), and decisions parse them
 // back.
 //

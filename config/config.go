@@ -258,7 +258,7 @@ func (c Config) LoginLockoutInterval() time.Duration { return c.get().LoginLocko
 func (c Config) LoginIPAttemptsMax() int { return c.get().LoginIPAttemptsMax }
 
 // PasswordHashConcurrency is the number of password hashes computed at
-// once (password_hash_concurrency, default 0: the session package's
+// once (password_hash_concurrency, default 0: the login package's
 // default, twice GOMAXPROCS and at most 32).
 func (c Config) PasswordHashConcurrency() int { return c.get().PasswordHashConcurrency }
 

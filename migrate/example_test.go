@@ -11,7 +11,7 @@ import (
 	apikeysql "github.com/apicrud-go/apicrud/apikey/sqlstore"
 	grantsql "github.com/apicrud-go/apicrud/grants/sqlstore"
 	"github.com/apicrud-go/apicrud/migrate"
-	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+	"github.com/apicrud-go/apicrud/session/login/sqlaccounts"
 )
 
 // The library's tables, migrated with one call at start-up.

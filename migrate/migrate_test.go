@@ -15,8 +15,8 @@ import (
 	grantsql "github.com/apicrud-go/apicrud/grants/sqlstore"
 	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/migrate"
-	"github.com/apicrud-go/apicrud/session"
-	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+	"github.com/apicrud-go/apicrud/session/login"
+	"github.com/apicrud-go/apicrud/session/login/sqlaccounts"
 )
 
 // sets are the library's migration sets.
@@ -44,8 +44,8 @@ func newStores(t *testing.T, db *sqlx.DB) stores {
 func (s stores) write(t *testing.T, ctx context.Context, uid string) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	require.NoError(t, s.accounts.Create(ctx, session.Account{UID: uid, Username: uid, Identity: uid + "@example.com",
-		Name: "Ann", PasswordHash: "$argon2id$x", Status: session.StatusActive, Version: 1, Created: now, Updated: now}))
+	require.NoError(t, s.accounts.Create(ctx, login.Account{UID: uid, Username: uid, Identity: uid + "@example.com",
+		Name: "Ann", PasswordHash: "$argon2id$x", Status: login.StatusActive, Version: 1, Created: now, Updated: now}))
 	require.NoError(t, s.keys.Create(ctx, apikey.Record{Prefix: "p" + uid, UID: uid, Name: "ci", Scopes: []string{"read"},
 		Status: apikey.StatusActive, Created: now}))
 	require.NoError(t, s.grants.Put(ctx, grants.Override{UID: uid, Name: "contacts", Value: "7"}))

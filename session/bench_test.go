@@ -73,19 +73,3 @@ func BenchmarkCreate(b *testing.B) {
 // argon2id cost (19 MiB, 2 passes, 1 lane): lookup, two throttling
 // round trips, the argon2id verification (which dominates), session
 // creation and two forgiving round trips.
-func BenchmarkLogin(b *testing.B) {
-	benchStores(b, func(b *testing.B, store session.Store) {
-		accounts := session.NewMemoryAccounts()
-		m, err := session.New(newSealer(b), testSecret, session.WithStore(store), session.WithAccounts(accounts))
-		require.NoError(b, err)
-		_, err = m.CreateAccount(b.Context(), session.NewAccount{Username: "alice", Password: goodPassword})
-		require.NoError(b, err)
-		ctx := from(b.Context(), "192.0.2.1")
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, err := m.Login(ctx, "alice", goodPassword, ""); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}

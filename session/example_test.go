@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 
 	apicrypto "github.com/apicrud-go/apicrud/crypto"
 	"github.com/apicrud-go/apicrud/session"
@@ -31,23 +30,18 @@ func exampleSecret() []byte {
 	return b
 }
 
-// A login, an authenticated request, and a logout.
+// A session for a user the host has authenticated (package login does
+// that with passwords and second factors), an authenticated request, and
+// a logout.
 func Example() {
 	ctx := context.Background()
-	m, err := session.New(newCipher(), exampleSecret(), session.WithAccounts(session.NewMemoryAccounts()))
+	m, err := session.New(newCipher(), exampleSecret()) // in-memory store
 	if err != nil {
 		panic(err)
 	}
 	defer m.Close(ctx)
-	if _, err := m.CreateAccount(ctx, session.NewAccount{Username: "alice", Identity: "alice@example.com", Password: "correct horse battery staple"}); err != nil {
-		panic(err)
-	}
 
-	// The client address keys login throttling (the middleware sets it).
-	ctx = session.NewClientContext(ctx, session.Client{IP: netip.MustParseAddr("192.0.2.1")})
-	_, _, err = m.Login(ctx, "alice", "not my password", "")
-	fmt.Println(err)
-	s, tok, err := m.Login(ctx, "alice@example.com", "correct horse battery staple", "")
+	s, tok, err := m.Create(ctx, "u-alice", []string{"user"}, session.Extra{Method: "password", Values: map[string]string{"username": "alice"}})
 	if err != nil {
 		panic(err)
 	}
@@ -56,11 +50,10 @@ func Example() {
 	got, err := m.Validate(ctx, string(tok))
 	fmt.Println(got.Values["username"], err)
 
-	_ = m.Delete(ctx, s)
+	_ = m.Delete(ctx, s) // logout
 	_, err = m.Validate(ctx, string(tok))
 	fmt.Println(errors.Is(err, session.ErrInvalidToken))
 	// Output:
-	// session: invalid credentials
 	// [user] password
 	// alice <nil>
 	// true
@@ -100,51 +93,4 @@ func ExampleManager_Authenticate() {
 	// 200 hello stranger
 	// 200 hello u-42 ([user])
 	// 401 {"title":"Unauthorized","status":401,"detail":"invalid or expired credentials","code":"session.invalid_token"}
-}
-
-// printNotifier stands in for an e-mail sender.
-type printNotifier struct{ sent chan session.Notice }
-
-func (p *printNotifier) Notify(_ context.Context, n session.Notice) error {
-	p.sent <- n
-	return nil
-}
-
-// Registration with confirmation: the link goes out by mail, never in a
-// response. The Manager queues the notice and returns before it is
-// delivered, so that a registration takes the same time whatever it sends.
-func ExampleManager_Register() {
-	ctx := context.Background()
-	mail := &printNotifier{sent: make(chan session.Notice, 1)}
-	m, err := session.New(newCipher(), exampleSecret(), session.WithAccounts(session.NewMemoryAccounts()), session.WithNotifier(mail))
-	if err != nil {
-		panic(err)
-	}
-	defer m.Close(ctx) // delivers what is still queued
-	_, err = m.Register(ctx, session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: "password1"})
-	fmt.Println(err)
-	_, err = m.Register(ctx, session.NewAccount{Username: "bob", Identity: "bob@example.com", Password: "a long and unusual passphrase"})
-	fmt.Println(err)
-	n := <-mail.sent
-	fmt.Println("mail to", n.Identity+":", n.Purpose)
-	fmt.Println(m.Confirm(ctx, n.Token))
-	fmt.Println(m.Confirm(ctx, n.Token))
-	// Output:
-	// session: password rejected: the password must have at least 10 characters
-	// <nil>
-	// mail to bob@example.com: confirm
-	// <nil>
-	// session: invalid or expired link: already used or superseded
-}
-
-func ExamplePasswordPolicy_Check() {
-	p := session.DefaultPasswordPolicy()
-	for _, pw := range []string{"short", "qwertyuiop", "alice-wonderland", "correct horse battery staple"} {
-		fmt.Println(p.Check(pw, "alice", "alice@example.com"))
-	}
-	// Output:
-	// session: password rejected: the password must have at least 10 characters
-	// session: password rejected: the password is one of the most commonly used passwords; choose another
-	// session: password rejected: the password is too similar to the username or e-mail address
-	// <nil>
 }

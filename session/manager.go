@@ -1,8 +1,8 @@
 package session
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +21,7 @@ type Sealer interface {
 	Open(ciphertext, additionalData []byte) ([]byte, error)
 }
 
-// Manager issues, validates and revokes sessions, and (with WithAccounts)
-// logs users in. It is safe for concurrent use by multiple goroutines. Use
+// Manager issues, validates and revokes sessions. It is safe for concurrent use by multiple goroutines. Use
 // New; the zero value is not usable. Its configuration cannot change after
 // New. Every instance of a service must be built with the same Sealer
 // key, secret, signing key, issuer and audience, and share one Store.
@@ -30,21 +29,20 @@ type Manager struct {
 	cfg          config
 	sealer       Sealer
 	sig          *signer
+	secret       []byte // the keys of DeriveKey
 	store        Store
 	own          *MemoryStore // the store New created, closed by Close
-	queue        *NotifyQueue // the notify queue New created, closed by Close
 	refreshAfter time.Duration
-	dummyHash    string // verified for unknown accounts, for equal timing
 	xorigin      *http.CrossOriginProtection
-	hashes       hashBound
 	log          *slog.Logger
 }
 
 // New returns a Manager that seals session data with sealer and derives its
 // keys from secret (at least MinSecretSize random bytes, shared by every
-// instance): with HKDF-SHA256, one key per use — the HS256 token key, the
-// link key, the remember-device key and the backup-code key. Without
-// options sessions live in a new MemoryStore and tokens are HS256 JWTs.
+// instance): with HKDF-SHA256, one key per use — the HS256 token key here,
+// and the keys other packages ask DeriveKey for (package login's link,
+// remember-device and backup-code keys). Without options sessions live in
+// a new MemoryStore and tokens are HS256 JWTs.
 func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 	if sealer == nil {
 		return nil, optionError("nil Sealer")
@@ -68,28 +66,16 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 			return nil, optionError("trusted origin %q: %v", o, err)
 		}
 	}
-	// The last step that can fail: it starts the queue's workers.
-	var queue *NotifyQueue
-	if c.notifier != nil && c.notifyQueue > 0 {
-		if queue, err = NewNotifyQueue(c.notifier, WithQueueSize(c.notifyQueue), WithDeliveryDelay(DefaultNotifyDelay), WithQueueLogger(c.log)); err != nil {
-			return nil, err
-		}
-		c.notifier = queue
-	}
 	m := &Manager{
 		cfg:          c,
 		sealer:       sealer,
 		sig:          sig,
+		secret:       bytes.Clone(secret),
 		store:        c.store,
-		queue:        queue,
 		xorigin:      xorigin,
 		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
-		hashes:       newHashBound(c.hashSlots, c.hashWait),
 		log:          c.log,
 	}
-	dummy := make([]byte, 16)
-	_, _ = rand.Read(dummy)
-	m.dummyHash = hashPassword(b64url.EncodeToString(dummy), c.argon)
 	if m.store == nil {
 		m.own = NewMemoryStore()
 		m.store = m.own
@@ -97,20 +83,37 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 	return m, nil
 }
 
-// Close releases what New created: it delivers the notices still in the
-// notify queue (WithNotifyQueue), waiting at most until ctx ends, and stops
-// the sweepers of the default MemoryStore. It never closes a Store or a
-// Notifier given in an option.
+// Close releases what New created: it stops the sweepers of the default
+// MemoryStore, waiting at most until ctx ends. It never closes a Store
+// given in an option.
 func (m *Manager) Close(ctx context.Context) error {
-	var errs []error
-	if m.queue != nil {
-		errs = append(errs, m.queue.Close(ctx))
-	}
 	if m.own != nil {
-		errs = append(errs, m.own.Close(ctx))
+		return m.own.Close(ctx)
 	}
-	return errors.Join(errs...)
+	return nil
 }
+
+// labelHS256 is the HKDF label of the HS256 token key, which DeriveKey
+// never hands out.
+const labelHS256 = "jwt-hs256"
+
+// DeriveKey returns a 32-byte key for purpose, derived from the secret
+// given to New with HKDF-SHA256 under the label "apicrud/session/" +
+// purpose, so that every instance sharing the secret derives the same key
+// and each purpose gets its own. Package login derives its link,
+// remember-device and backup-code keys here. The key that signs HS256
+// tokens is refused (ErrOption), and so is an empty purpose.
+func (m *Manager) DeriveKey(purpose string) ([]byte, error) {
+	if purpose == "" || purpose == labelHS256 {
+		return nil, optionError("key purpose %q", purpose)
+	}
+	return derive(m.secret, purpose)
+}
+
+// Sealer returns the Sealer given to New, for a package that keeps its
+// own secrets at rest with the same key (package login seals the TOTP
+// secrets of accounts with it).
+func (m *Manager) Sealer() Sealer { return m.sealer }
 
 // Session is a validated session. It is a snapshot: changing its fields
 // changes nothing stored; use Update, SetRoles, Delete and Renew.
@@ -126,9 +129,10 @@ type Session struct {
 	CNonce string
 	// Values are the caller's values (Extra.Values and Update).
 	Values map[string]string
-	// Method tells how the user authenticated: "password", "totp",
-	// "backup_code", "device", "external:<provider>", "apikey" or what the
-	// creator set in Extra.Method.
+	// Method tells how the user authenticated: MethodAPIKey for an API
+	// key, otherwise what the creator set in Extra.Method (package login
+	// sets "password", "totp", "backup_code", "device" or
+	// "external:<provider>").
 	Method string
 	// Created is the time of login (kept by Renew); Expires the absolute
 	// deadline.
@@ -166,9 +170,9 @@ type record struct {
 	CNonce  string            `json:"n,omitempty"`
 	Values  map[string]string `json:"v,omitempty"`
 	Method  string            `json:"m,omitempty"`
-	Created int64             `json:"c"` // unix ms
-	Expires int64             `json:"e"` // unix ms
-	Enroll  string            `json:"t,omitempty"`
+	Created int64             `json:"c"`           // unix ms
+	Expires int64             `json:"e"`           // unix ms
+	Secret  string            `json:"t,omitempty"` // SetSecret
 	Refresh *refreshState     `json:"f,omitempty"` // refreshable sessions (Issue)
 }
 
@@ -525,4 +529,43 @@ func (m *Manager) Renew(ctx context.Context, s *Session) (*Session, Token, error
 		return nil, "", fmt.Errorf("%w: delete: %w", ErrUnavailable, err)
 	}
 	return ns, tok, nil
+}
+
+// Load reads session s again from the store, without refreshing its idle
+// deadline, and returns it as stored (its roles may have changed since s
+// was validated) with the secret SetSecret attached to it. It fails as
+// Validate does: ErrInvalidToken and ErrNoSession when the session is
+// gone, ErrUnavailable when the store fails.
+func (m *Manager) Load(ctx context.Context, s *Session) (stored *Session, secret string, err error) {
+	if s == nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrInvalidToken, ErrNoSession)
+	}
+	if err := validUID(s.UID); err != nil {
+		return nil, "", err
+	}
+	stored, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	return stored, r.Secret, nil
+}
+
+// SetSecret attaches secret to the stored session s (an empty secret
+// removes it), keeping its deadlines; Load returns it. The secret is
+// sealed with the session and appears nowhere else: not in the token, not
+// in Session.Values, not in List. Package login keeps there the TOTP
+// secret of an enrolment until the user confirms it. It is at most 4096
+// bytes (ErrInvalidValue).
+func (m *Manager) SetSecret(ctx context.Context, s *Session, secret string) error {
+	if len(secret) > maxValueLen {
+		return fmt.Errorf("%w: secret of %d bytes", ErrInvalidValue, len(secret))
+	}
+	if s == nil {
+		return ErrNoSession
+	}
+	_, err := m.modify(ctx, s.UID, s.ID, func(r *record) error {
+		r.Secret = secret
+		return nil
+	})
+	return err
 }

@@ -20,11 +20,6 @@ func TestMemoryStore(t *testing.T) {
 	})
 }
 
-func TestMemoryAccounts(t *testing.T) {
-	t.Parallel()
-	storetest.RunAccounts(t, func(t *testing.T) session.AccountStore { return session.NewMemoryAccounts() })
-}
-
 func TestMemoryStoreRefresh(t *testing.T) {
 	t.Parallel()
 	storetest.RunRefresh(t, func(t *testing.T) session.Store {

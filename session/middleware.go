@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// Authenticate is the authentication middleware. For every request it puts
-// the Client (address per WithClientIP, remember-device cookie) into the
-// context, then looks for one credential, in this order:
+// Authenticate is the authentication middleware. For every request it
+// looks for one credential, in this order:
 //
 //   - "Authorization: Bearer <token>", checked by Validate;
 //   - "X-Api-Key: <key>", checked on every request by the APIKeyVerifier
@@ -25,8 +24,8 @@ import (
 // context (FromContext), then calls the WithContextFunc function so the
 // host can add its own principal, and sets "Cache-Control: no-store" on
 // the response (the handler may override it). A session that only holds
-// "pendingtotp" is put into the context for CompleteTOTP, but the context
-// function is not called for it: it must not count as a login anywhere
+// RolePendingTOTP is put into the context (for the step that completes
+// the login), but the context function is not called for it: it must not count as a login anywhere
 // else. An invalid Bearer token or API key is answered 401 and a store
 // failure 503, both as problem+json (or by WithErrorHandler's function).
 //
@@ -40,11 +39,6 @@ import (
 func (m *Manager) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		c := Client{IP: m.cfg.clientIP(r)}
-		if ck, err := r.Cookie(m.cfg.deviceCookie); err == nil {
-			c.Device = ck.Value
-		}
-		ctx = NewClientContext(ctx, c)
 		s, fromCookie, err := m.authenticate(ctx, r)
 		switch {
 		case err != nil && fromCookie && !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrCrossOrigin):
@@ -133,4 +127,12 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 	c.Expires = time.Unix(0, 0)
 	c.HttpOnly, c.Secure = true, true
 	http.SetCookie(w, &c)
+}
+
+// APIKeyVerifier authenticates an X-Api-Key header value on every request
+// (the hash compared in constant time, whatever is cached) and returns the
+// key owner's uid, roles and scopes. apikey.Manager implements it. An
+// unknown, revoked or malformed key must return a non-nil error.
+type APIKeyVerifier interface {
+	VerifyAPIKey(ctx context.Context, key string) (uid string, roles, scopes []string, err error)
 }

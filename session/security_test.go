@@ -8,15 +8,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
@@ -27,75 +24,9 @@ import (
 // §20.1: the forgot-password and confirmation flows returned the token in
 // the HTTP response. Here tokens only reach the Notifier: neither the
 // response of a handler built on the API nor the logs contain them.
-func TestDefect01_ResetTokenNeverInResponse(t *testing.T) {
-	var logs bytes.Buffer
-	e := newEnv(t, session.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	e.user(t, "admin", true)
-	h := e.m.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var err error
-		var uid string
-		switch r.URL.Path {
-		case "/forgot":
-			err = e.m.RequestPasswordReset(r.Context(), r.FormValue("login"))
-		case "/register":
-			uid, err = e.m.Register(r.Context(), session.NewAccount{Username: r.FormValue("username"), Identity: r.FormValue("identity"), Password: goodPassword})
-		}
-		if err != nil {
-			session.WriteError(w, err)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-		_, _ = w.Write([]byte(uid))
-	}))
-	var bodies []string
-	for _, target := range []string{"/forgot?login=admin", "/forgot?login=admin@example.com", "/register?username=eve&identity=eve@example.com", "/register?username=eve2&identity=admin@example.com"} {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, target, nil))
-		require.Equal(t, http.StatusAccepted, w.Code)
-		bodies = append(bodies, w.Body.String()+strings.Join(w.Header().Values("Set-Cookie"), ""))
-	}
-	notes := e.notes.all()
-	require.Len(t, notes, 4)
-	for _, n := range notes {
-		if n.Token == "" {
-			continue
-		}
-		for _, b := range bodies {
-			require.NotContains(t, b, n.Token)
-		}
-		require.NotContains(t, logs.String(), n.Token)
-	}
-}
-
 // §20.2: PUT /account_password/{uid} accepted any valid token for any uid,
 // so an attacker's own reset token took over the admin account. Here the
 // account comes from the signed token itself.
-func TestDefect02_ResetTokenBoundToAccount(t *testing.T) {
-	e := newEnv(t)
-	admin := e.user(t, "admin", true)
-	e.user(t, "eve", false)
-	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "eve"))
-	eves := e.notes.last(t, session.NoticeReset).Token
-
-	// Rewrite the uid inside Eve's token: the signature no longer matches.
-	payload, sig, _ := strings.Cut(eves, ".")
-	raw, _ := base64.RawURLEncoding.DecodeString(payload)
-	raw = bytes.Replace(raw, []byte(e.notes.last(t, session.NoticeReset).UID), []byte(admin.UID), 1)
-	forged := base64.RawURLEncoding.EncodeToString(raw) + "." + sig
-	require.ErrorIs(t, e.m.ResetPassword(t.Context(), forged, "attacker's passphrase!"), session.ErrInvalidLink)
-
-	// Eve's genuine token only ever changes Eve's password.
-	require.NoError(t, e.m.ResetPassword(t.Context(), eves, "attacker's passphrase!"))
-	_, _, err := e.m.Login(from(t.Context(), "192.0.2.1"), "admin", "attacker's passphrase!", "")
-	require.ErrorIs(t, err, session.ErrInvalidCredentials)
-	_, _, err = e.m.Login(from(t.Context(), "192.0.2.1"), "admin", goodPassword, "")
-	require.NoError(t, err)
-	// A confirmation token is no reset token.
-	_, err = e.m.Register(t.Context(), session.NewAccount{Username: "mallory", Identity: "mallory@example.com", Password: goodPassword})
-	require.NoError(t, err)
-	require.ErrorIs(t, e.m.ResetPassword(t.Context(), e.notes.last(t, session.NoticeConfirm).Token, "attacker's passphrase!"), session.ErrInvalidLink)
-}
-
 // countingKeys counts verifications.
 type countingKeys struct{ n atomic.Int64 }
 
@@ -212,105 +143,16 @@ func TestDefect09_JWTIsVerified(t *testing.T) {
 // §20.10: MD5, SHA-1 and unsalted SHA-256. Here passwords are argon2id
 // and the original's sha256_crypt hashes are replaced at the next login
 // (TestPasswordMigration).
-func TestDefect10_PasswordsHashedWithArgon2id(t *testing.T) {
-	e := newEnv(t)
-	a := e.user(t, "alice", false)
-	require.True(t, strings.HasPrefix(a.PasswordHash, "$argon2id$v=19$"))
-}
-
 // §20.11: after one backup code was used, the rest were written back in
 // plain text and stopped working. Here each code works once and the rest
 // keep working, stored as digests.
-func TestDefect11_BackupCodesKeepWorking(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := newEnv(t)
-		alice := e.user(t, "alice", false)
-		_, codes := e.enrolTOTP(t, "alice")
-		for _, c := range codes {
-			_, _, err := e.m.Login(from(t.Context(), "192.0.2.1"), "alice", goodPassword, c)
-			require.NoError(t, err)
-			acc, _, _ := e.accounts.Get(t.Context(), alice.UID)
-			for _, d := range acc.BackupCodes {
-				require.NotContains(t, strings.Join(codes, ""), d)
-			}
-		}
-		acc, _, _ := e.accounts.Get(t.Context(), alice.UID)
-		require.Empty(t, acc.BackupCodes)
-	})
-}
-
 // §20.12: the TOTP bypass cookie was any session token of the user; TOTP
 // could be turned off without a second factor; the pendingtotp session
 // survived; an API-key holder could complete another user's TOTP login.
-func TestDefect12_TOTPWeaknesses(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := newEnv(t)
-		alice := e.user(t, "alice", false)
-		secret, _ := e.enrolTOTP(t, "alice")
-		ctx := from(t.Context(), "192.0.2.1")
-
-		p, ptok, err := e.m.Login(ctx, "alice", goodPassword, "")
-		require.NoError(t, err)
-		// A session token as bypass cookie.
-		c, _ := session.ClientFromContext(ctx)
-		c.Device = string(ptok)
-		byp, _, err := e.m.Login(session.NewClientContext(t.Context(), c), "alice", goodPassword, "")
-		require.NoError(t, err)
-		require.Equal(t, []string{session.RolePendingTOTP}, byp.Roles, "a session token is not a bypass cookie")
-		// An API-key principal cannot complete the login.
-		apikey := &session.Session{UID: alice.UID, Roles: []string{"user"}, Method: session.MethodAPIKey}
-		_, _, err = e.m.CompleteTOTP(ctx, apikey, code(t, secret, time.Now().Add(step)))
-		require.ErrorIs(t, err, session.ErrNotPendingTOTP)
-		forged := *p
-		forged.UID = "u-other"
-		_, _, err = e.m.CompleteTOTP(ctx, &forged, code(t, secret, time.Now().Add(step)))
-		require.ErrorIs(t, err, session.ErrInvalidToken, "a pending session must exist as given")
-		// Disabling needs the password and a code, not just a session.
-		require.ErrorIs(t, e.m.DisableTOTP(ctx, alice.UID, "", ""), session.ErrInvalidCredentials)
-		time.Sleep(step)
-		_, _, err = e.m.CompleteTOTP(ctx, p, code(t, secret, time.Now()))
-		require.NoError(t, err)
-		_, err = e.m.Validate(t.Context(), string(ptok))
-		require.ErrorIs(t, err, session.ErrInvalidToken, "the pendingtotp session is gone")
-	})
-}
-
 // §20.14: lockout keyed by the typed username (anyone could lock anyone
 // out, and alternating username and e-mail dodged it), anonymous traffic
 // unlimited, Redis errors failing open.
-func TestDefect14_LockoutGaps(t *testing.T) {
-	t.Run("victim not locked out", func(t *testing.T) {
-		steps := repeat(6, lockStep{ip: attacker, login: "alice", password: bad, want: session.ErrInvalidCredentials})
-		steps = append(steps, repeat(10, lockStep{ip: attacker, login: "alice", password: bad, want: session.ErrLocked, retry: time.Second})...)
-		runLockSteps(t, append(steps, lockStep{ip: victim, login: "alice", password: goodPassword}))
-	})
-	t.Run("username and e-mail share the count", TestLockoutNotDodgedByEmail)
-	t.Run("per-address budget", TestLockoutPerIPBudget)
-	t.Run("store errors fail closed", TestStoreDownFailsClosed)
-}
-
 // §20.18: status changes did not end existing sessions.
-func TestDefect18_StatusAndPasswordChangesRevoke(t *testing.T) {
-	for name, change := range map[string]func(e *env, uid string) error{
-		"disable":       func(e *env, uid string) error { return e.m.SetStatus(t.Context(), uid, session.StatusDisabled) },
-		"status change": func(e *env, uid string) error { return e.m.SetStatus(t.Context(), uid, session.StatusActive) },
-		"password change": func(e *env, uid string) error {
-			return e.m.ChangePassword(t.Context(), uid, goodPassword, goodPassword+"!")
-		},
-		"delete": func(e *env, uid string) error { return e.m.DeleteAccount(t.Context(), uid) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t)
-			alice := e.user(t, "alice", false)
-			_, tok, err := e.m.Login(from(t.Context(), "192.0.2.1"), "alice", goodPassword, "")
-			require.NoError(t, err)
-			require.NoError(t, change(e, alice.UID))
-			_, err = e.m.Validate(t.Context(), string(tok))
-			require.ErrorIs(t, err, session.ErrInvalidToken)
-		})
-	}
-}
-
 // §20.21: the session update was a racy read-modify-write.
 func TestDefect21_SessionUpdatesAreAtomic(t *testing.T) {
 	e := newEnv(t)

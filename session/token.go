@@ -3,7 +3,6 @@ package session
 import (
 	"crypto/ed25519"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -13,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -55,17 +53,14 @@ type tokenClaims struct {
 	Ext    map[string]string `json:"ext,omitempty"`
 }
 
-// signer holds the token keys: the JWT signing method and keys, and the
-// HMAC keys of links, remember-device cookies and backup codes, each
-// derived from the secret with HKDF-SHA256 under its own label.
+// signer holds the token keys: the JWT signing method and keys. The
+// HS256 key is derived from the secret with HKDF-SHA256 under its own
+// label (see Manager.DeriveKey for the other uses).
 type signer struct {
 	method jwt.SigningMethod
 	sign   any
 	verify any
 	parser *jwt.Parser
-	link   []byte
-	device []byte
-	backup []byte
 }
 
 func derive(secret []byte, label string) ([]byte, error) {
@@ -77,15 +72,6 @@ func newSigner(secret []byte, c *config) (*signer, error) {
 		return nil, optionError("secret of %d bytes: need at least %d random bytes", len(secret), MinSecretSize)
 	}
 	s := &signer{}
-	var err error
-	for _, k := range []struct {
-		dst   *[]byte
-		label string
-	}{{&s.link, "link"}, {&s.device, "device"}, {&s.backup, "backup-code"}} {
-		if *k.dst, err = derive(secret, k.label); err != nil {
-			return nil, err
-		}
-	}
 	switch key := c.signer.(type) {
 	case nil:
 		hs, err := derive(secret, "jwt-hs256")
@@ -201,109 +187,4 @@ func newJTI() (jti, id string) {
 func sessionID(jti string) string {
 	sum := sha256.Sum256([]byte(jti))
 	return b64url.EncodeToString(sum[:])
-}
-
-// Signed blobs (links and remember-device cookies):
-//
-//	base64url(payload) "." base64url(HMAC-SHA256(key, label 0x00 payload))
-//
-// The payload is JSON with an expiry; the label keeps a blob of one kind
-// from being accepted as another even under the same key.
-
-const maxBlobLen = 2048
-
-func signBlob(key []byte, label string, payload any) (string, error) {
-	p, err := json.Marshal(payload)
-	if err != nil {
-		return "", err
-	}
-	return b64url.EncodeToString(p) + "." + b64url.EncodeToString(blobMAC(key, label, p)), nil
-}
-
-func blobMAC(key []byte, label string, p []byte) []byte {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(label))
-	mac.Write([]byte{0})
-	mac.Write(p)
-	return mac.Sum(nil)
-}
-
-// openBlob verifies a signed blob and decodes its payload into v.
-func openBlob(key []byte, label, s string, v any) error {
-	if s == "" || len(s) > maxBlobLen || !compact(s) {
-		return errors.New("empty, oversized or not base64url")
-	}
-	ps, ms, ok := strings.Cut(s, ".")
-	if !ok {
-		return errors.New("no signature")
-	}
-	p, err1 := b64url.Strict().DecodeString(ps)
-	m, err2 := b64url.Strict().DecodeString(ms)
-	if err1 != nil || err2 != nil {
-		return errors.New("bad encoding")
-	}
-	if !hmac.Equal(m, blobMAC(key, label, p)) {
-		return errors.New("bad signature")
-	}
-	d := json.NewDecoder(strings.NewReader(string(p)))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errors.New("bad payload")
-	}
-	return nil
-}
-
-// link is the payload of a confirmation or password-reset link token.
-type link struct {
-	Purpose string `json:"p"`
-	UID     string `json:"u"`
-	Exp     int64  `json:"e"`
-	Nonce   string `json:"n"`
-	Rename  bool   `json:"r,omitempty"` // confirmation needs a new username
-}
-
-const (
-	purposeConfirm = "confirm"
-	purposeReset   = "reset"
-)
-
-func linkKey(purpose, uid string) string { return "link:" + purpose + ":" + uid }
-
-func linkDigest(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
-// parseLink checks a link token's signature, purpose and expiry at now,
-// without consuming it, and returns its uid.
-func (s *signer) parseLink(token, purpose string, now time.Time) (string, error) {
-	uid, _, err := s.parseLinkFor(token, purpose, now)
-	return uid, err
-}
-
-// parseLinkFor is parseLink that also reports whether the link requires a
-// new username.
-func (s *signer) parseLinkFor(token, purpose string, now time.Time) (uid string, rename bool, err error) {
-	var l link
-	if err := openBlob(s.link, "link", token, &l); err != nil {
-		return "", false, fmt.Errorf("%w: %v", ErrInvalidLink, err)
-	}
-	if l.Purpose != purpose || validUID(l.UID) != nil || len(l.Nonce) != 22 {
-		return "", false, fmt.Errorf("%w: wrong purpose or malformed", ErrInvalidLink)
-	}
-	if now.Unix() >= l.Exp {
-		return "", false, fmt.Errorf("%w: expired", ErrInvalidLink)
-	}
-	return l.UID, l.Rename, nil
-}
-
-func (s *signer) newLink(purpose, uid string, exp time.Time) (string, error) {
-	return s.newLinkFor(purpose, uid, exp, false)
-}
-
-// newLinkFor is newLink for a link that may require a new username.
-func (s *signer) newLinkFor(purpose, uid string, exp time.Time, rename bool) (string, error) {
-	n := make([]byte, 16)
-	_, _ = rand.Read(n)
-	return signBlob(s.link, "link", link{Purpose: purpose, UID: uid, Exp: exp.Unix(), Nonce: b64url.EncodeToString(n), Rename: rename})
 }

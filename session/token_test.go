@@ -103,11 +103,10 @@ func TestHostileTokens(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, edEnv.m.Delete(t.Context(), revoked))
 
-	edEnv.user(t, "doomed", false)
-	_, doomedTok, err := edEnv.m.Login(from(t.Context(), "192.0.2.9"), "doomed", goodPassword, "")
+	_, doomedTok, err := edEnv.m.Create(t.Context(), "u-doomed", []string{"user"}, session.Extra{})
 	require.NoError(t, err)
-	doomed, _, _ := edEnv.accounts.Lookup(t.Context(), "doomed")
-	require.NoError(t, edEnv.m.DeleteAccount(t.Context(), doomed.UID))
+	_, err = edEnv.m.DeleteAll(t.Context(), "u-doomed") // as deleting the account does
+	require.NoError(t, err)
 
 	otherJTI := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
 	edSign := func(c jwt.MapClaims) string { return sign(t, jwt.SigningMethodEdDSA, edKey, c) }

@@ -19,6 +19,7 @@ import (
 	apicrypto "github.com/apicrud-go/apicrud/crypto"
 	"github.com/apicrud-go/apicrud/ratelimit"
 	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // Note is the host's record type: crud finds the id, owner (uid),
@@ -54,15 +55,20 @@ func Example() {
 		func(ctx context.Context, s *session.Session) context.Context { // a login or an X-Api-Key
 			return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{UID: s.UID, Roles: s.Roles, Scopes: s.Scopes, AuthMethod: s.Method}))
 		})))
+	defer sessions.Close(ctx)
+	accounts := login.NewMemoryAccounts()         // login/sqlaccounts on a shared database
+	logins := must(login.New(sessions, accounts)) // passwords, lockout, TOTP, registration, reset links
+	defer logins.Close(ctx)
 	limiter := must(ratelimit.New(ratelimit.WithDefaultLimit(ratelimit.PerMinute(600))))
 	notes := must(crud.NewResource[Note](db, "note", crud.WithAuthorizer(policy)))
 
 	mux := http.NewServeMux()
 	notes.Routes(mux, "/api/v1") // POST/GET/PUT/DELETE /api/v1/note[/{id}]
-	srv := httptest.NewServer(sessions.Authenticate(limiter.Handler(mux)))
+	srv := httptest.NewServer(logins.Clients(sessions.Authenticate(limiter.Handler(mux))))
 	defer srv.Close()
 
-	_, ann, err := sessions.Create(ctx, "u-ann", []string{"user"}, session.Extra{})
+	acct := must(logins.CreateAccount(ctx, login.NewAccount{Username: "ann", Password: "correct horse battery staple"}))
+	_, ann, err := logins.Login(ctx, "ann", "correct horse battery staple", "") // a session token, roles [user]
 	if err != nil {
 		panic(err)
 	}
@@ -74,7 +80,7 @@ func Example() {
 	send(srv.URL+loc, "GET", ann, "")
 	send(srv.URL+loc, "GET", bob, "") // a secret note of someone else
 	send(srv.URL+loc, "GET", "", "")  // anonymous
-	annKey, _, err := keys.Create(ctx, "u-ann", "backup script", nil, time.Time{})
+	annKey, _, err := keys.Create(ctx, acct.UID, "backup script", nil, time.Time{})
 	if err != nil {
 		panic(err)
 	}

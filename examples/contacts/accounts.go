@@ -12,8 +12,8 @@ import (
 
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/apikey"
-	"github.com/apicrud-go/apicrud/session"
-	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+	"github.com/apicrud-go/apicrud/session/login"
+	"github.com/apicrud-go/apicrud/session/login/sqlaccounts"
 )
 
 // memberLevels are the levels a list member may hold.
@@ -61,12 +61,12 @@ func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (apikey.Owner, err
 	if err != nil {
 		return apikey.Owner{}, err
 	}
-	if !ok || acct.Status != session.StatusActive {
+	if !ok || acct.Status != login.StatusActive {
 		return apikey.Owner{}, errOwnerInactive
 	}
-	roles := []string{session.RoleUser}
+	roles := []string{login.RoleUser}
 	if acct.Admin {
-		roles = append(roles, session.RoleAdmin)
+		roles = append(roles, login.RoleAdmin)
 	}
 	mr, err := o.members.MembershipRoles(ctx, uid)
 	if err != nil {
@@ -86,7 +86,7 @@ func (a *app) seedAdmin(ctx context.Context) error {
 	if generated {
 		pw = rand.Text() // 26 base32 characters: 130 bits
 	}
-	acct, err := a.sessions.CreateAccount(ctx, session.NewAccount{Username: "admin", Name: "Administrator", Password: pw, Admin: true})
+	acct, err := a.logins.CreateAccount(ctx, login.NewAccount{Username: "admin", Name: "Administrator", Password: pw, Admin: true})
 	if err != nil {
 		return fmt.Errorf("creating the admin account: %w", err)
 	}
@@ -117,7 +117,7 @@ func (a *app) resetAdminPassword(ctx context.Context) error {
 	if !ok {
 		return errors.New("-reset-admin-password: there is no admin account")
 	}
-	if err := a.sessions.CheckPassword(pw, acct.Username, acct.Identity); err != nil {
+	if err := a.logins.CheckPassword(pw, acct.Username, acct.Identity); err != nil {
 		return fmt.Errorf("-reset-admin-password: admin_password: %w", err)
 	}
 	if len(pw) > 72 {
@@ -129,8 +129,8 @@ func (a *app) resetAdminPassword(ctx context.Context) error {
 	}
 	acct.PasswordHash = string(hash)
 	acct.Updated = time.Now().UTC()
-	if acct.Status == session.StatusPending {
-		acct.Status = session.StatusActive
+	if acct.Status == login.StatusPending {
+		acct.Status = login.StatusActive
 	}
 	if ok, err := a.accounts.Update(ctx, acct); err != nil || !ok {
 		return errors.Join(errors.New("-reset-admin-password: the admin account changed meanwhile; run it again"), err)
@@ -138,7 +138,7 @@ func (a *app) resetAdminPassword(ctx context.Context) error {
 	if _, err := a.sessions.DeleteAll(ctx, acct.UID); err != nil {
 		return err
 	}
-	if err := a.credentialsChanged(ctx, acct.UID, session.ReasonPasswordReset); err != nil {
+	if err := a.credentialsChanged(ctx, acct.UID, login.ReasonPasswordReset); err != nil {
 		return err
 	}
 	a.log.WarnContext(ctx, "the admin password was reset from admin_password; its sessions and API keys were ended", "uid", acct.UID)

@@ -33,7 +33,8 @@ import (
 	"github.com/apicrud-go/apicrud/ratelimit"
 	"github.com/apicrud-go/apicrud/registry"
 	"github.com/apicrud-go/apicrud/session"
-	"github.com/apicrud-go/apicrud/session/sqlaccounts"
+	"github.com/apicrud-go/apicrud/session/login"
+	"github.com/apicrud-go/apicrud/session/login/sqlaccounts"
 )
 
 //go:embed rbac.yaml
@@ -88,6 +89,7 @@ type app struct {
 	apikeys  *apikey.Manager
 	grants   *grants.Grants
 	sessions *session.Manager
+	logins   *login.Manager
 	limiter  *ratelimit.Limiter
 	idem     *idempotency.Keeper
 	metrics  *metrics.Recorder
@@ -255,11 +257,11 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	closing(a.apikeys.Close)
 
 	lockout := cfg.LoginLockoutInterval()
-	throttles := session.DefaultThrottles()
+	throttles := login.DefaultThrottles()
 	// login_attempts_max failed logins, then the lockout: a Ladder lets
 	// Free attempts pass and locks after the next one, so Free is one less.
-	throttles.Account = session.Ladder{Free: cfg.LoginAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
-	throttles.IP = session.Ladder{Free: cfg.LoginIPAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
+	throttles.Account = login.Ladder{Free: cfg.LoginAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
+	throttles.IP = login.Ladder{Free: cfg.LoginIPAttemptsMax() - 1, Delays: []time.Duration{lockout}, Window: lockout}
 	// The service's own pages (public_url) and the configured origins may
 	// send unsafe requests with the session cookie; other sites may not.
 	origins, err := trustedOrigins(cfg.PublicURL(), cfg.TrustedOrigins)
@@ -273,29 +275,36 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	}
 	if a.sessions, err = session.New(a.cipher, secret,
 		session.WithStore(a.be.sessions),
-		session.WithAccounts(a.accounts),
-		session.WithMemberships(members),
 		session.WithAPIKeys(a.apikeys),
-		session.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL(), subject: a.noticeSubject}),
-		session.WithCredentialsChanged(a.credentialsChanged),
 		session.WithContextFunc(a.withPrincipal),
 		session.WithErrorHandler(a.authError),
 		session.WithIssuer(cfg.JWTIssuer()),
 		session.WithAudience(cfg.JWTAudience()),
 		session.WithLifetime(cfg.SessionAbsoluteTTL()),
 		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
-		session.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
-		session.WithThrottle(throttles),
-		session.WithHashConcurrency(cfg.PasswordHashConcurrency(), cfg.PasswordHashWait()),
-		session.WithClientIP(a.limiter.ClientIP),
 		session.WithTrustedOrigins(origins...),
-		session.WithPasswordPolicy(session.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,
-			Words: []string{"contacts", "apicrud", cfg.ServiceName()}}),
 		session.WithLogger(log),
 	); err != nil {
 		return nil, err
 	}
 	closing(a.sessions.Close)
+	if a.logins, err = login.New(a.sessions, a.accounts,
+		login.WithStore(a.be.logins),
+		login.WithMemberships(members),
+		login.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL(), subject: a.noticeSubject}),
+		login.WithCredentialsChanged(a.credentialsChanged),
+		login.WithIssuer(cfg.JWTIssuer()),
+		login.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
+		login.WithThrottle(throttles),
+		login.WithHashConcurrency(cfg.PasswordHashConcurrency(), cfg.PasswordHashWait()),
+		login.WithClientIP(a.limiter.ClientIP),
+		login.WithPasswordPolicy(login.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,
+			Words: []string{"contacts", "apicrud", cfg.ServiceName()}}),
+		login.WithLogger(log),
+	); err != nil {
+		return nil, err
+	}
+	closing(a.logins.Close)
 	a.providers = newIdentityProviders(cfg)
 
 	defs, err := metrics.ParseDefinitions(metricDefinitions)
@@ -376,7 +385,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 // before then need not be the owner's) or deleted. A password change by its owner keeps them, and a disabled
 // account's keys stop working while it is disabled (keyOwners).
 func (a *app) credentialsChanged(ctx context.Context, uid, reason string) error {
-	if reason != session.ReasonPasswordReset && reason != session.ReasonDeleted && reason != session.ReasonDelegatedActivation {
+	if reason != login.ReasonPasswordReset && reason != login.ReasonDeleted && reason != login.ReasonDelegatedActivation {
 		return nil
 	}
 	keys, err := a.apikeys.List(ctx, uid)
@@ -406,7 +415,7 @@ func (a *app) authError(w http.ResponseWriter, r *http.Request, err error) {
 			return
 		}
 	}
-	session.WriteError(w, err)
+	login.WriteError(w, err)
 }
 
 // registerInstance adds this instance to the service registry; its heartbeat runs

@@ -11,6 +11,7 @@ import (
 	"github.com/apicrud-go/apicrud/apikey"
 	"github.com/apicrud-go/apicrud/metrics"
 	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // tokenBody is the answer to a successful login.
@@ -39,10 +40,10 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	s, tok, err := a.sessions.Login(r.Context(), in.Username, in.Password, in.OTP)
+	s, tok, err := a.logins.Login(r.Context(), in.Username, in.Password, in.OTP)
 	a.countLogin(r, err)
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	if !s.HasRole(session.RolePendingTOTP) {
@@ -59,7 +60,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 func (a *app) countLogin(r *http.Request, err error) {
 	outcome := "success"
 	switch {
-	case errors.Is(err, session.ErrLocked):
+	case errors.Is(err, login.ErrLocked):
 		outcome = "locked"
 	case err != nil:
 		outcome = "failure"
@@ -73,7 +74,7 @@ func (a *app) countLogin(r *http.Request, err error) {
 // its first login.
 func (a *app) ensureProfileFor(r *http.Request, uid string) error {
 	acct, ok, err := a.accounts.Get(r.Context(), uid)
-	if err != nil || !ok || acct.Status != session.StatusActive {
+	if err != nil || !ok || acct.Status != login.StatusActive {
 		return err
 	}
 	return a.ensureProfile(r.Context(), uid, acct.Name, acct.Identity)
@@ -88,7 +89,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.sessions.Delete(r.Context(), s); err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	a.sessions.ClearCookie(w)
@@ -108,9 +109,9 @@ func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	s, tok, err := a.sessions.CompleteTOTP(r.Context(), pending, in.OTP)
+	s, tok, err := a.logins.CompleteTOTP(r.Context(), pending, in.OTP)
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	if err := a.ensureProfileFor(r, s.UID); err != nil {
@@ -138,9 +139,9 @@ func (a *app) enrollTOTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e, err := a.sessions.EnrollTOTP(r.Context(), s)
+	e, err := a.logins.EnrollTOTP(r.Context(), s)
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"secret": e.Secret, "uri": e.URI})
@@ -156,9 +157,9 @@ func (a *app) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	if !ok || !readJSON(w, r, &in) {
 		return
 	}
-	codes, err := a.sessions.ConfirmTOTP(r.Context(), s, in.OTP)
+	codes, err := a.logins.ConfirmTOTP(r.Context(), s, in.OTP)
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"backup_codes": codes})
@@ -174,8 +175,8 @@ func (a *app) disableTOTP(w http.ResponseWriter, r *http.Request) {
 	if !ok || !readJSON(w, r, &in) {
 		return
 	}
-	if err := a.sessions.DisableTOTP(r.Context(), s.UID, in.Password, in.OTP); err != nil {
-		session.WriteError(w, err)
+	if err := a.logins.DisableTOTP(r.Context(), s.UID, in.Password, in.OTP); err != nil {
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -196,16 +197,16 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Registration == "closed" {
 		// The Python original declared registration policies and never
 		// enforced them. Admins still create accounts.
-		if p, ok := ac.PrincipalFrom(r.Context()); !ok || !p.HasRole(session.RoleAdmin) {
+		if p, ok := ac.PrincipalFrom(r.Context()); !ok || !p.HasRole(login.RoleAdmin) {
 			writeProblem(w, http.StatusForbidden, "contacts.registration_closed", "registration is closed")
 			return
 		}
 		if _, ok := a.writer(w, r); !ok || !readJSON(w, r, &in) {
 			return
 		}
-		acct, err := a.sessions.CreateAccount(r.Context(), session.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
+		acct, err := a.logins.CreateAccount(r.Context(), login.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
 		if err != nil {
-			session.WriteError(w, err)
+			login.WriteError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusCreated, map[string]string{"uid": acct.UID, "status": string(acct.Status)})
@@ -214,12 +215,12 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	_, err := a.sessions.Register(r.Context(), session.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
+	_, err := a.logins.Register(r.Context(), login.NewAccount{Username: in.Username, Name: in.Name, Identity: in.Identity, Password: in.Password})
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": string(session.StatusPending)})
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": string(login.StatusPending)})
 }
 
 // confirm is POST /account/confirm {token, username?}, the token of a
@@ -234,8 +235,8 @@ func (a *app) confirm(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if err := a.sessions.ConfirmUsername(r.Context(), in.Token, in.Username); err != nil {
-		session.WriteError(w, err)
+	if err := a.logins.ConfirmUsername(r.Context(), in.Token, in.Username); err != nil {
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -252,7 +253,7 @@ func (a *app) requestReset(w http.ResponseWriter, r *http.Request) {
 	}
 	// The answer is 202 whatever happened: a delivery failure happens only
 	// for accounts that exist, so reporting it would tell which do.
-	if err := a.sessions.RequestPasswordReset(r.Context(), in.Login); err != nil {
+	if err := a.logins.RequestPasswordReset(r.Context(), in.Login); err != nil {
 		a.log.ErrorContext(r.Context(), "password reset", "err", err)
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -272,16 +273,16 @@ func (a *app) setPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	if in.Token != "" {
-		err = a.sessions.ResetPassword(r.Context(), in.Token, in.Password)
+		err = a.logins.ResetPassword(r.Context(), in.Token, in.Password)
 	} else {
 		s, ok := loginSession(w, r)
 		if !ok {
 			return
 		}
-		err = a.sessions.ChangePassword(r.Context(), s.UID, in.OldPassword, in.Password)
+		err = a.logins.ChangePassword(r.Context(), s.UID, in.OldPassword, in.Password)
 	}
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -325,7 +326,7 @@ func (a *app) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	if !ok || !readJSON(w, r, &in) {
 		return
 	}
-	if !s.HasRole(session.RoleUser) {
+	if !s.HasRole(login.RoleUser) {
 		// A pending account's key would start working once the address
 		// is confirmed, or recovered by its real owner.
 		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
@@ -446,8 +447,8 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.writer(w, r); !ok || !readJSON(w, r, &in) {
 		return
 	}
-	st := session.Status(in.Status)
-	if st != session.StatusActive && st != session.StatusDisabled {
+	st := login.Status(in.Status)
+	if st != login.StatusActive && st != login.StatusDisabled {
 		writeProblemField(w, http.StatusBadRequest, "contacts.bad_status", "status", "must be active or disabled")
 		return
 	}
@@ -460,8 +461,8 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}
-	if err := a.sessions.SetStatus(r.Context(), uid, st); err != nil {
-		session.WriteError(w, err)
+	if err := a.logins.SetStatus(r.Context(), uid, st); err != nil {
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

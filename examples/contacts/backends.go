@@ -27,6 +27,8 @@ import (
 	"github.com/apicrud-go/apicrud/registry"
 	registryredis "github.com/apicrud-go/apicrud/registry/redisstore"
 	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
+	loginredis "github.com/apicrud-go/apicrud/session/login/redisstore"
 	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 )
 
@@ -37,6 +39,7 @@ type backends struct {
 	kind        string // "memory" or "redis"
 	rdb         redis.UniversalClient
 	sessions    session.Store
+	logins      login.Store
 	limits      ratelimit.Store
 	locks       mutex.Store
 	grantCache  grants.Cache // nil: the grants package's own memory cache
@@ -52,11 +55,11 @@ type backends struct {
 func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error) {
 	if redisURL == "" {
 		s, l, m, me, r := session.NewMemoryStore(), ratelimit.NewMemoryStore(), mutex.NewMemoryStore(), metrics.NewMemoryStore(), registry.NewMemoryStore()
-		c, id := crud.NewMemoryCacheStore(), idempotency.NewMemoryStore()
+		c, id, lg := crud.NewMemoryCacheStore(), idempotency.NewMemoryStore(), login.NewMemoryStore()
 		return &backends{
-			kind: "memory", sessions: s, limits: l, locks: m, metrics: me, registry: r, records: c, idempotency: id,
+			kind: "memory", sessions: s, logins: lg, limits: l, locks: m, metrics: me, registry: r, records: c, idempotency: id,
 			close: func(ctx context.Context) error {
-				return errors.Join(s.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx), c.Close(ctx), id.Close(ctx))
+				return errors.Join(s.Close(ctx), lg.Close(ctx), l.Close(ctx), m.Close(ctx), me.Close(ctx), r.Close(ctx), c.Close(ctx), id.Close(ctx))
 			},
 		}, nil
 	}
@@ -71,8 +74,11 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	b := &backends{kind: "redis", rdb: rdb, close: func(context.Context) error { return rdb.Close() }}
-	var errs [8]error
+	var errs [9]error
 	b.sessions, errs[0] = sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:"))
+	// The login state keeps the prefix it shared with the sessions before
+	// the session package was split: no key moves.
+	b.logins, errs[8] = loginredis.New(rdb, loginredis.WithPrefix(prefix+"session:"))
 	b.limits, errs[1] = ratelimitredis.New(rdb, ratelimitredis.WithPrefix(prefix+"ratelimit:"))
 	b.locks, errs[2] = mutexredis.New(rdb, mutexredis.WithPrefix(prefix+"mutex:"))
 	b.grantCache, errs[3] = grantsredis.New(rdb, grantsredis.WithPrefix(prefix+"grants:"))

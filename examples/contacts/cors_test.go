@@ -221,7 +221,7 @@ func TestCORSService(t *testing.T) {
 		t.Fatalf("evil GET: %v", w.Header())
 	}
 
-	_, tok, err := a.sessions.Login(t.Context(), "admin", inProcessPassword, "")
+	_, tok, err := a.logins.Login(t.Context(), "admin", inProcessPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // identityProviders are the providers of delegated login, by the name in
 // the path /auth/oidc/{provider}/callback. Today there is at most the test
 // provider (test_identity_key); OpenID Connect providers join it later.
-type identityProviders map[string]session.IdentityProvider
+type identityProviders map[string]login.IdentityProvider
 
 // newIdentityProviders returns the providers the configuration enables.
 func newIdentityProviders(cfg *serviceConfig) identityProviders {
@@ -53,29 +54,29 @@ type signedIdentityProvider struct{ key []byte }
 
 var errBadAssertion = errors.New("test identity provider: bad assertion")
 
-// Exchange implements session.IdentityProvider.
-func (p *signedIdentityProvider) Exchange(_ context.Context, params url.Values) (session.Identity, error) {
+// Exchange implements login.IdentityProvider.
+func (p *signedIdentityProvider) Exchange(_ context.Context, params url.Values) (login.Identity, error) {
 	payload, sig, ok := strings.Cut(params.Get("assertion"), ".")
 	if !ok || len(payload) > 4096 {
-		return session.Identity{}, errBadAssertion
+		return login.Identity{}, errBadAssertion
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, signAssertion(p.key, payload)) {
-		return session.Identity{}, errBadAssertion
+		return login.Identity{}, errBadAssertion
 	}
 	data, err := base64.RawURLEncoding.DecodeString(payload)
 	if err != nil {
-		return session.Identity{}, errBadAssertion
+		return login.Identity{}, errBadAssertion
 	}
 	var a testAssertion
 	if err := json.Unmarshal(data, &a); err != nil {
-		return session.Identity{}, errBadAssertion
+		return login.Identity{}, errBadAssertion
 	}
 	now := time.Now()
 	if exp := time.Unix(a.Expires, 0); !exp.After(now) || exp.After(now.Add(testAssertionMaxAge)) {
-		return session.Identity{}, errBadAssertion
+		return login.Identity{}, errBadAssertion
 	}
-	return session.Identity{Provider: testProviderName, Subject: a.Subject, Email: a.Email, EmailVerified: a.EmailVerified, Name: a.Name}, nil
+	return login.Identity{Provider: testProviderName, Subject: a.Subject, Email: a.Email, EmailVerified: a.EmailVerified, Name: a.Name}, nil
 }
 
 // signAssertion is the MAC of an assertion's payload.
@@ -96,10 +97,10 @@ func (a *app) delegatedCallback(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "http.404", "")
 		return
 	}
-	s, tok, err := a.sessions.LoginWith(r.Context(), p, r.URL.Query())
+	s, tok, err := a.logins.LoginWith(r.Context(), p, r.URL.Query())
 	a.countLogin(r, err)
 	if err != nil {
-		session.WriteError(w, err)
+		login.WriteError(w, err)
 		return
 	}
 	if !s.HasRole(session.RolePendingTOTP) {

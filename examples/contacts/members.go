@@ -10,7 +10,7 @@ import (
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/crud"
 	"github.com/apicrud-go/apicrud/grants"
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // member is one row of a list's membership.
@@ -141,8 +141,8 @@ func (a *app) putMember(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "members", err)
 		return
 	}
-	if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
-		session.WriteError(w, err)
+	if err := a.logins.RefreshRoles(ctx, uid); err != nil {
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -177,8 +177,8 @@ func (a *app) deleteMember(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "members", err)
 		return
 	}
-	if err := a.sessions.RefreshRoles(r.Context(), uid); err != nil {
-		session.WriteError(w, err)
+	if err := a.logins.RefreshRoles(r.Context(), uid); err != nil {
+		login.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // outbox delivers notices by writing one JSON file per message into a
@@ -42,8 +42,8 @@ type mail struct {
 	TakenUsername string `json:"taken_username,omitempty"`
 }
 
-// Notify implements session.Notifier.
-func (o *outbox) Notify(ctx context.Context, n session.Notice) error {
+// Notify implements login.Notifier.
+func (o *outbox) Notify(ctx context.Context, n login.Notice) error {
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

@@ -188,7 +188,7 @@ func (a *app) listCommitted(ctx context.Context, change crud.Change, ids ...stri
 		a.log.ErrorContext(ctx, "list members", "err", err)
 	}
 	for _, uid := range uids {
-		if err := a.sessions.RefreshRoles(ctx, uid); err != nil {
+		if err := a.logins.RefreshRoles(ctx, uid); err != nil {
 			a.log.ErrorContext(ctx, "refreshing roles", "uid", uid, "err", err)
 		}
 	}

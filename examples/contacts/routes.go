@@ -20,7 +20,7 @@ import (
 	ac "github.com/apicrud-go/apicrud/accesscontrol"
 	"github.com/apicrud-go/apicrud/metrics"
 	"github.com/apicrud-go/apicrud/problem"
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // maxBody bounds the JSON bodies of the non-crud endpoints.
@@ -51,6 +51,7 @@ func (a *app) handler() http.Handler {
 		h = a.limiter.Handler(h)
 	}
 	h = a.sessions.Authenticate(h)
+	h = a.logins.Clients(h) // the client address and remember-device cookie of login throttling
 	h = a.catalog.Middleware(a.accountLocale)(h)
 	h = bypass(p+"/health", problemMux(api), h)
 	h = withCallerBox(h)
@@ -314,7 +315,7 @@ func admin(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if !p.HasRole(session.RoleAdmin) {
+	if !p.HasRole(login.RoleAdmin) {
 		writeProblem(w, http.StatusForbidden, ac.CodeForbidden, "")
 		return false
 	}

@@ -1,5 +1,5 @@
-// Package redisstore is the Redis session.Store: sessions and login state
-// shared by every instance of a service. Import it as sessionredis:
+// Package redisstore is the Redis session.Store: sessions shared by every
+// instance of a service. Import it as sessionredis:
 //
 //	import sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 //
@@ -8,6 +8,8 @@
 //
 // New accepts any redis.Scripter: *redis.Client, *redis.ClusterClient,
 // *redis.Ring or a Sentinel failover client. The Store never closes it.
+// The login state (throttling, TOTP steps, links) is in package
+// login/redisstore, on the same default prefix.
 //
 // # Key schema
 //
@@ -16,17 +18,12 @@
 //	apicrud:session:{<uid>}:s:<id>   hash {d: sealed session, a: absolute deadline (unix ms), r: last refresh (unix ms)};
 //	                                 key TTL = the idle deadline (capped by the absolute one)
 //	apicrud:session:{<uid>}:idx      sorted set id → absolute deadline: the per-user index; expires with its last session
-//	apicrud:session:{<key>}:try      hash {n: attempts, u: wait-until (unix ms)}: login throttling; TTL = window
-//	apicrud:session:{totp:<uid>}:step  the last accepted TOTP time step of the account; TTL 2 min
-//	apicrud:session:{link:<purpose>:<uid>}:tok  SHA-256 of the outstanding confirmation or reset link; TTL = its lifetime
 //
 // <id> is base64url(SHA-256(token secret)); the token itself is never
-// stored. Throttling keys are "acct:<hash>" (account and client address),
-// "ip:<address or /64>" and "otp:<hash>". All keys of one user share the
-// hash tag {<uid>}, so every script runs in one Redis Cluster slot. The
-// scripts DeleteAll and List address session keys they build from the
-// index (in the same slot), which Redis Cluster executes but does not
-// declare in KEYS.
+// stored. All keys of one user share the hash tag {<uid>}, so every script
+// runs in one Redis Cluster slot. The scripts DeleteAll and List address
+// session keys they build from the index (in the same slot), which Redis
+// Cluster executes but does not declare in KEYS.
 //
 // # Round trips
 //
@@ -41,29 +38,17 @@
 //	Delete       1  delete.lua
 //	DeleteAll    1  deleteall.lua
 //	List         1  list.lua     (prunes dead index entries)
-//	Attempt      1  attempt.lua  (password-reset requests)
-//	Reserve      1  reserve.lua  (login throttle, before the check)
-//	Settle       1  settle.lua   (login throttle, after the check)
-//	AdvanceStep  1  advance.lua
-//	PutToken     1  puttoken.lua
-//	TakeToken    1  taketoken.lua (compare-and-delete)
 //
-// So session.Manager.Validate costs one round trip. A successful password
-// Login costs five (two Reserve before the password check, two Settle
-// after it, and Create), plus the account lookup in the AccountStore; a
-// failed one four (TestLoginRoundTrips counts them); a TOTP code adds
-// three (its Reserve, AdvanceStep and its Settle). A login held back
-// while attempts of the same key are in flight repeats its Reserve every
-// few milliseconds until they settle.
+// So session.Manager.Validate costs one round trip
+// (TestValidateIsOneRoundTrip counts them), and so do Create and Delete.
 //
 // # Failure
 //
 // A Redis error is returned wrapped ("sessionredis: get: …"); the session
 // Manager turns it into session.ErrUnavailable and its middleware into a
-// 503. There is no fallback to local state: throttling and revocation
-// fail closed.
+// 503. There is no fallback to local state: revocation fails closed.
 //
-// An ID (lock name, account, key) that is empty or starts with "}" cannot be
-// a Redis Cluster hash tag as it stands: its keys take the SHA-256 of it
-// instead, <prefix>#{<hex>}<suffix>, so they still share one slot.
+// A uid that is empty or starts with "}" cannot be a Redis Cluster hash
+// tag as it stands: its keys take the SHA-256 of it instead,
+// <prefix>#{<hex>}<suffix>, so they still share one slot.
 package redisstore

@@ -29,18 +29,6 @@ var (
 	deleteAllSrc string
 	//go:embed list.lua
 	listSrc string
-	//go:embed attempt.lua
-	attemptSrc string
-	//go:embed reserve.lua
-	reserveSrc string
-	//go:embed settle.lua
-	settleSrc string
-	//go:embed advance.lua
-	advanceSrc string
-	//go:embed puttoken.lua
-	putTokenSrc string
-	//go:embed taketoken.lua
-	takeTokenSrc string
 
 	createScript    = redis.NewScript(createSrc)
 	getScript       = redis.NewScript(getSrc)
@@ -48,12 +36,6 @@ var (
 	deleteScript    = redis.NewScript(deleteSrc)
 	deleteAllScript = redis.NewScript(deleteAllSrc)
 	listScript      = redis.NewScript(listSrc)
-	attemptScript   = redis.NewScript(attemptSrc)
-	reserveScript   = redis.NewScript(reserveSrc)
-	settleScript    = redis.NewScript(settleSrc)
-	advanceScript   = redis.NewScript(advanceSrc)
-	putTokenScript  = redis.NewScript(putTokenSrc)
-	takeTokenScript = redis.NewScript(takeTokenSrc)
 )
 
 // Store is the Redis session.Store. It is safe for concurrent use. It does
@@ -70,7 +52,7 @@ var _ session.Store = (*Store)(nil)
 type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with the
-// same prefix on the same Redis share their sessions and login state.
+// same prefix on the same Redis share their sessions.
 // The prefix must be 1 to 128 bytes without "{", "}", spaces or control
 // characters (ErrOption).
 func WithPrefix(prefix string) Option {
@@ -206,83 +188,4 @@ func (s *Store) List(ctx context.Context, uid string) ([]session.Entry, error) {
 		out = append(out, session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs)})
 	}
 	return out, nil
-}
-
-// Attempt implements session.Store: one round trip (attempt.lua).
-func (s *Store) Attempt(ctx context.Context, key string, l session.Ladder) (time.Duration, error) {
-	n, err := attemptScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l)...).Int64()
-	if err != nil {
-		return 0, wrap("attempt", err)
-	}
-	return time.Duration(n) * time.Millisecond, nil
-}
-
-// ladderArgs are the script arguments of l after the leading ones.
-func ladderArgs(l session.Ladder, lead ...any) []any {
-	args := make([]any, 0, len(lead)+2+len(l.Delays))
-	args = append(args, lead...)
-	args = append(args, l.Free, max(ms(l.Window), 1))
-	for _, d := range l.Delays {
-		args = append(args, ms(d))
-	}
-	return args
-}
-
-// Reserve implements session.Store: one round trip (reserve.lua).
-func (s *Store) Reserve(ctx context.Context, key, id string, l session.Ladder, hold time.Duration) (session.Admission, error) {
-	n, err := reserveScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l, id, max(ms(hold), 1))...).Int64()
-	switch {
-	case err != nil:
-		return session.Admission{}, wrap("reserve", err)
-	case n == 0:
-		return session.Admission{Reserved: true}, nil
-	case n < 0:
-		return session.Admission{}, nil // busy
-	}
-	return session.Admission{Wait: time.Duration(n) * time.Millisecond}, nil
-}
-
-// Settle implements session.Store: one round trip (settle.lua).
-func (s *Store) Settle(ctx context.Context, key, id string, l session.Ladder, outcome session.Outcome) error {
-	var o string
-	switch outcome {
-	case session.OutcomeFailed:
-		o = "f"
-	case session.OutcomePassed:
-		o = "p"
-	case session.OutcomeCleared:
-		o = "c"
-	default:
-		return fmt.Errorf("sessionredis: settle: unknown outcome %d", outcome)
-	}
-	if err := settleScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":try")}, ladderArgs(l, id, o)...).Err(); err != nil {
-		return wrap("settle", err)
-	}
-	return nil
-}
-
-// AdvanceStep implements session.Store: one round trip (advance.lua).
-func (s *Store) AdvanceStep(ctx context.Context, key string, step int64, ttl time.Duration) (bool, error) {
-	n, err := advanceScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":step")}, step, max(ms(ttl), 1)).Int64()
-	if err != nil {
-		return false, wrap("advance step", err)
-	}
-	return n == 1, nil
-}
-
-// PutToken implements session.Store: one round trip (puttoken.lua).
-func (s *Store) PutToken(ctx context.Context, key string, digest []byte, ttl time.Duration) error {
-	if err := putTokenScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":tok")}, digest, max(ms(ttl), 1)).Err(); err != nil {
-		return wrap("put token", err)
-	}
-	return nil
-}
-
-// TakeToken implements session.Store: one round trip (taketoken.lua).
-func (s *Store) TakeToken(ctx context.Context, key string, digest []byte) (bool, error) {
-	n, err := takeTokenScript.Run(ctx, s.rdb, []string{rediskey.Tagged(s.prefix, key, ":tok")}, digest).Int64()
-	if err != nil {
-		return false, wrap("take token", err)
-	}
-	return n == 1, nil
 }

@@ -5,19 +5,14 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -75,31 +70,6 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 	_, ok, err = a.Get(ctx, "u-1", "s1", time.Minute, time.Minute)
 	require.NoError(t, err)
 	require.False(t, ok, "logout on one instance is logout on all")
-
-	l := session.Ladder{Free: 1, Delays: []time.Duration{time.Hour}, Window: time.Hour}
-	for i, s := range []*sessionredis.Store{a, b} {
-		w, err := s.Attempt(ctx, "ip:192.0.2.1", l)
-		require.NoError(t, err)
-		require.Zero(t, w, "attempt %d", i)
-	}
-	w, err := a.Attempt(ctx, "ip:192.0.2.1", l)
-	require.NoError(t, err)
-	require.Positive(t, w, "throttling counts attempts on every instance")
-
-	ok, err = a.AdvanceStep(ctx, "totp:u-1", 100, time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
-	ok, err = b.AdvanceStep(ctx, "totp:u-1", 100, time.Minute)
-	require.NoError(t, err)
-	require.False(t, ok, "a TOTP step accepted on one instance is refused on the other")
-
-	require.NoError(t, a.PutToken(ctx, "link:reset:u-1", []byte("d"), time.Hour))
-	ok, err = b.TakeToken(ctx, "link:reset:u-1", []byte("d"))
-	require.NoError(t, err)
-	require.True(t, ok)
-	ok, err = a.TakeToken(ctx, "link:reset:u-1", []byte("d"))
-	require.NoError(t, err)
-	require.False(t, ok)
 }
 
 func TestKeysAreHashTagged(t *testing.T) {
@@ -108,11 +78,9 @@ func TestKeysAreHashTagged(t *testing.T) {
 	prefix := testenv.Prefix(t, rdb)
 	s := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))
 	require.NoError(t, s.Create(t.Context(), "u-1", "abc", []byte("x"), time.Minute, time.Hour))
-	_, err := s.Attempt(t.Context(), "ip:192.0.2.1", session.Ladder{Window: time.Minute})
-	require.NoError(t, err)
 	keys, err := testenv.Keys(t.Context(), rdb, prefix)
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{prefix + "{u-1}:s:abc", prefix + "{u-1}:idx", prefix + "{ip:192.0.2.1}:try"}, keys)
+	require.ElementsMatch(t, []string{prefix + "{u-1}:s:abc", prefix + "{u-1}:idx"}, keys)
 	ttl, err := rdb.PTTL(t.Context(), prefix+"{u-1}:s:abc").Result()
 	require.NoError(t, err)
 	require.InDelta(t, float64(time.Minute), float64(ttl), float64(2*time.Second), "the key expires with the idle timeout")
@@ -148,67 +116,8 @@ func (s sealer) Open(c, ad []byte) ([]byte, error) {
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
-const password = "correct horse battery staple"
-
-// TestManagersOnRedis runs two Managers (two instances) on one Redis:
-// logout, log-out-everywhere, lockout and TOTP replay are shared.
-func TestManagersOnRedis(t *testing.T) {
-	t.Parallel()
-	testenv.EachRedis(t, testManagersOnRedis)
-}
-
-func testManagersOnRedis(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
-	a, b := twoInstances(t, connect)
-	sl := newSealer(t)
-	accounts := session.NewMemoryAccounts() // in production: sqlaccounts on a shared database
-	cheap := session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-	m1, err := session.New(sl, secret, session.WithStore(a), session.WithAccounts(accounts), cheap)
-	require.NoError(t, err)
-	m2, err := session.New(sl, secret, session.WithStore(b), session.WithAccounts(accounts), cheap)
-	require.NoError(t, err)
-	alice, err := m1.CreateAccount(t.Context(), session.NewAccount{Username: "alice", Identity: "alice@example.com", Password: password})
-	require.NoError(t, err)
-	ctx := session.NewClientContext(t.Context(), session.Client{IP: netip.MustParseAddr("192.0.2.1")})
-
-	s, tok, err := m1.Login(ctx, "alice", password, "")
-	require.NoError(t, err)
-	_, err = m2.Validate(t.Context(), string(tok))
-	require.NoError(t, err)
-	require.NoError(t, m2.Delete(t.Context(), s))
-	_, err = m1.Validate(t.Context(), string(tok))
-	require.ErrorIs(t, err, session.ErrNoSession)
-
-	// TOTP: enrol on one instance; a code used on one is refused on the other.
-	s, _, err = m1.Login(ctx, "alice", password, "")
-	require.NoError(t, err)
-	enr, err := m2.EnrollTOTP(t.Context(), s)
-	require.NoError(t, err)
-	codeAt := func(at time.Time) string {
-		c, err := totp.GenerateCodeCustom(enr.Secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		require.NoError(t, err)
-		return c
-	}
-	_, err = m1.ConfirmTOTP(t.Context(), s, codeAt(time.Now()))
-	require.NoError(t, err)
-	next := codeAt(time.Now().Add(30 * time.Second)) // within the skew window, a later step
-	_, _, err = m2.Login(ctx, "alice", password, next)
-	require.NoError(t, err)
-	_, _, err = m1.Login(ctx, "alice", password, next)
-	require.ErrorIs(t, err, session.ErrInvalidOTP, "replay on another instance")
-
-	// Log out everywhere.
-	require.NoError(t, m1.ResetTOTP(t.Context(), alice.UID))
-	_, t1, err := m1.Login(ctx, "alice", password, "")
-	require.NoError(t, err)
-	n, err := m2.DeleteAll(t.Context(), alice.UID)
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, n, 1)
-	_, err = m1.Validate(t.Context(), string(t1))
-	require.ErrorIs(t, err, session.ErrInvalidToken)
-}
-
-// TestRedisDownFailsClosed: with Redis unreachable, validation and login
-// fail with ErrUnavailable and the middleware answers 503.
+// TestRedisDownFailsClosed: with Redis unreachable, validation fails
+// with ErrUnavailable and the middleware answers 503.
 func TestRedisDownFailsClosed(t *testing.T) {
 	t.Parallel()
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
@@ -221,11 +130,9 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	_, tok, err := issuer.Create(t.Context(), "u-1", nil, session.Extra{})
 	require.NoError(t, err)
 
-	m, err := session.New(sl, secret, session.WithStore(testenv.Must(sessionredis.New(dead))), session.WithAccounts(session.NewMemoryAccounts()))
+	m, err := session.New(sl, secret, session.WithStore(testenv.Must(sessionredis.New(dead))))
 	require.NoError(t, err)
 	_, err = m.Validate(t.Context(), string(tok))
-	require.ErrorIs(t, err, session.ErrUnavailable)
-	_, _, err = m.Login(t.Context(), "alice", password, "")
 	require.ErrorIs(t, err, session.ErrUnavailable)
 
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -297,37 +204,6 @@ func TestValidateIsOneRoundTrip(t *testing.T) {
 	}
 }
 
-// TestLoginRoundTrips counts the Redis round trips of a login: a
-// successful password login (no TOTP) is five (two Reserve, two Settle,
-// Create), a failed one four (two Reserve, two Settle).
-func TestLoginRoundTrips(t *testing.T) {
-	t.Parallel()
-	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
-	var cmds atomic.Int64
-	rdb.AddHook(commandCounter{&cmds})
-	store := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(testenv.Prefix(t, rdb))))
-	m, err := session.New(newSealer(t), secret, session.WithStore(store), session.WithAccounts(session.NewMemoryAccounts()),
-		session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
-	require.NoError(t, err)
-	_, err = m.CreateAccount(t.Context(), session.NewAccount{Username: "alice", Password: password})
-	require.NoError(t, err)
-	ctx := session.NewClientContext(t.Context(), session.Client{IP: netip.MustParseAddr("192.0.2.9")})
-	for range 2 { // load the scripts (EVAL after NOSCRIPT)
-		_, _, err = m.Login(ctx, "alice", password, "")
-		require.NoError(t, err)
-		_, _, err = m.Login(ctx, "alice", "wrong password", "")
-		require.ErrorIs(t, err, session.ErrInvalidCredentials)
-	}
-	cmds.Store(0)
-	_, _, err = m.Login(ctx, "alice", password, "")
-	require.NoError(t, err)
-	require.Equal(t, int64(5), cmds.Load(), "a successful login")
-	cmds.Store(0)
-	_, _, err = m.Login(ctx, "alice", "wrong password", "")
-	require.ErrorIs(t, err, session.ErrInvalidCredentials)
-	require.Equal(t, int64(4), cmds.Load(), "a failed login")
-}
-
 type commandCounter struct{ n *atomic.Int64 }
 
 func (c commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -339,77 +215,4 @@ func (c commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 }
 func (c commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
-}
-
-// TestNoTokenAtRest reads back everything a login leaves in Redis (every
-// key under the prefix, every field of every hash, every member of every
-// set): neither the token, nor its jti (the session secret), nor the
-// password appears. A leaked dump holds nothing a client could present.
-func TestNoTokenAtRest(t *testing.T) {
-	t.Parallel()
-	rdb := testenv.Redis(t)
-	prefix := testenv.Prefix(t, rdb)
-	ctx := t.Context()
-	accounts := session.NewMemoryAccounts()
-	m, err := session.New(newSealer(t), secret, session.WithStore(testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))),
-		session.WithAccounts(accounts), session.WithArgon2(session.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
-	require.NoError(t, err)
-	_, err = m.CreateAccount(ctx, session.NewAccount{Username: "alice", Password: password})
-	require.NoError(t, err)
-	cctx := session.NewClientContext(ctx, session.Client{IP: netip.MustParseAddr("192.0.2.1")})
-	_, _, err = m.Login(cctx, "alice", "wrong password, counted", "")
-	require.ErrorIs(t, err, session.ErrInvalidCredentials)
-	var secrets []string
-	for range 3 {
-		_, tok, err := m.Login(cctx, "alice", password, "")
-		require.NoError(t, err)
-		parts := strings.Split(string(tok), ".")
-		require.Len(t, parts, 3)
-		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-		require.NoError(t, err)
-		var claims struct {
-			JTI string `json:"jti"`
-		}
-		require.NoError(t, json.Unmarshal(payload, &claims))
-		require.NotEmpty(t, claims.JTI)
-		secrets = append(secrets, string(tok), claims.JTI, parts[2])
-	}
-
-	keys, err := testenv.Keys(ctx, rdb, prefix)
-	require.NoError(t, err)
-	require.NotEmpty(t, keys)
-	var dump []string
-	for _, k := range keys {
-		dump = append(dump, k)
-		typ, err := rdb.Type(ctx, k).Result()
-		require.NoError(t, err)
-		switch typ {
-		case "string":
-			v, err := rdb.Get(ctx, k).Result()
-			require.NoError(t, err)
-			dump = append(dump, v)
-		case "hash":
-			v, err := rdb.HGetAll(ctx, k).Result()
-			require.NoError(t, err)
-			for f, x := range v {
-				dump = append(dump, f, x)
-			}
-		case "set":
-			v, err := rdb.SMembers(ctx, k).Result()
-			require.NoError(t, err)
-			dump = append(dump, v...)
-		case "zset":
-			v, err := rdb.ZRange(ctx, k, 0, -1).Result()
-			require.NoError(t, err)
-			dump = append(dump, v...)
-		default:
-			t.Fatalf("key %s of unexpected type %s", k, typ)
-		}
-	}
-	all := strings.Join(dump, "\n")
-	for _, s := range secrets {
-		require.NotContains(t, all, s)
-	}
-	require.NotContains(t, all, password)
-	require.NotContains(t, all, "alice", "the session data is sealed")
 }

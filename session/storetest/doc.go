@@ -1,6 +1,6 @@
-// Package storetest is the conformance suite of session.Store and
-// session.AccountStore: every store (the in-memory ones, the Redis store,
-// package sqlaccounts, or one you write) must pass Run or RunAccounts.
+// Package storetest is the conformance suite of session.Store: every
+// store of sessions (the in-memory one, the Redis store, or one you write)
+// must pass Run.
 //
 //	func TestMyStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) session.Store { return newMyStore(t) })
@@ -8,5 +8,6 @@
 //
 // Run includes concurrency cases (run them under -race) and uses real
 // time with deadlines of a few hundred milliseconds, so that it also runs
-// against servers.
+// against servers. The suites of login state and of accounts are in
+// package login/storetest.
 package storetest

@@ -25,19 +25,6 @@ func ExampleRun() {
 	// Output: conforms: true
 }
 
-// The same for an AccountStore implementation (session's
-// TestMemoryAccounts; package sqlaccounts runs it on SQLite, PostgreSQL
-// and MySQL).
-func ExampleRunAccounts() {
-	testMemoryAccounts := func(t *testing.T) { // func TestMemoryAccounts(t *testing.T)
-		storetest.RunAccounts(t, func(t *testing.T) session.AccountStore {
-			return session.NewMemoryAccounts()
-		})
-	}
-	fmt.Println("conforms:", runAsTest("TestMemoryAccounts", testMemoryAccounts))
-	// Output: conforms: true
-}
-
 // runAsTest runs fn as the test name and reports whether it passed. Its
 // output appears only on failure (-v is switched off while it runs, so
 // that the example's output does not depend on it).
