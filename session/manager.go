@@ -469,8 +469,8 @@ func (m *Manager) Delete(ctx context.Context, s *Session) error {
 }
 
 // DeleteAll ends every session of uid (log out everywhere) and returns how
-// many there were. Password and status changes made through the Manager
-// call it.
+// many there were. Package login calls it after password and status
+// changes.
 func (m *Manager) DeleteAll(ctx context.Context, uid string) (int, error) {
 	if err := validUID(uid); err != nil {
 		return 0, err

@@ -25,8 +25,8 @@ import (
 // host can add its own principal, and sets "Cache-Control: no-store" on
 // the response (the handler may override it). A session that only holds
 // RolePendingTOTP is put into the context (for the step that completes
-// the login), but the context function is not called for it: it must not count as a login anywhere
-// else. An invalid Bearer token or API key is answered 401 and a store
+// the login), but the context function is not called for it: it must not
+// count as a login anywhere else. An invalid Bearer token or API key is answered 401 and a store
 // failure 503, both as problem+json (or by WithErrorHandler's function).
 //
 // An unsafe request (not GET, HEAD or OPTIONS) that carries the session

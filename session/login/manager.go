@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/apicrud-go/apicrud/session"
@@ -124,9 +123,4 @@ func validUID(uid string) error {
 		}
 	}
 	return nil
-}
-
-// unavailable wraps a store failure as session.ErrUnavailable.
-func unavailable(what string, err error) error {
-	return fmt.Errorf("%w: %s: %w", session.ErrUnavailable, what, err)
 }
