@@ -131,6 +131,18 @@
 // 204; its q filter is the full-text filter; nullable columns sort, NULLs
 // last ascending and first descending on every database.
 //
+// # Actions
+//
+// A UI shows or hides edit and delete buttons by what the caller may do
+// with each record. A get or a list with ?actions=true (Query.Actions in
+// Go) adds to each record "rbac", apicrud's action string: "r", with "d"
+// and "u" when a Delete or an Update of the record would be allowed ("dru",
+// "r", …). They come from the Authorizer's in-process decisions on the
+// records read, as the write itself would ask them, so they cost no query
+// (a scope resource's check, WithScopeResource, at most one per scope in
+// the page). [Resource.Actions] gives the string of one record. A record
+// type with a JSON field named "rbac" cannot ask for them (400).
+//
 // # Trashcan
 //
 // A [Trashcan] lists, shows, restores and purges the soft-deleted records
@@ -301,5 +313,9 @@
 //   - Unknown body fields are rejected (the original passed them through).
 //   - IDs are "x-" + 96 random bits instead of the 10-character day-stamped
 //     format, which is not interoperable by default; [WithIDPrefix] sets the prefix.
-//   - Per-record "rbac" strings are not added to records.
+//   - The per-record "rbac" string is added on request only: ?actions=true
+//     (Query.Actions), see Actions.
+//   - Many-to-many relations, expansion of what a record points to and the
+//     limit_related cap are not part of crud yet: a host writes them with
+//     hooks and its own queries, as examples/contacts does for list members.
 package crud

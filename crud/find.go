@@ -40,6 +40,9 @@ type Query struct {
 	// Count says whether and how to count the matching rows; the zero
 	// value counts nothing.
 	Count CountMode
+	// Actions asks for the caller's actions on each item (Page.Actions);
+	// over HTTP, ?actions=true adds them to each item as "rbac".
+	Actions bool
 }
 
 // Page is one page of a list. Its JSON form is {"items", "count",
@@ -57,6 +60,9 @@ type Page[T any] struct {
 	// Counted is how Count was obtained: CountNone (not counted),
 	// CountExact, or CountPlanned (an estimate).
 	Counted CountMode `json:"-"`
+	// Actions holds, when the query asked for them, the caller's actions
+	// on each item, Actions[i] those on Items[i] (see Resource.Actions).
+	Actions []string `json:"-"`
 }
 
 // MarshalJSON writes the page, leaving out "count" when nothing was
@@ -66,6 +72,22 @@ func (p Page[T]) MarshalJSON() ([]byte, error) {
 		Items      []T    `json:"items"`
 		Count      *int64 `json:"count,omitempty"`
 		CursorNext string `json:"cursor_next,omitempty"`
+	}
+	if p.Actions != nil {
+		items, err := actionsItems(&p)
+		if err != nil {
+			return nil, err
+		}
+		type wireActions struct {
+			Items      []json.RawMessage `json:"items"`
+			Count      *int64            `json:"count,omitempty"`
+			CursorNext string            `json:"cursor_next,omitempty"`
+		}
+		w := wireActions{Items: items, CursorNext: p.CursorNext}
+		if p.Counted != CountNone {
+			w.Count = &p.Count
+		}
+		return json.Marshal(w)
 	}
 	w := wire{Items: p.Items, CursorNext: p.CursorNext}
 	if p.Counted != CountNone {
@@ -218,6 +240,16 @@ func (r *Resource[T]) queryFromValues(get func(string) string) (Query, bool, err
 		q.Offset = n
 	}
 	q.Cursor = get("cursor_next")
+	switch v := get("actions"); v {
+	case "", "false", "0":
+	case "true", "1":
+		if r.m.byJSON[actionsField] != nil {
+			return q, false, fieldErr("actions", CodeBadFilter, "the records have a field named "+actionsField)
+		}
+		q.Actions = true
+	default:
+		return q, false, fieldErr("actions", CodeBadFilter, "must be true or false")
+	}
 	ranged := false
 	if v := get("range"); v != "" {
 		var rg []int

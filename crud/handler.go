@@ -91,6 +91,19 @@ func (r *Resource[T]) serveCreate(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
+	var actions bool
+	switch v := req.URL.Query().Get("actions"); v {
+	case "", "false", "0":
+	case "true", "1":
+		if r.m.byJSON[actionsField] != nil {
+			writeError(w, fieldErr("actions", CodeBadFilter, "the records have a field named "+actionsField))
+			return
+		}
+		actions = true
+	default:
+		writeError(w, fieldErr("actions", CodeBadFilter, "must be true or false"))
+		return
+	}
 	rec, err := r.Get(req.Context(), req.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
@@ -100,7 +113,20 @@ func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
 	if et := r.ETag(rec); et != "" {
 		w.Header().Set("ETag", et)
 	}
-	writeJSON(w, http.StatusOK, rec)
+	if !actions {
+		writeJSON(w, http.StatusOK, rec)
+		return
+	}
+	a, err := r.Actions(req.Context(), rec)
+	var body json.RawMessage
+	if err == nil {
+		body, err = withActions(rec, a)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // redacted runs the AfterGet hook on a record a write returns, as Get
@@ -278,6 +304,15 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Preference-Applied", "count="+page.Counted.String())
 	}
 	setListHeaders(w, r.name, page.Start, len(page.Items), page.Count, page.Counted != CountNone)
+	if ranged && page.Actions != nil {
+		items, err := actionsItems(page)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, items)
+		return
+	}
 	if ranged {
 		writeJSON(w, http.StatusOK, page.Items)
 		return

@@ -287,6 +287,11 @@ func (r *Resource[T]) find(ctx context.Context, q Query) (*Page[T], error) {
 			return nil, err
 		}
 	}
+	if q.Actions {
+		if err := r.pageActions(ctx, page); err != nil {
+			return nil, err
+		}
+	}
 	return page, nil
 }
 

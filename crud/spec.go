@@ -113,6 +113,9 @@ func (s *specBuilder) shared() {
 		Schema: &openapi.Schema{Type: "integer", Minimum: ptrFloat(0)}}
 	c.Parameters["cursor_next"] = &openapi.Parameter{Name: "cursor_next", In: "query", Description: "The cursor_next of the previous page.",
 		Schema: &openapi.Schema{Type: "string", MaxLength: intp(maxCursorLen)}}
+	c.Parameters["actions"] = &openapi.Parameter{Name: "actions", In: "query",
+		Description: `true: each record carries "rbac", the caller's actions on it ("dru").`,
+		Schema:      &openapi.Schema{Type: "boolean"}}
 	c.Parameters["range"] = &openapi.Parameter{Name: "range", In: "query", Description: "react-admin: [start,end]; the response is then a bare array.",
 		Schema: &openapi.Schema{Type: "string"}}
 	c.Parameters["If-Match"] = &openapi.Parameter{Name: "If-Match", In: "header", Description: "The ETag the change is based on.",
@@ -224,6 +227,10 @@ func (r *Resource[T]) describe(s *specBuilder) {
 			}
 		}
 	}
+	if r.m.byJSON[actionsField] == nil {
+		rec.Properties[actionsField] = &openapi.Schema{Type: "string", ReadOnly: true, Pattern: "^d?ru?$",
+			Description: "With ?actions=true: the caller's actions on the record, d (delete), r (read), u (update)."}
+	}
 	c.Schemas[name] = rec
 	c.Schemas[name+"Create"] = create
 	c.Schemas[name+"Update"] = update
@@ -282,7 +289,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 		coll.Get = &openapi.Operation{
 			OperationID: "list" + name, Summary: "List " + r.name + " records", Tags: tags,
 			Parameters: []*openapi.Parameter{paramRef("filter"), paramRef("sort"), paramRef("order"), limit,
-				paramRef("offset"), paramRef("cursor_next"), paramRef("range"), paramRef("Prefer")},
+				paramRef("offset"), paramRef("cursor_next"), paramRef("range"), paramRef("Prefer"), paramRef("actions")},
 			Responses: resps, Security: sec(OpList, true),
 		}
 	}
@@ -295,7 +302,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 		resps := errs("401", "403", "404")
 		resps["200"] = &openapi.Response{Description: "The record.", Content: jsonContent(openapi.Ref(name)), Headers: etag}
 		item.Get = &openapi.Operation{OperationID: "get" + name, Summary: "Get a " + r.name, Tags: tags,
-			Responses: resps, Security: sec(OpGet, true)}
+			Parameters: []*openapi.Parameter{paramRef("actions")}, Responses: resps, Security: sec(OpGet, true)}
 	}
 	if r.ops&OpUpdate != 0 {
 		resps := errs("400", "401", "403", "404", "409", "412", "413", "415")
