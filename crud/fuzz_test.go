@@ -200,3 +200,24 @@ func FuzzCountPreference(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTrashRange: the trashcan's react-admin range never panics, never
+// asks for more than the page maximum, and a start it accepts is within
+// the rows it asks for.
+func FuzzTrashRange(f *testing.F) {
+	for _, s := range []string{"[0,9]", "[3,5]", "[5,3]", "[-1,2]", "[0,1000]", "[0]", "[0,1,2]", `["a","b"]`, "[1e9,1e10]", "null", "", "{}", "[0,9223372036854775807]"} {
+		f.Add(s)
+	}
+	tc, err := NewTrashcan()
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, v string) {
+		var q Query
+		start, ranged, err := tc.parseRange(v, &q)
+		if err != nil || !ranged {
+			return
+		}
+		if q.Limit < 1 || q.Limit > tc.pageMax || start < 0 || start >= q.Limit {
+			t.Fatalf("range %q: start %d, limit %d", v, start, q.Limit)
+		}
+	})
+}

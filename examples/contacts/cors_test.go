@@ -277,3 +277,25 @@ func inProcess(t *testing.T, opts ...config.Option) (*app, http.Handler) {
 	t.Cleanup(func() { _ = a.close(context.Background()) })
 	return a, a.handler()
 }
+
+// FuzzNormalizeOrigin: an accepted origin is an http(s) origin without
+// path, user info or wildcard, and normalizing it again changes nothing.
+func FuzzNormalizeOrigin(f *testing.F) {
+	for _, s := range []string{"https://good.example", "HTTPS://Good.Example:443/", "http://[::1]:8080", "https://*.example",
+		"null", "https://a@b", "https://a/b", "javascript:alert(1)", "https://good.example.evil.example", "http://x:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, o string) {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(n, "http://") && !strings.HasPrefix(n, "https://") || strings.ContainsAny(n, "*@?#") ||
+			strings.Count(n, "/") != 2 {
+			t.Fatalf("%q normalized to %q", o, n)
+		}
+		if again, err := normalizeOrigin(n); err != nil || again != n {
+			t.Fatalf("%q → %q → %q, %v", o, n, again, err)
+		}
+	})
+}
