@@ -10,6 +10,10 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Sealer encrypts and authenticates session data at rest. The apicrud
@@ -26,6 +30,7 @@ type Sealer interface {
 // New. Every instance of a service must be built with the same Sealer
 // key, secret, signing key, issuer and audience, and share one Store.
 type Manager struct {
+	tracer       trace.Tracer // nil without WithTracerProvider
 	cfg          config
 	sealer       Sealer
 	sig          *signer
@@ -75,6 +80,7 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 		xorigin:      xorigin,
 		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
 		log:          c.log,
+		tracer:       tracing.New(c.tp, "github.com/apicrud-go/apicrud/session"),
 	}
 	if m.store == nil {
 		m.own = NewMemoryStore()
@@ -268,6 +274,13 @@ func (m *Manager) open(uid, id string, data []byte) (*record, error) {
 // token. The token is a JWT whose jti is 256 random bits; the store keeps
 // the session sealed under a SHA-256 hash of the jti, in uid's index.
 func (m *Manager) Create(ctx context.Context, uid string, roles []string, extra Extra) (*Session, Token, error) {
+	if m.tracer != nil {
+		return m.traceCreate(ctx, uid, roles, extra)
+	}
+	return m.create(ctx, uid, roles, extra)
+}
+
+func (m *Manager) create(ctx context.Context, uid string, roles []string, extra Extra) (*Session, Token, error) {
 	if err := validUID(uid); err != nil {
 		return nil, "", err
 	}
@@ -335,6 +348,13 @@ func cloneMap(v map[string]string) map[string]string {
 // when only the store lookup failed to find it); a store failure gives an
 // error wrapping ErrUnavailable: validation fails closed.
 func (m *Manager) Validate(ctx context.Context, token string) (*Session, error) {
+	if m.tracer != nil {
+		return m.traceValidate(ctx, token)
+	}
+	return m.validate(ctx, token)
+}
+
+func (m *Manager) validate(ctx context.Context, token string) (*Session, error) {
 	c, err := m.sig.parseToken(token)
 	if err != nil {
 		return nil, err
@@ -456,6 +476,13 @@ func (m *Manager) SetRoles(ctx context.Context, s *Session, roles []string) erro
 // every instance sharing the store. Deleting a session that is gone, or
 // the unstored session of an API-key request, is not an error.
 func (m *Manager) Delete(ctx context.Context, s *Session) error {
+	if m.tracer != nil {
+		return m.traceDelete(ctx, s)
+	}
+	return m.delete(ctx, s)
+}
+
+func (m *Manager) delete(ctx context.Context, s *Session) error {
 	if s == nil || s.ID == "" {
 		return nil
 	}
@@ -472,6 +499,13 @@ func (m *Manager) Delete(ctx context.Context, s *Session) error {
 // many there were. Package login calls it after password and status
 // changes.
 func (m *Manager) DeleteAll(ctx context.Context, uid string) (int, error) {
+	if m.tracer != nil {
+		return m.traceDeleteAll(ctx, uid)
+	}
+	return m.deleteAll(ctx, uid)
+}
+
+func (m *Manager) deleteAll(ctx context.Context, uid string) (int, error) {
 	if err := validUID(uid); err != nil {
 		return 0, err
 	}
@@ -511,6 +545,13 @@ func (m *Manager) List(ctx context.Context, uid string) ([]*Session, error) {
 // refresh token of a session made refreshable by Issue names the session
 // it belongs to: it stops working, and the new session is not refreshable.
 func (m *Manager) Renew(ctx context.Context, s *Session) (*Session, Token, error) {
+	if m.tracer != nil {
+		return m.traceRenew(ctx, s)
+	}
+	return m.renew(ctx, s)
+}
+
+func (m *Manager) renew(ctx context.Context, s *Session) (*Session, Token, error) {
 	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
 	if err != nil {
 		return nil, "", err

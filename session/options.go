@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
@@ -47,6 +49,7 @@ type config struct {
 	origins      []string
 	oauth        oauthConfig
 	log          *slog.Logger
+	tp           trace.TracerProvider
 }
 
 func defaultConfig() config {

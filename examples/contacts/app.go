@@ -284,6 +284,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
 		session.WithTrustedOrigins(origins...),
 		session.WithLogger(log),
+		session.WithTracerProvider(tp),
 	); err != nil {
 		return nil, err
 	}
@@ -301,6 +302,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		login.WithPasswordPolicy(login.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,
 			Words: []string{"contacts", "apicrud", cfg.ServiceName()}}),
 		login.WithLogger(log),
+		login.WithTracerProvider(tp),
 	); err != nil {
 		return nil, err
 	}

@@ -320,6 +320,8 @@ func TestTraceTree(t *testing.T) {
 
 	code, _ = s.do(http.MethodDelete, "/auth", token, nil)
 	require.Equal(t, http.StatusNoContent, code)
+	code, _ = s.do(http.MethodGet, "/person", token, nil) // logged out
+	require.Equal(t, http.StatusUnauthorized, code)
 	require.NoError(t, s.app.registration.Close(ctx))
 	s.app.registration = nil
 
@@ -330,8 +332,22 @@ func TestTraceTree(t *testing.T) {
 	require.Equal(t, int64(201), login.attr("http.response.status_code").AsInt64())
 	require.Equal(t, "/api/v1/auth", login.attr("http.route").AsString())
 	require.NotNil(t, login.find("apicrud.ratelimit.Allow"), outline(login))
+	loginSpan := login.find("apicrud.login.Login")
+	require.NotNil(t, loginSpan, outline(login))
+	require.Equal(t, "success", loginSpan.attr("apicrud.outcome").AsString())
+	require.Equal(t, "password", loginSpan.attr("apicrud.login.method").AsString())
+	created := loginSpan.find("apicrud.session.Create")
+	require.NotNil(t, created, outline(login))
+	require.Len(t, created.attr("session.id").AsString(), 16)
+	failed := s.request("POST /api/v1/auth", 1).find("apicrud.login.Login")
+	require.Equal(t, "failure", failed.attr("apicrud.outcome").AsString())
+	require.Equal(t, "session.invalid_credentials", failed.attr("apicrud.login.reason").AsString())
 
 	create := s.request("POST /api/v1/person", 0)
+	validate := create.find("apicrud.session.Validate")
+	require.NotNil(t, validate, outline(create))
+	require.Equal(t, "valid", validate.attr("apicrud.outcome").AsString())
+	require.Equal(t, created.attr("session.id").AsString(), validate.attr("session.id").AsString())
 	for _, name := range []string{"apicrud.ratelimit.Allow", "apicrud.grants.Get", "apicrud.idempotency.Begin", "apicrud.idempotency.Complete"} {
 		require.NotNil(t, create.find(name), "%s below POST /person:\n%s", name, outline(create))
 	}
@@ -363,6 +379,17 @@ func TestTraceTree(t *testing.T) {
 	verify := withKey.find("apicrud.apikey.Verify")
 	require.NotNil(t, verify, outline(withKey))
 	require.Equal(t, "valid", verify.attr("apicrud.outcome").AsString())
+
+	logout := s.request("DELETE /api/v1/auth", 0)
+	require.NotNil(t, logout.find("apicrud.session.Revoke"), outline(logout))
+	var afterLogout *node
+	for _, r := range trees(s.rec.Ended()) {
+		if r.span.SpanKind() == trace.SpanKindServer && r.attr("http.response.status_code").AsInt64() == 401 { // the last: after logout
+			afterLogout = r
+		}
+	}
+	require.NotNil(t, afterLogout)
+	require.Equal(t, "no_session", afterLogout.find("apicrud.session.Validate").attr("apicrud.outcome").AsString(), outline(afterLogout))
 
 	notFound := s.request("GET /api/v1/person/{id}", 1)
 	require.Equal(t, int64(404), notFound.attr("http.response.status_code").AsInt64())

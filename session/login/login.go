@@ -49,6 +49,15 @@ const (
 // A hash under an old scheme (bcrypt, sha256_crypt) or older argon2id
 // parameters is replaced after a successful login.
 func (m *Manager) Login(ctx context.Context, username, password, otp string) (*session.Session, session.Token, error) {
+	if m.tracer != nil {
+		return m.traceLogin(ctx, "apicrud.login.Login", func(ctx context.Context) (*session.Session, session.Token, error) {
+			return m.login(ctx, username, password, otp)
+		})
+	}
+	return m.login(ctx, username, password, otp)
+}
+
+func (m *Manager) login(ctx context.Context, username, password, otp string) (*session.Session, session.Token, error) {
 	client, _ := ClientFromContext(ctx)
 	login, nerr := normalizeLogin(username)
 	var acc Account
@@ -133,6 +142,15 @@ func (m *Manager) startSession(ctx context.Context, acc Account, method string) 
 // the pending session ends and a full session starts. Attempts are
 // throttled per account (Throttles.OTP) and per (account, client address).
 func (m *Manager) CompleteTOTP(ctx context.Context, pending *session.Session, otp string) (*session.Session, session.Token, error) {
+	if m.tracer != nil {
+		return m.traceLogin(ctx, "apicrud.login.CompleteTOTP", func(ctx context.Context) (*session.Session, session.Token, error) {
+			return m.completeTOTPLogin(ctx, pending, otp)
+		})
+	}
+	return m.completeTOTPLogin(ctx, pending, otp)
+}
+
+func (m *Manager) completeTOTPLogin(ctx context.Context, pending *session.Session, otp string) (*session.Session, session.Token, error) {
 	if pending == nil || !pending.HasRole(RolePendingTOTP) {
 		return nil, "", ErrNotPendingTOTP
 	}

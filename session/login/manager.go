@@ -6,6 +6,9 @@ import (
 	"errors"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 	"github.com/apicrud-go/apicrud/session"
 )
 
@@ -16,6 +19,7 @@ import (
 // a service must be built on a session.Manager with the same secret and
 // Sealer key, and share one Store and one AccountStore.
 type Manager struct {
+	tracer    trace.Tracer // nil without WithTracerProvider
 	cfg       config
 	sessions  *session.Manager
 	accounts  AccountStore
@@ -79,6 +83,7 @@ func New(sessions *session.Manager, accounts AccountStore, opts ...Option) (*Man
 		queue:    queue,
 		hashes:   newHashBound(c.hashSlots, c.hashWait),
 		log:      c.log,
+		tracer:   tracing.New(c.tp, "github.com/apicrud-go/apicrud/session/login"),
 	}
 	dummy := make([]byte, 16)
 	_, _ = rand.Read(dummy)

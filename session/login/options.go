@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/apicrud-go/apicrud/internal/defaults"
 )
 
@@ -46,6 +48,7 @@ type config struct {
 	resetTTL     time.Duration
 	backupCodes  int
 	log          *slog.Logger
+	tp           trace.TracerProvider
 }
 
 func defaultConfig() config {
