@@ -93,9 +93,12 @@ func run(args []string, getenv func(string) string, stdout, stderr *os.File) err
 	if err != nil {
 		return fmt.Errorf("listen_addr %q: %w", probe.ListenAddr(), err)
 	}
-	if probe.Source("public_url") == "default" {
-		// Links in notices, the registry entry and the OpenAPI document
-		// name the address the service really listens on.
+	if probe.Source("public_url") == "default" && probe.RedisURL() == "" {
+		// Alone, links in notices, the registry entry and the OpenAPI
+		// document name the address the service really listens on. Several
+		// instances (on Redis) are one service behind one public_url, which
+		// their configuration gives: the registry refuses two URLs for one
+		// resource.
 		opts = append(opts, config.Set("public_url", "http://"+displayAddr(ln.Addr().String())))
 	}
 	cfg, log, err := serviceSetup(*file, lookup, opts, stderr)
