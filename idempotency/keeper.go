@@ -3,6 +3,7 @@ package idempotency
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -133,8 +134,23 @@ func fingerprint(r *http.Request, body []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (k *Keeper) serve(w http.ResponseWriter, r *http.Request, next http.Handler, key, fp string) {
+// reservation returns what Begin stores for the request with fingerprint
+// fp: fp and a random token of this reservation, so that the Complete or
+// Abandon of a request that outlived its lock never touches the
+// reservation of a retry that began after it.
+func reservation(fp string) string { return fp + "." + rand.Text() }
+
+// sameRequest reports whether two reservations (or a reservation and a
+// request's fingerprint) are of the same request.
+func sameRequest(a, b string) bool {
+	a, _, _ = strings.Cut(a, ".")
+	b, _, _ = strings.Cut(b, ".")
+	return a == b
+}
+
+func (k *Keeper) serve(w http.ResponseWriter, r *http.Request, next http.Handler, key, reqFP string) {
 	ctx := r.Context()
+	fp := reservation(reqFP)
 	rec, started, err := k.begin(ctx, key, fp)
 	if err != nil {
 		k.cfg.log.WarnContext(ctx, "idempotency: store failed", "err", err)
@@ -144,7 +160,7 @@ func (k *Keeper) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	switch {
 	case started:
-	case rec.Fingerprint != fp:
+	case !sameRequest(rec.Fingerprint, reqFP):
 		problem.Write(w, problem.Problem{Status: http.StatusUnprocessableEntity, Code: CodeKeyReused, Field: HeaderKey,
 			Detail: "this Idempotency-Key was used for another request"})
 		return

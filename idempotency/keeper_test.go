@@ -181,3 +181,63 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// staged lets each request it serves in only when the test says so, and
+// answers the first with status first and the others with 201.
+type staged struct {
+	first   int
+	calls   atomic.Int64
+	entered chan int64
+	release [3]chan struct{}
+}
+
+func (s *staged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.calls.Add(1)
+	s.entered <- n
+	<-s.release[n-1]
+	if n == 1 {
+		w.WriteHeader(s.first)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+	fmt.Fprintf(w, `{"call":%d}`, n)
+}
+
+// TestExpiredReservationKeepsOffTheRetrys: a request that outlives its
+// lock (A), then a retry that begins after the lock ended (B): when A ends,
+// with an error (Abandon) or an answer (Complete), B's reservation stays,
+// so a third request (C) waits for B instead of running again, and B's
+// answer is the one replayed.
+func TestExpiredReservationKeepsOffTheRetrys(t *testing.T) {
+	for _, first := range []int{http.StatusServiceUnavailable, http.StatusCreated} {
+		t.Run(fmt.Sprint("A answers ", first), func(t *testing.T) {
+			const lock = 50 * time.Millisecond
+			s := &staged{first: first, entered: make(chan int64, 3)}
+			for i := range s.release {
+				s.release[i] = make(chan struct{})
+			}
+			close(s.release[2]) // a third run (the defect) goes straight through
+			h := newKeeper(t, idempotency.WithLockTTL(lock)).Handler(s)
+			answers := [2]chan *httptest.ResponseRecorder{make(chan *httptest.ResponseRecorder, 1), make(chan *httptest.ResponseRecorder, 1)}
+			for i := range 2 {
+				go func() { answers[i] <- post(h, "/item", `"k-slow"`, `{}`) }()
+				require.Equal(t, int64(i+1), <-s.entered)
+				if i == 0 {
+					time.Sleep(3 * lock) // A's lock ends
+				}
+			}
+			close(s.release[0]) // A ends while B runs
+			<-answers[0]
+
+			c := post(h, "/item", `"k-slow"`, `{}`)
+			require.Equal(t, http.StatusConflict, c.Code, "C ran although B holds the key: %s", c.Body)
+			require.Equal(t, int64(2), s.calls.Load())
+
+			close(s.release[1])
+			require.Equal(t, http.StatusCreated, (<-answers[1]).Code)
+			d := post(h, "/item", `"k-slow"`, `{}`)
+			require.Equal(t, http.StatusCreated, d.Code)
+			require.Equal(t, `{"call":2}`, d.Body.String(), "B's answer is replayed")
+		})
+	}
+}

@@ -6,8 +6,11 @@ import (
 	"time"
 )
 
-// Record is what a Store keeps under an idempotency key: the fingerprint
-// of the request that reserved it and, once it is done, its answer.
+// Record is what a Store keeps under an idempotency key: the reservation
+// that holds it (the Keeper's fingerprint of the request, a dot and a
+// random token of that reservation, so that a request that outlived its
+// lock cannot complete or release a retry's reservation) and, once it is
+// done, its answer.
 type Record struct {
 	Fingerprint string      `json:"f"`
 	Done        bool        `json:"d,omitempty"`

@@ -19,7 +19,7 @@ func (k *Keeper) begin(ctx context.Context, key, fp string) (Record, bool, error
 		outcome := "started"
 		switch {
 		case started:
-		case rec.Fingerprint != fp:
+		case !sameRequest(rec.Fingerprint, fp):
 			outcome = "key_reused"
 		case !rec.Done:
 			outcome = "in_progress"
