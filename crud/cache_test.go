@@ -112,12 +112,11 @@ type instance struct {
 func newInstance(t testing.TB, db *sqlx.DB, store crud.CacheStore, opts ...crud.CacheOption) *instance {
 	t.Helper()
 	pool, n := querycount.Open(t, db)
-	res, err := crud.NewResource[Settings](pool, "settings", crud.WithAuthorizer(accounts{}),
-		crud.WithHooks(crud.Hooks[Settings]{BeforeCreate: func(_ context.Context, rec *Settings) error {
-			rec.SMTPPassword = "hunter2" // server-set hidden and binary columns
-			rec.Avatar = []byte{0, 1, 2, 0xff}
-			return nil
-		}}))
+	res, err := crud.NewResourceWithHooks(pool, "settings", crud.Hooks[Settings]{BeforeCreate: func(_ context.Context, rec *Settings) error {
+		rec.SMTPPassword = "hunter2" // server-set hidden and binary columns
+		rec.Avatar = []byte{0, 1, 2, 0xff}
+		return nil
+	}}, crud.WithAuthorizer(accounts{}))
 	require.NoError(t, err)
 	if store != nil {
 		opts = append([]crud.CacheOption{crud.WithCacheStore(store)}, opts...)
@@ -567,13 +566,12 @@ func TestCachedGetAuthorized(t *testing.T) {
 	db := testenv.SQLiteDB(t)
 	createSettingsTable(t, db)
 	pool, n := querycount.Open(t, db)
-	res, err := crud.NewResource[Settings](pool, "settings", crud.WithAuthorizer(accounts{}),
-		crud.WithHooks(crud.Hooks[Settings]{AfterGet: func(ctx context.Context, rec *Settings) error {
-			if uid, _ := (accounts{}).UID(ctx); uid != "admin" {
-				rec.Timezone = "redacted"
-			}
-			return nil
-		}}))
+	res, err := crud.NewResourceWithHooks(pool, "settings", crud.Hooks[Settings]{AfterGet: func(ctx context.Context, rec *Settings) error {
+		if uid, _ := (accounts{}).UID(ctx); uid != "admin" {
+			rec.Timezone = "redacted"
+		}
+		return nil
+	}}, crud.WithAuthorizer(accounts{}))
 	require.NoError(t, err)
 	cache, err := crud.NewCached(res)
 	require.NoError(t, err)

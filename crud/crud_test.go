@@ -243,10 +243,6 @@ func TestNewResourceConfig(t *testing.T) {
 			}
 			return err
 		}},
-		{"hooks of another type", ErrConfig, func() error {
-			_, err := NewResource[contact](db, "contact", WithAuthorizer(testAuth{}), WithHooks(Hooks[noID]{}))
-			return err
-		}},
 		{"short cursor key", ErrConfig, func() error {
 			_, err := NewResource[contact](db, "contact", WithAuthorizer(testAuth{}), WithCursorKey([]byte("short")))
 			return err

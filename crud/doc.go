@@ -29,7 +29,10 @@
 // tag, or with [WithColumns]. Which operations are served is a choice
 // ([WithOps]: [OpCreate], [OpGet], [OpUpdate], [OpDelete], [OpList], or the
 // presets [ReadOnly] and [ReadWrite]); [Hooks] run before and after each
-// operation for special cases, so most endpoints need no code.
+// operation for special cases, so most endpoints need no code. A resource
+// with hooks is made by [NewResourceWithHooks], which takes the hooks as
+// an argument typed by the record type: hooks for another type do not
+// compile.
 //
 // Every operation has a Go method ([Resource.Create], [Resource.Get],
 // [Resource.Update], [Resource.UpdateIfMatch], [Resource.Delete],

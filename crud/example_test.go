@@ -153,6 +153,40 @@ func ExampleResource_Find() {
 	// cheese apples of 4
 }
 
+// Hooks for a resource's special cases: T is inferred from the hooks, so
+// hooks for another record type would not compile.
+func ExampleNewResourceWithHooks() {
+	db := openNotes()
+	defer db.Close()
+	notes, err := crud.NewResourceWithHooks(db, "note", crud.Hooks[Note]{
+		BeforeCreate: func(_ context.Context, n *Note) error {
+			n.Title = strings.TrimSpace(n.Title)
+			if strings.EqualFold(n.Title, "spam") {
+				return &crud.FieldError{Field: "title", Code: "note.spam", Reason: "no spam"}
+			}
+			return nil
+		},
+	}, crud.WithAuthorizer(owners{}))
+	if err != nil {
+		panic(err)
+	}
+	ann := context.WithValue(context.Background(), uidKey{}, "u-ann")
+	created, err := notes.Create(ann, &Note{Title: "  buy milk "})
+	if err != nil {
+		panic(err)
+	}
+	n, err := notes.Get(ann, created.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%q\n", n.Title)
+	_, err = notes.Create(ann, &Note{Title: "SPAM"})
+	fmt.Println(err)
+	// Output:
+	// "buy milk"
+	// crud: title: no spam
+}
+
 func ExampleAPI_Spec() {
 	db := openNotes()
 	defer db.Close()

@@ -213,8 +213,14 @@ func createContactTable(t testing.TB, db *sqlx.DB, table string) {
 // newContacts creates the contact table in db and a resource over it.
 func newContacts(t testing.TB, db *sqlx.DB, opts ...Option) *Resource[contact] {
 	t.Helper()
+	return newContactsWithHooks(t, db, Hooks[contact]{}, opts...)
+}
+
+// newContactsWithHooks is newContacts with hooks.
+func newContactsWithHooks(t testing.TB, db *sqlx.DB, hooks Hooks[contact], opts ...Option) *Resource[contact] {
+	t.Helper()
 	createContactTable(t, db, "contact")
-	res, err := NewResource[contact](db, "contact", append([]Option{WithAuthorizer(testAuth{})}, opts...)...)
+	res, err := NewResourceWithHooks(db, "contact", hooks, append([]Option{WithAuthorizer(testAuth{})}, opts...)...)
 	require.NoError(t, err)
 	return res
 }

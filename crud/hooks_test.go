@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +32,7 @@ func TestHooksAndOptions(t *testing.T) {
 
 	t.Run("hooks", func(t *testing.T) {
 		var listed int
-		res := newContacts(t, db, WithHooks(Hooks[contact]{
+		res := newContactsWithHooks(t, db, Hooks[contact]{
 			BeforeCreate: func(ctx context.Context, rec *contact) error {
 				if rec.Info == "reject" {
 					return &FieldError{Field: "info", Code: "contact.bad_info", Reason: "not acceptable"}
@@ -64,7 +66,7 @@ func TestHooksAndOptions(t *testing.T) {
 				listed += len(page.Items)
 				return nil
 			},
-		}))
+		})
 		ctx := as(t.Context(), alice)
 		c, err := res.Create(ctx, &contact{Name: "hooked"})
 		require.NoError(t, err)
@@ -231,13 +233,13 @@ func TestCommittedHook(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var got []event
-	contacts := newContacts(t, db, WithHooks(Hooks[contact]{
+	contacts := newContactsWithHooks(t, db, Hooks[contact]{
 		Committed: func(ctx context.Context, c Change, ids ...string) {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, event{c, strings.Join(ids, ",")})
 		},
-	}))
+	})
 	tc, err := NewTrashcan()
 	require.NoError(t, err)
 	require.NoError(t, tc.Register(contacts))
@@ -273,7 +275,7 @@ func TestCommittedHook(t *testing.T) {
 func TestWriteAnswersAreRedacted(t *testing.T) {
 	db := testenv.SQLiteDB(t)
 	var fail atomic.Bool
-	res := newContacts(t, db, WithHooks(Hooks[contact]{
+	res := newContactsWithHooks(t, db, Hooks[contact]{
 		AfterGet: func(ctx context.Context, rec *contact) error {
 			if fail.Load() {
 				return errors.New("redaction failed")
@@ -281,7 +283,7 @@ func TestWriteAnswersAreRedacted(t *testing.T) {
 			rec.Info = "redacted"
 			return nil
 		},
-	}))
+	})
 	s := newServer(t, func(mux *http.ServeMux) { res.Routes(mux, "") })
 	ctx := as(t.Context(), alice)
 	for _, tc := range []struct {
@@ -309,4 +311,20 @@ func TestWriteAnswersAreRedacted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHooksOfAnotherTypeDoNotCompile: hooks for another record type than
+// the resource's are a compile error, not a run-time one. The program in
+// testdata/hookmismatch gives a resource of notes the hooks of another
+// type; building it must fail at that line.
+func TestHooksOfAnotherTypeDoNotCompile(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("skipping: no go command: %v", err)
+	}
+	cmd := exec.CommandContext(t.Context(), gobin, "build", "-o", os.DevNull, "./testdata/hookmismatch")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the mismatched hooks compiled:\n%s", out)
+	require.Contains(t, string(out), "main.go:18", "the error is the hooks argument")
+	require.Contains(t, string(out), "crud.Hooks[other]", string(out))
 }

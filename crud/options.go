@@ -108,7 +108,6 @@ type config struct {
 	maxBody        int64
 	cursorKey      []byte
 	privacy        []string
-	hooks          any
 	scope          ScopeResource
 	logger         *slog.Logger
 	dialect        string
@@ -304,12 +303,6 @@ func WithPrivacyLevels(levels ...string) Option {
 		c.privacy = append([]string(nil), levels...)
 		return nil
 	}
-}
-
-// WithHooks installs functions run before and after each operation. T must
-// be the resource's record type.
-func WithHooks[T any](h Hooks[T]) Option {
-	return func(c *config) error { c.hooks = h; return nil }
 }
 
 // WithLogger sets the logger for internal errors (which clients see only

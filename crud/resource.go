@@ -96,6 +96,20 @@ type Resource[T any] struct {
 // list_id, status, created, modified, version, category_id) or set with
 // WithColumns. WithAuthorizer is required.
 func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T], error) {
+	return NewResourceWithHooks(db, name, Hooks[T]{}, opts...)
+}
+
+// NewResourceWithHooks is NewResource for a resource whose operations run
+// hooks (see Hooks). T is the record type of hooks, so the compiler
+// checks that the hooks are for the resource's records:
+//
+//	lists, err := crud.NewResourceWithHooks(db, "list", crud.Hooks[List]{
+//		BeforeCreate: func(ctx context.Context, l *List) error { return checkCategory(ctx, l) },
+//	}, crud.WithAuthorizer(policy))
+//
+// Hooks are not an Option: an Option serves every record type, so hooks
+// given as one could only be checked against T when the program runs.
+func NewResourceWithHooks[T any](db *sqlx.DB, name string, hooks Hooks[T], opts ...Option) (*Resource[T], error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil database", ErrConfig)
 	}
@@ -148,14 +162,7 @@ func NewResource[T any](db *sqlx.DB, name string, opts ...Option) (*Resource[T],
 		scopes: c.scopes, idPrefix: c.idPrefix, limitName: c.limitName, limits: c.limits, category: c.category, defaultPrivacy: c.defaultPrivacy,
 		pageDefault: c.pageDefault, pageMax: c.pageMax, maxBody: c.maxBody, signer: newCursorSigner(c.cursorKey),
 		privacy: c.privacy, log: c.logger, scope: c.scope, outage: &outage{log: c.logger},
-		tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/crud"),
-	}
-	if c.hooks != nil {
-		h, ok := c.hooks.(Hooks[T])
-		if !ok {
-			return nil, fmt.Errorf("%w: hooks are %T, want crud.Hooks[%s]", ErrConfig, c.hooks, m.typ)
-		}
-		r.hooks = h
+		tracer: tracing.New(c.tp, "github.com/apicrud-go/apicrud/crud"), hooks: hooks,
 	}
 	if r.limits != nil && m.role(roleOwner) == nil {
 		return nil, fmt.Errorf("%w: WithOwnerLimit on resource %q without an owner column", ErrConfig, name)

@@ -82,7 +82,7 @@ func TestDefect05RelatedRowsBeforeAuthorization(t *testing.T) {
 				return nil
 			},
 		}
-		res := newContacts(t, db, WithHooks(hooks))
+		res := newContactsWithHooks(t, db, hooks)
 		s := newServer(t, func(mux *http.ServeMux) { res.Routes(mux, "") })
 		tags := func(id string) []string {
 			var out []string

@@ -55,19 +55,18 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.person, err = crud.NewResource[Person](a.db, "person", common()...); err != nil {
 		return nil, err
 	}
-	if r.list, err = crud.NewResource[List](a.db, "list", common(
+	if r.list, err = crud.NewResourceWithHooks(a.db, "list", crud.Hooks[List]{
+		BeforeCreate: func(ctx context.Context, l *List) error { return a.mayFile(ctx, "category_id", l.CategoryID) },
+		BeforeUpdate: func(ctx context.Context, old, l *List) error {
+			if l.CategoryID == nil || old.CategoryID != nil && *old.CategoryID == *l.CategoryID {
+				return nil
+			}
+			return a.mayFile(ctx, "category_id", l.CategoryID)
+		},
+		Committed: a.listCommitted,
+	}, common(
 		crud.WithOwnerLimit("lists", a.grants),
-		crud.WithDefaultCategory(a.defaultCategory),
-		crud.WithHooks(crud.Hooks[List]{
-			BeforeCreate: func(ctx context.Context, l *List) error { return a.mayFile(ctx, "category_id", l.CategoryID) },
-			BeforeUpdate: func(ctx context.Context, old, l *List) error {
-				if l.CategoryID == nil || old.CategoryID != nil && *old.CategoryID == *l.CategoryID {
-					return nil
-				}
-				return a.mayFile(ctx, "category_id", l.CategoryID)
-			},
-			Committed: a.listCommitted,
-		}))...); err != nil {
+		crud.WithDefaultCategory(a.defaultCategory))...); err != nil {
 		return nil, err
 	}
 	// A contact shared with a list, and a message posted to one, are
@@ -80,21 +79,19 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 		crud.WithScopeResource(r.list))...); err != nil {
 		return nil, err
 	}
-	if r.message, err = crud.NewResource[Message](a.db, "message", common(
-		crud.WithScopeResource(r.list),
-		crud.WithHooks(crud.Hooks[Message]{
-			// The daily message credit is taken after the INSERT, inside
-			// its transaction: a refused message is not stored, and an
-			// insert that fails costs no credit (only a failing COMMIT
-			// after a successful take could).
-			AfterCreate: func(ctx context.Context, _ *sqlx.Tx, m *Message) error {
-				_, err := a.metrics.Use(ctx, "message_daily_total", m.UID, 1)
-				if errors.Is(err, metrics.ErrGrantExceeded) {
-					return &crud.StatusError{Status: http.StatusForbidden, Code: "contacts.message_limit", Detail: "daily message limit reached"}
-				}
-				return err
-			},
-		}))...); err != nil {
+	if r.message, err = crud.NewResourceWithHooks(a.db, "message", crud.Hooks[Message]{
+		// The daily message credit is taken after the INSERT, inside its
+		// transaction: a refused message is not stored, and an insert
+		// that fails costs no credit (only a failing COMMIT after a
+		// successful take could).
+		AfterCreate: func(ctx context.Context, _ *sqlx.Tx, m *Message) error {
+			_, err := a.metrics.Use(ctx, "message_daily_total", m.UID, 1)
+			if errors.Is(err, metrics.ErrGrantExceeded) {
+				return &crud.StatusError{Status: http.StatusForbidden, Code: "contacts.message_limit", Detail: "daily message limit reached"}
+			}
+			return err
+		},
+	}, common(crud.WithScopeResource(r.list))...); err != nil {
 		return nil, err
 	}
 	if r.category, err = crud.NewResource[Category](a.db, "category", common()...); err != nil {
@@ -102,19 +99,17 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	// Settings are created with the account's profile; clients read and
 	// change them.
-	if r.settings, err = crud.NewResource[Settings](a.db, "settings", common(
-		crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList),
-		crud.WithHooks(crud.Hooks[Settings]{
-			BeforeUpdate: func(ctx context.Context, old, s *Settings) error {
-				if err := validSettings(s); err != nil {
-					return err
-				}
-				if s.DefaultCategoryID == nil || old.DefaultCategoryID != nil && *old.DefaultCategoryID == *s.DefaultCategoryID {
-					return nil
-				}
-				return a.mayFile(ctx, "default_category_id", s.DefaultCategoryID)
-			},
-		}))...); err != nil {
+	if r.settings, err = crud.NewResourceWithHooks(a.db, "settings", crud.Hooks[Settings]{
+		BeforeUpdate: func(ctx context.Context, old, s *Settings) error {
+			if err := validSettings(s); err != nil {
+				return err
+			}
+			if s.DefaultCategoryID == nil || old.DefaultCategoryID != nil && *old.DefaultCategoryID == *s.DefaultCategoryID {
+				return nil
+			}
+			return a.mayFile(ctx, "default_category_id", s.DefaultCategoryID)
+		},
+	}, common(crud.WithOps(crud.OpGet|crud.OpUpdate|crud.OpList))...); err != nil {
 		return nil, err
 	}
 	if r.cache, err = crud.NewCached(r.settings, crud.WithCacheStore(a.be.records), crud.WithCacheLogger(a.log)); err != nil {
