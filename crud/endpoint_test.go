@@ -28,7 +28,8 @@ type tokenBody struct {
 		Labels map[string]int `json:"labels"`
 		Next   *tokenBody     `json:"next,omitempty"` // recursive
 	} `json:"extra,omitempty"`
-	hidden string //nolint:unused // unexported: not in the schema
+	//lint:ignore U1000 an unexported field, which the schema must leave out
+	hidden string
 	Secret string `json:"-"`
 }
 

@@ -13,6 +13,9 @@ import (
 	"github.com/apicrud-go/apicrud/internal/testenv"
 )
 
+// routerKey stands for a router's own context value.
+type routerKey struct{}
+
 // TestHandlerRecordsRoute: each route records its own pattern (with the
 // prefix it was mounted at) for the metrics middleware, through any number
 // of request copies, and the mounted handler answers what it does not
@@ -43,7 +46,7 @@ func TestHandlerRecordsRoute(t *testing.T) {
 	} {
 		ctx, label := route.With(as(context.Background(), admin))
 		req := httptest.NewRequestWithContext(ctx, c.method, c.path, nil)
-		req = req.WithContext(context.WithValue(req.Context(), struct{}{}, 1)) // a router's copy
+		req = req.WithContext(context.WithValue(req.Context(), routerKey{}, 1)) // a router's copy
 		w := httptest.NewRecorder()
 		c.h.ServeHTTP(w, req)
 		require.Equal(t, c.code, w.Code, "%s %s: %s", c.method, c.path, w.Body)
