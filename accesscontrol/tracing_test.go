@@ -48,7 +48,7 @@ func TestTracing(t *testing.T) {
 	a = spanAttrs(spans[1])
 	require.Equal(t, "denied", a["apicrud.outcome"].AsString())
 	require.Contains(t, a["apicrud.accesscontrol.reason"].AsString(), "denied")
-	require.False(t, a["apicrud.accesscontrol.rule"].Type() != attribute.INVALID)
+	require.Equal(t, attribute.EMPTY, a["apicrud.accesscontrol.rule"].Type())
 	require.Equal(t, "denied", spanAttrs(spans[2])["apicrud.outcome"].AsString())
 	require.Equal(t, "apicrud.accesscontrol.Filter", spans[3].Name())
 	a = spanAttrs(spans[3])

@@ -35,7 +35,7 @@ func TestTracing(t *testing.T) {
 	for _, s := range rec.Ended() {
 		g := got{name: s.Name()}
 		for _, kv := range s.Attributes() {
-			require.NotContains(t, kv.Value.Emit(), "a-secret-info")
+			require.NotContains(t, kv.Value.String(), "a-secret-info")
 			switch kv.Key {
 			case "db.operation.name":
 				g.op = kv.Value.AsString()

@@ -49,8 +49,8 @@ func TestTracing(t *testing.T) {
 		require.Equal(t, "apicrud.ratelimit.Allow", s.Name())
 		require.Equal(t, "github.com/apicrud-go/apicrud/ratelimit", s.InstrumentationScope().Name)
 		for _, kv := range s.Attributes() {
-			require.NotContains(t, kv.Value.Emit(), "u-secret-uid")
-			require.NotContains(t, kv.Value.Emit(), "192.0.2.1")
+			require.NotContains(t, kv.Value.String(), "u-secret-uid")
+			require.NotContains(t, kv.Value.String(), "192.0.2.1")
 		}
 	}
 	a := attrs(spans[0])

@@ -219,7 +219,7 @@ func (s *tracedService) scanSecrets(secrets ...string) int {
 	checked := 0
 	check := func(where string, kv attribute.KeyValue) {
 		checked++
-		v := kv.Value.Emit()
+		v := kv.Value.String()
 		for _, sec := range secrets {
 			if strings.Contains(v, sec) {
 				s.t.Errorf("%s: attribute %s holds a secret (%.6s...)", where, kv.Key, sec)

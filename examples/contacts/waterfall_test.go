@@ -103,9 +103,9 @@ func keyAttrs(s sdktrace.ReadOnlySpan) string {
 		switch {
 		case !ok:
 		case label == "":
-			parts = append(parts, kv.Value.Emit())
+			parts = append(parts, kv.Value.String())
 		default:
-			parts = append(parts, label+"="+kv.Value.Emit())
+			parts = append(parts, label+"="+kv.Value.String())
 		}
 	}
 	return strings.Join(parts, " ")
