@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -44,18 +45,19 @@ func TestAdminInBrowser(t *testing.T) {
 	need("/usr/bin/chromium (scripts/chromium.sh)", fileExists("/usr/bin/chromium"))
 
 	// The app's own origin, serving dist and config.json naming the API.
-	var apiBase string
+	var apiBase atomic.Value // string, set once the instance runs
+	apiBase.Store("")
 	files := http.FileServer(http.Dir(filepath.Join(adminDir, "dist")))
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/config.json" {
-			_ = json.NewEncoder(w).Encode(map[string]string{"api": apiBase})
+			_ = json.NewEncoder(w).Encode(map[string]string{"api": apiBase.Load().(string)})
 			return
 		}
 		files.ServeHTTP(w, r)
 	}))
 	defer app.Close()
 	in := sqliteDeployment(t).start(t, "admin", "APICRUD_CORS_ORIGINS="+app.URL, "APICRUD_RATELIMIT_REQUESTS=100000")
-	apiBase = in.base
+	apiBase.Store(in.base)
 
 	shots, err := filepath.Abs(filepath.Join(adminDir, "screenshots"))
 	if err != nil {

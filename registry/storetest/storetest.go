@@ -42,7 +42,9 @@ func Run(t *testing.T, newStore func(t *testing.T) registry.Store) {
 
 func list(t *testing.T, s registry.Store, prefix string) map[string]string {
 	t.Helper()
-	recs, err := s.List(t.Context(), prefix)
+	// Not t.Context(): require.Eventually and Never may still be running
+	// a condition that calls list when the test ends and cancels it.
+	recs, err := s.List(context.Background(), prefix)
 	require.NoError(t, err)
 	out := make(map[string]string, len(recs))
 	for _, r := range recs {
