@@ -34,6 +34,9 @@ const (
 	stressChildEnv = "APICRUD_MUTEX_STRESS_PREFIX"
 	stressHoldsEnv = "APICRUD_MUTEX_STRESS_HOLDS"
 	stressNameEnv  = "APICRUD_MUTEX_STRESS_NAME"
+	// stressFullEnv, set to anything, makes a -race run do the full count
+	// of holds in children built without the race detector.
+	stressFullEnv = "APICRUD_MUTEX_STRESS_FULL"
 )
 
 // stressStats counts what one process saw.
@@ -147,8 +150,10 @@ func TestStressChild(t *testing.T) {
 // binary built without it (go test -c, from the build cache), because
 // instrumented code would make the 100,000 holds take minutes on two
 // cores; what is tested is the lock, across processes, not this test's own
-// memory accesses (the storetest suites run under -race). With -short the
-// children run 100 holds per goroutine.
+// memory accesses (the storetest suites run under -race). With -short, and
+// under -race unless APICRUD_MUTEX_STRESS_FULL is set (make test runs with
+// -race), the children are this binary and run 100 holds per goroutine:
+// 10,000 holds, without a second build.
 func TestStressTwoProcesses(t *testing.T) {
 	if os.Getenv(stressChildEnv) != "" {
 		t.Skip("in a child process")
@@ -158,7 +163,7 @@ func TestStressTwoProcesses(t *testing.T) {
 	holds := stressHolds
 	bin := os.Args[0]
 	switch {
-	case testing.Short():
+	case testing.Short(), raceEnabled && os.Getenv(stressFullEnv) == "":
 		holds = 100
 	case raceEnabled:
 		bin = buildWithoutRace(t)
