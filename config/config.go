@@ -185,15 +185,14 @@ func (c Config) JWTIssuer() string { return c.get().JWTIssuer }
 // JWTAudience is the aud claim (jwt_audience, default "apicrud").
 func (c Config) JWTAudience() string { return c.get().JWTAudience }
 
-// JWTTTL is the lifetime of an access token (jwt_ttl, default 15m).
-// Nothing in this release reads it: it is validated and shown, and the
-// OAuth2 token endpoint of a later release will use it (sessions use
-// session_idle_ttl and session_absolute_ttl).
+// JWTTTL is the lifetime of an access token issued by an OAuth2 token
+// endpoint (jwt_ttl, default 15m); the session behind it still follows
+// session_idle_ttl and session_absolute_ttl.
 func (c Config) JWTTTL() time.Duration { return c.get().JWTTTL }
 
 // JWTRefreshTTL is the lifetime of a refresh token (jwt_refresh_ttl,
-// default 24h). Nothing in this release reads it: it is validated and shown, and
-// the OAuth2 token endpoint of a later release will use it.
+// default 24h): each refresh issues a new one, never outliving its
+// session.
 func (c Config) JWTRefreshTTL() time.Duration { return c.get().JWTRefreshTTL }
 
 // JWTKey is the HMAC key for tokens (jwt_key; at least 32 bytes; required
@@ -209,9 +208,8 @@ func (c Config) SessionIdleTTL() time.Duration { return c.get().SessionIdleTTL }
 func (c Config) SessionAbsoluteTTL() time.Duration { return c.get().SessionAbsoluteTTL }
 
 // AdminSessionTTL is the absolute lifetime of an admin session
-// (admin_session_ttl, default 15m). Nothing in this release reads it: it is
-// validated and shown, and a later release will shorten admin sessions
-// with it.
+// (admin_session_ttl, default 15m), when shorter than
+// session_absolute_ttl.
 func (c Config) AdminSessionTTL() time.Duration { return c.get().AdminSessionTTL }
 
 // TokenTTL is the validity of confirmation and password-reset tokens

@@ -281,6 +281,10 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		session.WithIssuer(cfg.JWTIssuer()),
 		session.WithAudience(cfg.JWTAudience()),
 		session.WithLifetime(cfg.SessionAbsoluteTTL()),
+		session.WithRoleLifetime("admin", cfg.AdminSessionTTL()),
+		session.WithAccessTTL(cfg.JWTTTL()),
+		session.WithRefreshTTL(cfg.JWTRefreshTTL()),
+		session.WithRoleScopes(a.policy.ScopesFor),
 		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
 		session.WithTrustedOrigins(origins...),
 		session.WithLogger(log),
@@ -451,18 +455,15 @@ func (a *app) close(ctx context.Context) error {
 }
 
 // withPrincipal turns a validated session into the accesscontrol principal
-// every handler reads: an API key carries its own scopes, a login every
-// scope its roles allow.
+// every handler reads, with the scopes its credential carries: an API
+// key's own, a token's scope claim (a login's covers every scope its roles
+// allow, a token endpoint's those granted).
 func (a *app) withPrincipal(ctx context.Context, s *session.Session) context.Context {
 	if box, _ := ctx.Value(callerBoxKey{}).(*callerBox); box != nil {
 		box.uid = s.UID
 	}
-	scopes := s.Scopes
-	if s.Method != session.MethodAPIKey {
-		scopes = a.policy.ScopesFor(s.Roles)
-	}
 	return ac.WithPrincipal(ctx, ac.NewPrincipal(ac.Identity{
-		UID: s.UID, Roles: s.Roles, Scopes: scopes, AuthMethod: s.Method, AccountID: s.UID,
+		UID: s.UID, Roles: s.Roles, Scopes: s.Scopes, AuthMethod: s.Method, AccountID: s.UID,
 	}))
 }
 

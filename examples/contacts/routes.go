@@ -52,6 +52,7 @@ func (a *app) handler() http.Handler {
 	}
 	h = a.sessions.Authenticate(h)
 	h = a.logins.Clients(h) // the client address and remember-device cookie of login throttling
+	h = publicClient(p+"/auth/token", h)
 	h = a.catalog.Middleware(a.accountLocale)(h)
 	h = bypass(p+"/health", problemMux(api), h)
 	h = withCallerBox(h)
@@ -63,6 +64,22 @@ func (a *app) handler() http.Handler {
 		h = a.cors(h)
 	}
 	return a.traceRequests(secureHeaders(h))
+}
+
+// publicClient drops the HTTP Basic client credentials that OAuth2 clients
+// send to the token endpoint at path: its clients are public, and the
+// authentication middleware would refuse an Authorization header that is
+// not a bearer token.
+func publicClient(path string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Basic") {
+				r = r.Clone(r.Context())
+				r.Header.Del("Authorization")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // idempotent applies Idempotency-Key to every POST and PATCH except those
