@@ -48,6 +48,7 @@ type scopeSrc struct {
 	entry     string
 	line      int
 	name      string
+	desc      string
 	roles     []string
 	resources []scopeGrant
 	services  []string
@@ -629,7 +630,7 @@ func (p *parser) scope(n *yaml.Node, entry string, src *source) (scopeSrc, error
 			}
 			s.name = v
 		case "description":
-			if _, _, err := p.scalar(f.val, fe); err != nil {
+			if s.desc, _, err = p.scalar(f.val, fe); err != nil {
 				return s, err
 			}
 		case "roles":

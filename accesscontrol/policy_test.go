@@ -226,3 +226,13 @@ func TestReload(t *testing.T) {
 	require.Error(t, p.ReloadFile("testdata/bad_action.yaml"))
 	require.Equal(t, "rbac.yaml", p.File())
 }
+
+func TestScopeDescriptions(t *testing.T) {
+	p, err := ac.LoadFile("testdata/rbac.yaml")
+	require.NoError(t, err)
+	d := p.ScopeDescriptions()
+	require.Equal(t, "auditors read every metric and grant", d["audit.read"])
+	require.Contains(t, d, "readonly")
+	require.Empty(t, d["readonly"], "a scope without a description")
+	require.Len(t, d, len(p.Scopes()))
+}

@@ -84,3 +84,15 @@ func (p *Policy) Services() []string {
 	slices.Sort(out)
 	return out
 }
+
+// ScopeDescriptions returns the description of every declared scope, by
+// name ("" for a scope declared without one): what an OAuth2 client shows
+// when it offers scopes to pick.
+func (p *Policy) ScopeDescriptions() map[string]string {
+	c := p.cur.Load()
+	out := make(map[string]string, len(c.scopes))
+	for i := range c.scopes {
+		out[c.scopes[i].name] = c.scopes[i].desc
+	}
+	return out
+}

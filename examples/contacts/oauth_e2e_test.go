@@ -22,6 +22,7 @@ func oauthScenarios() []scenario {
 		{"issue 17: two simultaneous refreshes with one token: exactly one succeeds", testOAuthConcurrentRefresh},
 		{"issue 17: the token endpoint answers hostile requests with RFC 6749 errors", testOAuthHostileRequests},
 		{"issue 17: the password grant is locked out like the JSON login", testOAuthLockout},
+		{"issue 17: the OpenAPI document declares the OAuth2 password flow with every scope, on each operation", testOAuthOpenAPI},
 	}
 }
 
@@ -285,5 +286,45 @@ func testOAuthLockout(t *testing.T, in *instance) {
 	}
 	if secs, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || secs < 1 {
 		t.Errorf("Retry-After = %q", res.header.Get("Retry-After"))
+	}
+}
+
+func testOAuthOpenAPI(t *testing.T, in *instance) {
+	var doc struct {
+		Components struct {
+			SecuritySchemes map[string]struct {
+				Type  string `json:"type"`
+				Flows struct {
+					Password struct {
+						TokenURL string            `json:"tokenUrl"`
+						Scopes   map[string]string `json:"scopes"`
+					} `json:"password"`
+				} `json:"flows"`
+			} `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(in.anonymous().get(t, "/openapi.json").want(t, http.StatusOK).body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	o := doc.Components.SecuritySchemes["oauth2"]
+	if o.Type != "oauth2" || !strings.HasSuffix(o.Flows.Password.TokenURL, "/api/v1/auth/token") {
+		t.Fatalf("oauth2 scheme = %+v", o)
+	}
+	for _, sc := range []string{"full", "readonly", "metrics.read"} {
+		if o.Flows.Password.Scopes[sc] == "" {
+			t.Errorf("scope %s without a description in %v", sc, o.Flows.Password.Scopes)
+		}
+	}
+	var found bool
+	for _, req := range doc.Paths["/api/v1/contact"]["post"].Security {
+		if sc, ok := req["oauth2"]; ok && len(sc) == 1 && sc[0] == "full" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("POST /contact security = %v, want oauth2 [full] among them", doc.Paths["/api/v1/contact"]["post"].Security)
 	}
 }

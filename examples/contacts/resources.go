@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/apicrud-go/apicrud/crud"
+	"github.com/apicrud-go/apicrud/crud/openapi"
 	"github.com/apicrud-go/apicrud/metrics"
 )
 
@@ -124,7 +125,7 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	}
 	if r.api, err = crud.NewAPI(a.cfg.BaseURL(), crud.WithInfo("contacts", "1.0.0",
 		"The example service of apicrud for Go: people, contacts, lists and messages with per-record privacy."),
-		crud.WithServers(a.cfg.PublicURL()), withTags(apiTags)); err != nil {
+		crud.WithServers(a.cfg.PublicURL()), withTags(apiTags), crud.WithSecuritySchemes(a.securitySchemes())); err != nil {
 		return nil, err
 	}
 	if err := r.api.Register(r.person, r.contact, r.list, r.message, r.category, r.settings, r.trash); err != nil {
@@ -136,6 +137,20 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// securitySchemes are the credentials the document lists on every
+// operation: a bearer token, an API key, and the OAuth2 password flow of
+// the token endpoint with every scope of the policy, so that an OpenAPI
+// client (Swagger UI's Authorize dialog) logs in and picks scopes.
+func (a *app) securitySchemes() map[string]*openapi.SecurityScheme {
+	token := strings.TrimSuffix(a.cfg.PublicURL(), "/") + a.cfg.BaseURL() + "/auth/token"
+	return map[string]*openapi.SecurityScheme{
+		"bearerAuth": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "Authorization: Bearer <token> (POST /auth or /auth/token)"},
+		"apiKey":     {Type: "apiKey", In: "header", Name: "X-Api-Key", Description: "an API key, prefix.secret"},
+		"oauth2": {Type: "oauth2", Description: "OAuth2 password flow of the token endpoint; refresh tokens rotate on every use",
+			Flows: &openapi.OAuthFlows{Password: &openapi.OAuthFlow{TokenURL: token, RefreshURL: token, Scopes: a.policy.ScopeDescriptions()}}},
+	}
 }
 
 // defaultPrivacy is the privacy of a new record whose client sent none:

@@ -98,7 +98,7 @@ var apiTags = map[string]string{
 func (a *app) operations() []operation {
 	strict := a.strict.Middleware("account") // a small budget per client address of their own
 	op := func(ep crud.Endpoint, h http.HandlerFunc) operation { return operation{ep, h} }
-	session := []string{"bearerAuth"} // a login token, not an API key
+	session := []string{"bearerAuth", "oauth2"} // a login token, not an API key
 	return []operation{
 		op(crud.Endpoint{Method: "GET", Path: "/health", ID: "getHealth", Tag: "ops", Summary: "State of the database and the backend (ok or unavailable)",
 			Anonymous: true, Response: object{}, Errors: []int{503}}, a.health),
