@@ -1,7 +1,7 @@
 // Package oidc is delegated login through an OpenID Connect provider
 // (Google, an enterprise identity provider) or a plain OAuth2 provider
 // with a user-info endpoint (Facebook): a [Provider] starts the login and
-// completes it as the session package's IdentityProvider, whose LoginWith
+// completes it as the login package's IdentityProvider, whose LoginWith
 // maps the identity to an account.
 //
 // # Overview
@@ -14,7 +14,7 @@
 //	mux.HandleFunc("GET /auth/oidc/google/callback", func(w http.ResponseWriter, r *http.Request) {
 //		params := p.CallbackParams(r)
 //		p.ClearCookie(w)
-//		s, tok, err := sessions.LoginWith(r.Context(), p, params) // a session, as a login gives
+//		s, tok, err := logins.LoginWith(r.Context(), p, params) // a session, as a login gives
 //		…
 //	})
 //
@@ -39,7 +39,7 @@
 //     e-mail address comes from the ID token, or from the user-info
 //     endpoint when the subject there is the ID token's.
 //   - An address the provider does not vouch for (email_verified not true)
-//     is refused (ErrUnverifiedEmail); the session package also never lets
+//     is refused (ErrUnverifiedEmail); the login package also never lets
 //     a provider-proven address activate credentials someone else set.
 //
 // # Concurrency

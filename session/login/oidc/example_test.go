@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 	"github.com/apicrud-go/apicrud/session/login/oidc"
 )
 
@@ -19,10 +19,10 @@ func ExampleNewOAuth2() {
 		AuthURL: "https://www.facebook.com/v19.0/dialog/oauth", TokenURL: "https://graph.facebook.com/v19.0/oauth/access_token",
 		ClientID: "app-id", ClientSecret: "app-secret", RedirectURL: "https://app.example/api/v1/auth/oidc/facebook/callback",
 		Scopes: []string{"email"},
-	}, sealer, func(ctx context.Context, c *http.Client) (session.Identity, error) {
+	}, sealer, func(ctx context.Context, c *http.Client) (login.Identity, error) {
 		// GET https://graph.facebook.com/me?fields=id,name,email with c,
 		// and set EmailVerified only when the provider vouches for it.
-		return session.Identity{}, nil
+		return login.Identity{}, nil
 	})
 	fmt.Println(fb == nil, err != nil)
 }

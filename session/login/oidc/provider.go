@@ -16,7 +16,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // Sealer encrypts and authenticates the state cookie. The apicrud crypto
@@ -59,7 +59,7 @@ func Google(clientID, clientSecret, redirectURL string) Config {
 // OpenID Connect authorized, with client (which sends the access token).
 // It must set EmailVerified only when the provider vouches for the
 // address.
-type UserInfoFunc func(ctx context.Context, client *http.Client) (session.Identity, error)
+type UserInfoFunc func(ctx context.Context, client *http.Client) (login.Identity, error)
 
 // Option configures New and NewOAuth2.
 type Option func(*config) error
@@ -121,7 +121,7 @@ func WithCookiePath(p string) Option {
 
 // Provider is one identity provider of delegated login: it starts a login
 // (Start) and completes it (Exchange, which implements
-// session.IdentityProvider). It is safe for concurrent use by multiple
+// login.IdentityProvider). It is safe for concurrent use by multiple
 // goroutines; use New or NewOAuth2.
 type Provider struct {
 	name     string
@@ -204,7 +204,7 @@ func New(ctx context.Context, c Config, sealer Sealer, opts ...Option) (*Provide
 //		AuthURL: "https://www.facebook.com/v19.0/dialog/oauth",
 //		TokenURL: "https://graph.facebook.com/v19.0/oauth/access_token",
 //		ClientID: id, ClientSecret: secret, RedirectURL: callback, Scopes: []string{"email"}},
-//		sealer, func(ctx context.Context, c *http.Client) (session.Identity, error) {
+//		sealer, func(ctx context.Context, c *http.Client) (login.Identity, error) {
 //			// GET https://graph.facebook.com/me?fields=id,name,email with c;
 //			// set EmailVerified only if the provider vouches for the address.
 //		})
@@ -270,7 +270,7 @@ func (p *Provider) Start(w http.ResponseWriter, r *http.Request) {
 }
 
 // CallbackParams returns the parameters of the provider's callback
-// request r for Exchange (or session's LoginWith): its query, and the
+// request r for Exchange (or login's LoginWith): its query, and the
 // state cookie under StateCookieParam.
 func (p *Provider) CallbackParams(r *http.Request) url.Values {
 	q := r.URL.Query()
@@ -321,38 +321,38 @@ func (p *Provider) openState(params url.Values) (*state, error) {
 // the code with the PKCE verifier, verifies the ID token (signature,
 // issuer, audience, expiry, nonce), reads the e-mail address from it or
 // from the user-info endpoint, and requires email_verified. It implements
-// session.IdentityProvider.
-func (p *Provider) Exchange(ctx context.Context, params url.Values) (session.Identity, error) {
+// login.IdentityProvider.
+func (p *Provider) Exchange(ctx context.Context, params url.Values) (login.Identity, error) {
 	st, err := p.openState(params)
 	if err != nil {
-		return session.Identity{}, err
+		return login.Identity{}, err
 	}
 	if e := params.Get("error"); e != "" {
-		return session.Identity{}, fmt.Errorf("%w: %.64q", ErrProvider, e)
+		return login.Identity{}, fmt.Errorf("%w: %.64q", ErrProvider, e)
 	}
 	code := params.Get("code")
 	if code == "" || len(code) > maxParam {
-		return session.Identity{}, fmt.Errorf("%w: no code", ErrProvider)
+		return login.Identity{}, fmt.Errorf("%w: no code", ErrProvider)
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.cfg.client)
 	tok, err := p.oauth.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
 	if err != nil {
-		return session.Identity{}, fmt.Errorf("%w: code exchange: %w", ErrProvider, err)
+		return login.Identity{}, fmt.Errorf("%w: code exchange: %w", ErrProvider, err)
 	}
-	var id session.Identity
+	var id login.Identity
 	if p.verifier == nil {
 		if id, err = p.userInfo(ctx, p.oauth.Client(ctx, tok)); err != nil {
-			return session.Identity{}, fmt.Errorf("%w: user info: %w", ErrProvider, err)
+			return login.Identity{}, fmt.Errorf("%w: user info: %w", ErrProvider, err)
 		}
 	} else if id, err = p.identity(ctx, tok, st.Nonce); err != nil {
-		return session.Identity{}, err
+		return login.Identity{}, err
 	}
 	id.Provider = p.name
 	if id.Subject == "" || id.Email == "" {
-		return session.Identity{}, fmt.Errorf("%w: no subject or e-mail address", ErrProvider)
+		return login.Identity{}, fmt.Errorf("%w: no subject or e-mail address", ErrProvider)
 	}
 	if !id.EmailVerified {
-		return session.Identity{}, ErrUnverifiedEmail
+		return login.Identity{}, ErrUnverifiedEmail
 	}
 	return id, nil
 }
@@ -376,35 +376,35 @@ func (c *claims) verified() bool {
 
 // identity verifies the ID token of tok and reads the identity, from the
 // user-info endpoint when the ID token holds no e-mail address.
-func (p *Provider) identity(ctx context.Context, tok *oauth2.Token, nonce string) (session.Identity, error) {
+func (p *Provider) identity(ctx context.Context, tok *oauth2.Token, nonce string) (login.Identity, error) {
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok || raw == "" {
-		return session.Identity{}, fmt.Errorf("%w: no ID token", ErrIDToken)
+		return login.Identity{}, fmt.Errorf("%w: no ID token", ErrIDToken)
 	}
 	idt, err := p.verifier.Verify(ctx, raw)
 	if err != nil {
-		return session.Identity{}, fmt.Errorf("%w: %w", ErrIDToken, err)
+		return login.Identity{}, fmt.Errorf("%w: %w", ErrIDToken, err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		return session.Identity{}, fmt.Errorf("%w: nonce mismatch", ErrIDToken)
+		return login.Identity{}, fmt.Errorf("%w: nonce mismatch", ErrIDToken)
 	}
 	var c claims
 	if err := idt.Claims(&c); err != nil {
-		return session.Identity{}, fmt.Errorf("%w: claims: %w", ErrIDToken, err)
+		return login.Identity{}, fmt.Errorf("%w: claims: %w", ErrIDToken, err)
 	}
 	if c.Email == "" {
 		ui, err := p.provider.UserInfo(gooidc.ClientContext(ctx, p.cfg.client), oauth2.StaticTokenSource(tok))
 		if err != nil {
-			return session.Identity{}, fmt.Errorf("%w: user info: %w", ErrProvider, err)
+			return login.Identity{}, fmt.Errorf("%w: user info: %w", ErrProvider, err)
 		}
 		if ui.Subject != idt.Subject {
-			return session.Identity{}, fmt.Errorf("%w: user info of another subject", ErrIDToken)
+			return login.Identity{}, fmt.Errorf("%w: user info of another subject", ErrIDToken)
 		}
 		if err := ui.Claims(&c); err != nil {
-			return session.Identity{}, fmt.Errorf("%w: user info claims: %w", ErrProvider, err)
+			return login.Identity{}, fmt.Errorf("%w: user info claims: %w", ErrProvider, err)
 		}
 	}
-	return session.Identity{Subject: idt.Subject, Email: c.Email, EmailVerified: c.verified(), Name: c.Name}, nil
+	return login.Identity{Subject: idt.Subject, Email: c.Email, EmailVerified: c.verified(), Name: c.Name}, nil
 }
 
-var _ session.IdentityProvider = (*Provider)(nil)
+var _ login.IdentityProvider = (*Provider)(nil)

@@ -23,7 +23,7 @@ import (
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"golang.org/x/text/language"
 
-	"github.com/apicrud-go/apicrud/session"
+	"github.com/apicrud-go/apicrud/session/login"
 )
 
 // gcm is an AES-256-GCM Sealer with a random key.
@@ -99,7 +99,7 @@ type flow struct {
 
 // result is what the relying party's callback answers.
 type result struct {
-	Identity session.Identity
+	Identity login.Identity
 	Err      string
 }
 
@@ -205,7 +205,7 @@ func TestFullLogin(t *testing.T) {
 	require.NotNil(t, saved)
 	r := f.callback(cb)
 	require.Empty(t, r.Err)
-	require.Equal(t, session.Identity{Provider: "zitadel", Subject: "u-alice", Email: "alice@example.com", EmailVerified: true, Name: "Alice A"}, r.Identity)
+	require.Equal(t, login.Identity{Provider: "zitadel", Subject: "u-alice", Email: "alice@example.com", EmailVerified: true, Name: "Alice A"}, r.Identity)
 	require.Nil(t, f.stateCookie(), "the relying party dropped the state cookie")
 
 	// The same answer again (the cookie put back): the code is spent.
@@ -322,10 +322,10 @@ func TestPlainOAuth2(t *testing.T) {
 	userinfo := f.p.provider.UserInfoEndpoint()
 	p, err := NewOAuth2(Config{Name: "zitadel", AuthURL: ep.AuthURL, TokenURL: ep.TokenURL, ClientID: "rp", ClientSecret: "rp-secret",
 		RedirectURL: f.rp.URL + "/callback", Scopes: []string{"openid", "email"}}, newGCM(t),
-		func(ctx context.Context, c *http.Client) (session.Identity, error) {
+		func(ctx context.Context, c *http.Client) (login.Identity, error) {
 			res, err := c.Get(userinfo)
 			if err != nil {
-				return session.Identity{}, err
+				return login.Identity{}, err
 			}
 			defer res.Body.Close()
 			var v struct {
@@ -334,9 +334,9 @@ func TestPlainOAuth2(t *testing.T) {
 				EmailVerified bool   `json:"email_verified"`
 			}
 			if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
-				return session.Identity{}, err
+				return login.Identity{}, err
 			}
-			return session.Identity{Subject: v.Sub, Email: v.Email, EmailVerified: v.EmailVerified}, nil
+			return login.Identity{Subject: v.Sub, Email: v.Email, EmailVerified: v.EmailVerified}, nil
 		}, WithHTTPClient(f.op.Client()))
 	require.NoError(t, err)
 	f.p = p
