@@ -47,6 +47,7 @@ type config struct {
 	confirmTTL   time.Duration
 	resetTTL     time.Duration
 	backupCodes  int
+	restricted   map[string]bool // nil: RestrictedUsernames()
 	log          *slog.Logger
 	tp           trace.TracerProvider
 }

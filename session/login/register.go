@@ -119,6 +119,7 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%w: account lookup: %w", session.ErrUnavailable, err)
 		}
+		nameTaken = nameTaken || m.restrictedName(requested)
 		acc.Username = requested
 		if nameTaken {
 			acc.Username = placeholderUsername()
@@ -257,8 +258,8 @@ func (m *Manager) rename(ctx context.Context, uid, username string) error {
 	if err != nil {
 		return err
 	}
-	if strings.HasPrefix(norm, placeholderPrefix) {
-		return ErrUsernameTaken // reserved for placeholders
+	if strings.HasPrefix(norm, placeholderPrefix) || m.restrictedName(norm) {
+		return ErrUsernameTaken // reserved for placeholders or restricted
 	}
 	_, err = m.updateAccount(ctx, uid, func(a *Account) error {
 		if a.Status != StatusPending {
