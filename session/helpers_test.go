@@ -6,9 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"errors"
-	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,9 +110,3 @@ func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after tim
 
 func http0(name string) http.Cookie { return http.Cookie{Name: name} }
 
-// logged returns what log/slog writes for v.
-func logged(v any) string {
-	var b strings.Builder
-	slog.New(slog.NewTextHandler(&b, nil)).Info("x", "v", v)
-	return b.String()
-}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -260,8 +259,6 @@ func (failingStore) PutToken(context.Context, string, []byte, time.Duration) err
 	return errDown
 }
 func (failingStore) TakeToken(context.Context, string, []byte) (bool, error) { return false, errDown }
-
-func http0(name string) http.Cookie { return http.Cookie{Name: name} }
 
 // logged returns what log/slog writes for v.
 func logged(v any) string {
