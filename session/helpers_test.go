@@ -109,4 +109,3 @@ func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after tim
 }
 
 func http0(name string) http.Cookie { return http.Cookie{Name: name} }
-

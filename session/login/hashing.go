@@ -76,6 +76,21 @@ func (m *Manager) hash(ctx context.Context, password string) (string, error) {
 	return hashPassword(password, m.cfg.argon), nil
 }
 
+// checkAndHash checks a new password against the policy for the account
+// and hashes it, both in one hashing slot: the strength estimate costs as
+// much CPU as a hash for a long password, so it is bounded alike (ErrBusy
+// when no slot came free in time, nothing checked).
+func (m *Manager) checkAndHash(ctx context.Context, password, username, identity, name string) (string, error) {
+	if err := m.hashes.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer m.hashes.release()
+	if err := m.cfg.policy.CheckAccount(password, username, identity, name); err != nil {
+		return "", err
+	}
+	return hashPassword(password, m.cfg.argon), nil
+}
+
 // verify checks password against an encoded hash within the bound. err is
 // ErrBusy when no slot came free in time (nothing was checked), or the
 // reason an unusable stored hash was refused (ok is false).

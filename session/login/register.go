@@ -54,10 +54,7 @@ func (m *Manager) newAccount(ctx context.Context, a NewAccount, needIdentity boo
 	}
 	var hash string
 	if a.Password != "" {
-		if err := m.cfg.policy.CheckAccount(a.Password, username, identity, a.Name); err != nil {
-			return Account{}, err
-		}
-		if hash, err = m.hash(ctx, a.Password); err != nil {
+		if hash, err = m.checkAndHash(ctx, a.Password, username, identity, a.Name); err != nil {
 			return Account{}, err
 		}
 	}
@@ -364,10 +361,7 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) 
 	if !found {
 		return fmt.Errorf("%w: account gone", ErrInvalidLink)
 	}
-	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
-		return err
-	}
-	hash, err := m.hash(ctx, newPassword) // before the link is used up: busy keeps it
+	hash, err := m.checkAndHash(ctx, newPassword, acc.Username, acc.Identity, acc.Name) // before the link is used up: busy keeps it
 	if err != nil {
 		return err
 	}
@@ -424,10 +418,7 @@ func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassw
 	if !found || acc.PasswordHash == "" || !ok || acc.Status == StatusDisabled {
 		return ErrInvalidCredentials
 	}
-	if err := m.cfg.policy.CheckAccount(newPassword, acc.Username, acc.Identity, acc.Name); err != nil {
-		return err
-	}
-	newHash, err := m.hash(ctx, newPassword)
+	newHash, err := m.checkAndHash(ctx, newPassword, acc.Username, acc.Identity, acc.Name)
 	if err != nil {
 		return err
 	}
