@@ -43,7 +43,7 @@ type Manager struct {
 }
 
 // New returns a Manager that seals session data with sealer and derives its
-// keys from secret (at least MinSecretSize random bytes, shared by every
+// keys from secret (at least 32 random bytes, shared by every
 // instance): with HKDF-SHA256, one key per use — the HS256 token key here,
 // and the keys other packages ask DeriveKey for (package login's link,
 // remember-device and backup-code keys). Without options sessions live in

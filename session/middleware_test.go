@@ -91,7 +91,7 @@ func TestAuthenticate(t *testing.T) {
 		}, "/", 401, ""},
 		{"bad api key", func(r *http.Request) { r.Header.Set("X-Api-Key", "abcd1234.guess") }, "/", 401, ""},
 		{"stale cookie: anonymous, cookie cleared", func(r *http.Request) {
-			r.AddCookie(&http.Cookie{Name: session.DefaultCookieName, Value: "x.y.z"})
+			r.AddCookie(&http.Cookie{Name: "apicrud_session", Value: "x.y.z"})
 		}, "/", 200, "anonymous"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestAuthenticateStoreDown(t *testing.T) {
 	require.NoError(t, err)
 	for name, set := range map[string]func(r *http.Request){
 		"bearer": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+string(tok)) },
-		"cookie": func(r *http.Request) { r.AddCookie(&http.Cookie{Name: session.DefaultCookieName, Value: string(tok)}) },
+		"cookie": func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "apicrud_session", Value: string(tok)}) },
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		set(r)

@@ -16,14 +16,14 @@ import (
 
 // Defaults of New. Each With… option that changes one states it.
 const (
-	DefaultIssuer      = defaults.Issuer
-	DefaultAudience    = defaults.Audience
+	defaultIssuer      = defaults.Issuer
+	defaultAudience    = defaults.Audience
 	DefaultLifetime    = 12 * time.Hour
-	DefaultIdleTimeout = 30 * time.Minute
-	DefaultIdleRefresh = 0.1
-	DefaultLeeway      = 10 * time.Second
-	DefaultCookieName  = "apicrud_session"
-	MinSecretSize      = 32
+	defaultIdleTimeout = 30 * time.Minute
+	defaultIdleRefresh = 0.1
+	defaultLeeway      = 10 * time.Second
+	defaultCookieName  = "apicrud_session"
+	minSecretSize      = 32
 	maxLeeway          = 2 * time.Minute
 	minLifetime        = time.Second
 	maxLifetime        = 366 * 24 * time.Hour
@@ -54,13 +54,13 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		issuer:       DefaultIssuer,
-		audience:     DefaultAudience,
+		issuer:       defaultIssuer,
+		audience:     defaultAudience,
 		lifetime:     DefaultLifetime,
-		idle:         DefaultIdleTimeout,
-		refresh:      DefaultIdleRefresh,
-		leeway:       DefaultLeeway,
-		cookie:       http.Cookie{Name: DefaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode},
+		idle:         defaultIdleTimeout,
+		refresh:      defaultIdleRefresh,
+		leeway:       defaultLeeway,
+		cookie:       http.Cookie{Name: defaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode},
 		errorHandler: defaultErrorHandler,
 		log:          slog.New(slog.DiscardHandler),
 	}
@@ -85,7 +85,7 @@ func WithStore(s Store) Option {
 }
 
 // WithIssuer sets the iss claim of issued tokens, required on validation.
-// Default: DefaultIssuer.
+// Default: "apicrud".
 func WithIssuer(iss string) Option {
 	return func(c *config) error {
 		if iss == "" {
@@ -97,7 +97,7 @@ func WithIssuer(iss string) Option {
 }
 
 // WithAudience sets the aud claim of issued tokens, required on
-// validation. Default: DefaultAudience.
+// validation. Default: "apicrud".
 func WithAudience(aud string) Option {
 	return func(c *config) error {
 		if aud == "" {
@@ -126,9 +126,8 @@ func WithLifetime(d time.Duration) Option {
 // at least refreshFraction × idle has passed since the last refresh, so a
 // busy client costs one store write per refreshFraction × idle, not one
 // per request. The effective idle timeout therefore lies between
-// (1-refreshFraction) × idle and idle. Default: DefaultIdleTimeout (30
-// min) and DefaultIdleRefresh (0.1); refreshFraction 0 writes on every
-// request.
+// (1-refreshFraction) × idle and idle. Default: 30 min and 0.1;
+// refreshFraction 0 writes on every request.
 func WithIdleTimeout(idle time.Duration, refreshFraction float64) Option {
 	return func(c *config) error {
 		if idle < 0 || (idle > 0 && idle < time.Second) {
@@ -143,7 +142,7 @@ func WithIdleTimeout(idle time.Duration, refreshFraction float64) Option {
 }
 
 // WithLeeway sets the clock skew tolerated on exp, nbf and iat. Default:
-// DefaultLeeway (10 s); at most 2 minutes.
+// 10 s; at most 2 minutes.
 func WithLeeway(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > maxLeeway {
@@ -220,7 +219,7 @@ func WithErrorHandler(fn func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // WithCookie sets the Name, Path, Domain and SameSite of the session
-// cookie. HttpOnly and Secure are always set. Default: DefaultCookieName,
+// cookie. HttpOnly and Secure are always set. Default: "apicrud_session",
 // Path "/", SameSite=Lax. SameSite=None is rejected.
 func WithCookie(template http.Cookie) Option {
 	return func(c *config) error {

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -33,13 +32,13 @@ var (
 
 // Bounds of the token flow.
 const (
-	// DefaultRefreshTTL is the default lifetime of a refresh token
+	// defaultRefreshTTL is the default lifetime of a refresh token
 	// (WithRefreshTTL).
-	DefaultRefreshTTL = 24 * time.Hour
-	// DefaultRefreshGrace is how long the refresh token rotated last is
+	defaultRefreshTTL = 24 * time.Hour
+	// defaultRefreshGrace is how long the refresh token rotated last is
 	// taken for a concurrent request rather than a reuse
 	// (WithRefreshGrace).
-	DefaultRefreshGrace = 5 * time.Second
+	defaultRefreshGrace = 5 * time.Second
 	// maxRotated is how many rotated refresh tokens a session remembers
 	// for reuse detection; an older one is refused without revoking.
 	maxRotated = 32
@@ -48,19 +47,6 @@ const (
 	refreshSecretLen = 43
 	maxRefreshLen    = 512
 )
-
-// RefreshToken is an opaque OAuth2 refresh token. It redacts itself in fmt
-// and log/slog output; convert it with string(t) to send it.
-type RefreshToken string
-
-// String returns "[REDACTED]".
-func (t RefreshToken) String() string { return redacted }
-
-// GoString returns "[REDACTED]".
-func (t RefreshToken) GoString() string { return redacted }
-
-// LogValue returns "[REDACTED]".
-func (t RefreshToken) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Tokens is what an OAuth2 token endpoint answers: an access token, its
 // lifetime, a refresh token and the scopes the access token carries.
@@ -73,8 +59,9 @@ type Tokens struct {
 	AccessToken Token
 	// ExpiresIn is the access token's lifetime.
 	ExpiresIn time.Duration
-	// RefreshToken is valid once, until RefreshExpires.
-	RefreshToken   RefreshToken
+	// RefreshToken is an opaque OAuth2 refresh token (a Token, which
+	// redacts itself in logs), valid once, until RefreshExpires.
+	RefreshToken   Token
 	RefreshExpires time.Time
 	// Scopes are the scopes granted to the access token.
 	Scopes []string
@@ -125,7 +112,7 @@ func WithAccessTTL(d time.Duration) Option {
 
 // WithRefreshTTL sets the lifetime of a refresh token: each one expires
 // this long after it was issued (and with its session at the latest), and
-// each Refresh issues a new one. Default: DefaultRefreshTTL (24 h). The
+// each Refresh issues a new one. Default: 24 h. The
 // session's idle and absolute timeouts still hold: a Refresh counts as
 // activity.
 func WithRefreshTTL(d time.Duration) Option {
@@ -143,7 +130,7 @@ func WithRefreshTTL(d time.Duration) Option {
 // two refreshes at once (two tabs, a retry after a lost answer) gets an
 // error for the slower one instead of losing its session. Only the token
 // rotated last gets the grace, and it never yields tokens. Default:
-// DefaultRefreshGrace (5 s); 0 takes every reuse for theft.
+// 5 s; 0 takes every reuse for theft.
 func WithRefreshGrace(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > time.Minute {
@@ -351,7 +338,7 @@ func (m *Manager) refusedRefresh(ctx context.Context, uid, id string, rs *refres
 			rotated, last = true, i == len(rs.Rotated)-1
 		}
 	}
-	grace := DefaultRefreshGrace
+	grace := defaultRefreshGrace
 	if m.cfg.oauth.graceSet {
 		grace = m.cfg.oauth.grace
 	}
@@ -372,7 +359,7 @@ func (m *Manager) refusedRefresh(ctx context.Context, uid, id string, rs *refres
 func (m *Manager) refreshDeadline(r *record, now time.Time) time.Time {
 	ttl := m.cfg.oauth.refreshTTL
 	if ttl <= 0 {
-		ttl = DefaultRefreshTTL
+		ttl = defaultRefreshTTL
 	}
 	return minTime(now.Add(ttl), time.UnixMilli(r.Expires))
 }
@@ -395,7 +382,7 @@ func (m *Manager) tokens(r *record, id, secret string, scopes []string, now time
 		Session:        s,
 		AccessToken:    tok,
 		ExpiresIn:      exp.Sub(now).Truncate(time.Second),
-		RefreshToken:   RefreshToken(b64url.EncodeToString([]byte(r.UID)) + "." + id + "." + secret),
+		RefreshToken:   Token(b64url.EncodeToString([]byte(r.UID)) + "." + id + "." + secret),
 		RefreshExpires: time.UnixMilli(r.Refresh.Expires),
 		Scopes:         slices.Clone(scopes),
 	}, nil

@@ -68,8 +68,8 @@ func derive(secret []byte, label string) ([]byte, error) {
 }
 
 func newSigner(secret []byte, c *config) (*signer, error) {
-	if len(secret) < MinSecretSize {
-		return nil, optionError("secret of %d bytes: need at least %d random bytes", len(secret), MinSecretSize)
+	if len(secret) < minSecretSize {
+		return nil, optionError("secret of %d bytes: need at least %d random bytes", len(secret), minSecretSize)
 	}
 	s := &signer{}
 	switch key := c.signer.(type) {

@@ -7,7 +7,7 @@ package defaults
 
 import "time"
 
-// Values; each package exports its own name for them (session.DefaultIssuer,
+// Values; each package exports its own name for them (session.DefaultLifetime,
 // ratelimit.DefaultRate, registry.DefaultInterval, ...).
 const (
 	// Issuer is the iss claim sessions issue and require.
