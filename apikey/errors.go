@@ -25,7 +25,23 @@ var (
 	// ErrOwner is returned by Verify for a key whose owner the OwnerSource
 	// refused (disabled account, unknown uid); it wraps the source's error.
 	ErrOwner = errors.New("apikey: API key owner refused")
+	// ErrUnavailable is returned (wrapped) by Verify when it cannot decide
+	// now: the Store failed to look the key up (other than ErrNotFound),
+	// or the OwnerSource returned an error wrapping ErrUnavailable. The
+	// key is not known to be bad, so a caller should answer "try again
+	// later" (503), not "unauthorized", and must not count it as a
+	// guess. Its method Unavailable reports true, which is how package
+	// session recognizes it without importing this package.
+	ErrUnavailable error = unavailableError{}
 )
+
+// unavailableError is the type of ErrUnavailable.
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "apikey: unavailable" }
+
+// Unavailable reports true: the verification could not be decided now.
+func (unavailableError) Unavailable() bool { return true }
 
 // Store and management errors.
 var (

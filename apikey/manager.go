@@ -203,8 +203,9 @@ var zeroHash [32]byte
 // whatever is cached; then it checks status and expiry and asks the
 // OwnerSource. It records the use (LastUsed) at most once per
 // WithTouchInterval. Errors: ErrMalformed, ErrInvalid (unknown prefix
-// or wrong secret alike), ErrRevoked, ErrExpired, ErrOwner, or a
-// store error.
+// or wrong secret alike), ErrRevoked, ErrExpired, ErrOwner, or, when it
+// cannot decide now (a failed store lookup, an OwnerSource error wrapping
+// ErrUnavailable), an error wrapping ErrUnavailable.
 func (a *Manager) Verify(ctx context.Context, key string) (Caller, error) {
 	if a.tracer != nil {
 		return a.traceVerify(ctx, key)
@@ -228,7 +229,7 @@ func (a *Manager) verify(ctx context.Context, key string) (Caller, error) {
 		return Caller{}, ErrInvalid
 	}
 	if err != nil {
-		return Caller{}, fmt.Errorf("apikey: API key lookup: %w", err)
+		return Caller{}, fmt.Errorf("%w: API key lookup: %w", ErrUnavailable, err)
 	}
 	if subtle.ConstantTimeCompare(h[:], rec.Hash[:]) != 1 {
 		a.o.log.DebugContext(ctx, "apikey: API key refused", "prefix", k.prefix, "reason", "secret")
@@ -242,6 +243,9 @@ func (a *Manager) verify(ctx context.Context, key string) (Caller, error) {
 		return Caller{}, ErrExpired
 	}
 	owner, err := a.o.owners.KeyOwner(ctx, rec.UID)
+	if errors.Is(err, ErrUnavailable) {
+		return Caller{}, fmt.Errorf("apikey: API key owner: %w", err)
+	}
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %w", ErrOwner, err)
 	}

@@ -71,7 +71,10 @@ type Owner struct {
 // OwnerSource returns the current roles of a key's owner at every
 // verification, so that a demoted or disabled owner's keys follow at once.
 // It returns an error for an owner who may not authenticate (disabled
-// account, unknown uid); Verify then fails with ErrOwner. It is called
+// account, unknown uid); Verify then fails with ErrOwner. An error that
+// only means the source cannot answer now (its database is down) must
+// wrap ErrUnavailable: Verify then fails with ErrUnavailable, not
+// ErrOwner, and the request is answered 503, not 401. It is called
 // from request goroutines, concurrently, with no lock held.
 type OwnerSource interface {
 	KeyOwner(ctx context.Context, uid string) (Owner, error)

@@ -19,8 +19,9 @@ var (
 	// store (logged out, revoked, idle or absolute timeout). Validate returns
 	// it joined with ErrInvalidToken.
 	ErrNoSession = errors.New("session: no such session")
-	// ErrUnavailable reports that the store could not be reached or answered
-	// badly. Validation fails closed: the middleware answers 503.
+	// ErrUnavailable reports that the store (or the API key verifier)
+	// could not be reached or answered badly. Validation fails closed: the
+	// middleware answers 503 with Retry-After.
 	ErrUnavailable = errors.New("session: store unavailable")
 	// ErrConflict reports that a record changed between read and write more
 	// often than the retry budget allows (concurrent updates).
@@ -46,8 +47,8 @@ var (
 
 // WriteError writes err as an RFC 9457 problem+json response with the
 // status a client should see: 401 for a bad token (ErrInvalidToken, with
-// WWW-Authenticate), 403 for ErrCrossOrigin, 409 for ErrConflict, 503 for
-// an unavailable store and 500 otherwise. It never writes the text of an
+// WWW-Authenticate), 403 for ErrCrossOrigin, 409 for ErrConflict, 503 with
+// "Retry-After: 5" for an unavailable store and 500 otherwise. It never writes the text of an
 // internal error. Package login's WriteError adds the errors of login
 // flows and leaves these to this one.
 func WriteError(w http.ResponseWriter, err error) {
@@ -57,6 +58,7 @@ func WriteError(w http.ResponseWriter, err error) {
 func problemFor(w http.ResponseWriter, err error) problem.Problem {
 	switch {
 	case errors.Is(err, ErrUnavailable):
+		w.Header().Set("Retry-After", "5")
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "authentication is temporarily unavailable", Code: "session.unavailable"}
 	case errors.Is(err, ErrCrossOrigin):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "cross-origin request refused", Code: "session.cross_origin"}

@@ -82,6 +82,10 @@ func (m *Manager) authenticate(ctx context.Context, r *http.Request) (s *Session
 			if ctx.Err() != nil {
 				return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 			}
+			var u interface{ Unavailable() bool }
+			if errors.As(err, &u) && u.Unavailable() {
+				return nil, false, fmt.Errorf("%w: API key: %w", ErrUnavailable, err)
+			}
 			return nil, false, fmt.Errorf("%w: API key: %w", ErrInvalidToken, err)
 		}
 		if validUID(uid) != nil {
@@ -132,7 +136,11 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 // APIKeyVerifier authenticates an X-Api-Key header value on every request
 // (the hash compared in constant time, whatever is cached) and returns the
 // key owner's uid, roles and scopes. apikey.Manager implements it. An
-// unknown, revoked or malformed key must return a non-nil error.
+// unknown, revoked or malformed key must return a non-nil error. An error
+// that has a method Unavailable() bool returning true (found with
+// errors.As anywhere in its chain) means the verifier cannot decide now
+// (its store is down): Authenticate then answers ErrUnavailable (503 with
+// Retry-After), as for a session store outage, not ErrInvalidToken.
 type APIKeyVerifier interface {
 	VerifyAPIKey(ctx context.Context, key string) (uid string, roles, scopes []string, err error)
 }

@@ -210,3 +210,35 @@ func TestWriteError(t *testing.T) {
 		}
 	}
 }
+
+// downKeys is an APIKeyVerifier whose store is down: its error has
+// Unavailable() true, as apikey.ErrUnavailable has.
+type downKeys struct{}
+
+type unavailableErr struct{}
+
+func (unavailableErr) Error() string     { return "keys: database down" }
+func (unavailableErr) Unavailable() bool { return true }
+
+func (downKeys) VerifyAPIKey(context.Context, string) (string, []string, []string, error) {
+	return "", nil, nil, fmt.Errorf("lookup: %w", unavailableErr{})
+}
+
+// An API key verifier that cannot decide (its database is down) gets 503
+// with Retry-After, as a session store outage does, not 401.
+func TestAuthenticateAPIKeyUnavailable(t *testing.T) {
+	_, h := newHandler(t, session.WithAPIKeys(downKeys{}))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-Api-Key", "abcd1234.secret")
+	w := serve(h, r)
+	require.Equal(t, http.StatusServiceUnavailable, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), `"code":"session.unavailable"`)
+	require.NotEmpty(t, w.Header().Get("Retry-After"))
+	require.Empty(t, w.Header().Get("WWW-Authenticate"))
+
+	// A bad key is still 401.
+	_, h = newHandler(t)
+	r = httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-Api-Key", "abcd1234.guessed")
+	require.Equal(t, http.StatusUnauthorized, serve(h, r).Code)
+}

@@ -59,7 +59,9 @@ var errOwnerInactive = errors.New("key owner is not an active account")
 func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (apikey.Owner, error) {
 	acct, ok, err := o.accounts.Get(ctx, uid)
 	if err != nil {
-		return apikey.Owner{}, err
+		// The database is down: not an inactive owner, so the request is
+		// answered 503 and not counted as a guess.
+		return apikey.Owner{}, fmt.Errorf("%w: key owner: %w", apikey.ErrUnavailable, err)
 	}
 	if !ok || acct.Status != login.StatusActive {
 		return apikey.Owner{}, errOwnerInactive
@@ -70,7 +72,7 @@ func (o *keyOwners) KeyOwner(ctx context.Context, uid string) (apikey.Owner, err
 	}
 	mr, err := o.members.MembershipRoles(ctx, uid)
 	if err != nil {
-		return apikey.Owner{}, err
+		return apikey.Owner{}, fmt.Errorf("%w: key owner roles: %w", apikey.ErrUnavailable, err)
 	}
 	return apikey.Owner{Roles: append(roles, mr...), AccountID: uid}, nil
 }
