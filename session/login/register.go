@@ -79,7 +79,9 @@ func (m *Manager) CheckPassword(password, username, identity string) error {
 // which usernames or addresses have accounts:
 //
 //   - a taken identity: the existing owner gets a NoticeAlreadyRegistered
-//     instead, and the uid returned belongs to no account;
+//     instead (at most 3 an hour, then one per 20 minutes; further ones
+//     are silently dropped, so that nobody can flood an inbox), and the
+//     uid returned belongs to no account;
 //   - a free identity but a taken username: the account is created under
 //     a placeholder username, and the confirmation notice says so
 //     (Notice.TakenUsername): only the owner of the address learns that
@@ -106,9 +108,8 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 			return "", fmt.Errorf("%w: account lookup: %w", session.ErrUnavailable, err)
 		}
 		if idTaken {
-			n := Notice{Purpose: NoticeAlreadyRegistered, UID: owner.UID, Username: owner.Username, Identity: owner.Identity}
-			if err := m.cfg.notifier.Notify(ctx, n); err != nil {
-				return "", fmt.Errorf("login: notifier: %w", err)
+			if err := m.noticeRegistered(ctx, owner); err != nil {
+				return "", err
 			}
 			return newUID(), nil
 		}
@@ -120,6 +121,11 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 		acc.Username = requested
 		if nameTaken {
 			acc.Username = placeholderUsername()
+		}
+		// The same throttle round trip as a taken address's notice costs,
+		// on the fresh uid's key (never over its limit).
+		if err := m.attempt(ctx, digestKey("regnotice:", acc.UID), regNoticeLadder); err != nil {
+			return "", err
 		}
 		err = m.accounts.Create(ctx, acc)
 		switch {
@@ -138,6 +144,42 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 		return acc.UID, nil
 	}
 	return "", session.ErrConflict
+}
+
+// regNoticeLadder limits the "already registered" notices an account
+// gets from registrations naming its address, as resetLadder limits reset
+// links: 3 at once, then one per 20 minutes; forgotten an hour after the
+// last request.
+var regNoticeLadder = Ladder{Free: 2, Delays: []time.Duration{20 * time.Minute}, Window: time.Hour}
+
+// noticeRegistered tells the owner of a taken address that someone tried
+// to register it, at most as often as regNoticeLadder allows; past the
+// limit the notice is silently dropped. Either way it does the store work
+// of a free address's registration: one throttle round trip (Register
+// counts the fresh uid too) and one link token stored (on a key no token
+// uses, expiring in a second, as the confirmation link is), and the same
+// queue work.
+func (m *Manager) noticeRegistered(ctx context.Context, owner Account) error {
+	err := m.attempt(ctx, digestKey("regnotice:", owner.UID), regNoticeLadder)
+	if err != nil && !errors.Is(err, ErrLocked) {
+		return err
+	}
+	send := err == nil
+	tok, err := m.keys.newLink(purposeConfirm, "-", time.Now().Add(time.Minute))
+	if err != nil {
+		return err
+	}
+	if err := m.store.PutToken(ctx, digestKey("link:none:", "regnotice\x00"+owner.UID), linkDigest(tok), time.Second); err != nil {
+		return fmt.Errorf("%w: storing link: %w", session.ErrUnavailable, err)
+	}
+	if !send {
+		return m.pace(ctx)
+	}
+	n := Notice{Purpose: NoticeAlreadyRegistered, UID: owner.UID, Username: owner.Username, Identity: owner.Identity}
+	if err := m.cfg.notifier.Notify(ctx, n); err != nil {
+		return fmt.Errorf("login: notifier: %w", err)
+	}
+	return nil
 }
 
 // placeholderPrefix starts the username of an account registered under a
