@@ -91,6 +91,9 @@ var ErrOption = errors.New("login: invalid option")
 // errors.Is(err, ErrLocked) reports true for it.
 type LockedError struct {
 	RetryAfter time.Duration
+	// key is the throttle key that is locked, so that settling another
+	// key's attempt does not count this lock as its failure.
+	key string
 }
 
 // Error says when to retry.

@@ -185,9 +185,9 @@ func (m *Manager) reserve(ctx context.Context, key string, l Ladder) (gate, erro
 		case a.Reserved:
 			return gate{key: key, id: id, l: l}, nil
 		case a.Wait > 0:
-			return gate{}, &LockedError{RetryAfter: a.Wait}
+			return gate{}, &LockedError{RetryAfter: a.Wait, key: key}
 		case time.Now().After(deadline): // attempts lost in flight
-			return gate{}, &LockedError{RetryAfter: time.Second}
+			return gate{}, &LockedError{RetryAfter: time.Second, key: key}
 		}
 		t := time.NewTimer(pause/2 + time.Duration(mrand.Int64N(int64(pause))))
 		select {
@@ -202,9 +202,12 @@ func (m *Manager) reserve(ctx context.Context, key string, l Ladder) (gate, erro
 
 // settle ends the reservation of g (a zero gate is a no-op) after a check
 // that returned err: success (nil) settles with ok; a wrong credential
-// (ErrInvalidCredentials, ErrInvalidOTP, or ErrLocked from a later ladder)
-// is a failure; any other error (a failing store, a refused new password)
-// is not the caller's failure and only drops the reservation. Settling is
+// (ErrInvalidCredentials, ErrInvalidOTP, or a lock of g's own key) is a
+// failure; any other error (a failing store, a refused new password, the
+// lock of an inner ladder such as the one-time codes') is not the
+// caller's failure and only drops the reservation: a user who retries
+// with the right password while the code limit holds does not climb the
+// account and address ladders. Settling is
 // best effort, even after ctx ended: when it fails, a failure goes
 // uncounted and the reservation lapses after reservationHold.
 func (m *Manager) settle(ctx context.Context, g gate, err error, ok Outcome) {
@@ -212,9 +215,12 @@ func (m *Manager) settle(ctx context.Context, g gate, err error, ok Outcome) {
 		return
 	}
 	outcome := ok
+	var locked *LockedError
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrInvalidOTP), errors.Is(err, ErrLocked):
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrInvalidOTP):
+		outcome = OutcomeFailed
+	case errors.As(err, &locked) && locked.key == g.key:
 		outcome = OutcomeFailed
 	default:
 		outcome = OutcomePassed
@@ -232,7 +238,7 @@ func (m *Manager) attempt(ctx context.Context, key string, l Ladder) error {
 		return fmt.Errorf("%w: throttle: %w", session.ErrUnavailable, err)
 	}
 	if wait > 0 {
-		return &LockedError{RetryAfter: wait}
+		return &LockedError{RetryAfter: wait, key: key}
 	}
 	return nil
 }

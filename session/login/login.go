@@ -33,7 +33,9 @@ const (
 //   - Failed attempts are throttled per (account, client address) and per
 //     client address (see Throttles); a throttled attempt gives a
 //     *LockedError (errors.Is ErrLocked) before any password check.
-//     Successful logins never count, however many arrive at once. A store
+//     Successful logins never count, however many arrive at once, nor do
+//     logins with the right password refused because the one-time-code
+//     limit holds (a *LockedError from that ladder). A store
 //     failure gives session.ErrUnavailable: throttling fails closed.
 //   - The password check waits for a hashing slot (WithHashConcurrency);
 //     when none comes free in time it gives ErrBusy, having checked and
