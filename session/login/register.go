@@ -88,6 +88,10 @@ func (m *Manager) CheckPassword(password, username, identity string) error {
 //     the name is taken, and picks another with ConfirmUsername (Confirm
 //     alone refuses such a link with ErrUsernameRequired).
 //
+// When the confirmation cannot be sent (ErrQueueFull, a failing store or
+// Notifier), the pending account just created is deleted again and the
+// error returned, so that a retry registers afresh.
+//
 // The confirmation token never appears in the result.
 func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 	if m.cfg.notifier == nil {
@@ -139,11 +143,23 @@ func (m *Manager) Register(ctx context.Context, a NewAccount) (string, error) {
 			taken = requested
 		}
 		if err := m.sendConfirm(ctx, acc, taken); err != nil {
+			m.dropPending(ctx, acc.UID)
 			return "", err
 		}
 		return acc.UID, nil
 	}
 	return "", session.ErrConflict
+}
+
+// dropPending deletes the pending account uid that Register just created
+// when its confirmation could not be sent (a full notify queue, a failing
+// store): otherwise it would hold the address, unconfirmable, and a retry
+// would only send an "already registered" notice. Best effort, even after
+// ctx ended; a failure is logged.
+func (m *Manager) dropPending(ctx context.Context, uid string) {
+	if _, err := m.accounts.Delete(context.WithoutCancel(ctx), uid); err != nil {
+		m.log.WarnContext(ctx, "login: deleting an unconfirmable pending account failed", "uid", uid, "err", err)
+	}
 }
 
 // regNoticeLadder limits the "already registered" notices an account

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -325,4 +326,29 @@ func TestCredentialsChanged(t *testing.T) {
 		{alice.UID, login.ReasonPasswordReset}, {alice.UID, login.ReasonPasswordChange},
 		{alice.UID, login.ReasonStatus}, {alice.UID, login.ReasonDeleted}, {uid, login.ReasonConfirmed},
 	}, calls)
+}
+
+// A registration whose confirmation cannot be sent leaves no pending
+// account behind: the retry registers afresh and gets the confirmation,
+// not an "already registered" notice.
+func TestRegisterNotifierFailureLeavesNoAccount(t *testing.T) {
+	e := newEnv(t)
+	e.notes.err = fmt.Errorf("%w: queue full", login.ErrQueueFull)
+	reg := login.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword}
+	_, err := e.m.Register(t.Context(), reg)
+	require.ErrorIs(t, err, login.ErrQueueFull)
+	_, found, err := e.accounts.Lookup(t.Context(), "bob@example.com")
+	require.NoError(t, err)
+	require.False(t, found, "no stranded pending account")
+	_, found, err = e.accounts.Lookup(t.Context(), "bob")
+	require.NoError(t, err)
+	require.False(t, found)
+
+	e.notes.err = nil
+	uid, err := e.m.Register(t.Context(), reg)
+	require.NoError(t, err)
+	n := e.notes.last(t, login.NoticeConfirm)
+	require.Equal(t, uid, n.UID)
+	require.NotEmpty(t, n.Token)
+	require.NoError(t, e.m.Confirm(t.Context(), n.Token))
 }
