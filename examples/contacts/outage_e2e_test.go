@@ -38,8 +38,9 @@ func outageLength() time.Duration {
 // answered during and after the outage and the recovery time, and checks
 // that the service answers 503 (never 500) while the backend is down,
 // that /health names the backend that is down, that it recovers without a
-// restart, that no acknowledged write is lost and that the outage is not
-// logged once per request.
+// restart, that no acknowledged write is lost, that the outage is not
+// logged once per request and, with the database down, that an API key
+// gets 503 with Retry-After, not 401 or 429.
 func TestOutages(t *testing.T) {
 	binary(t)
 	if testing.Short() {
@@ -67,7 +68,7 @@ func TestOutages(t *testing.T) {
 		rdb := testenv.Redis(t)
 		prefix := testenv.Prefix(t, rdb)
 		// Sessions (in Redis) authenticate the load: API keys live in the
-		// database, and their lookup failing is another matter.
+		// database, and runOutage checks them apart.
 		runOutage(t, "redis://"+testenv.RedisAddr()+"/0", "database", false, proxy.Cut, func() { proxy.Restore(t) },
 			map[string]string{"DATABASE_URL": dbURL, "APICRUD_REDIS_PREFIX": prefix})
 	})
@@ -167,7 +168,27 @@ func runOutage(t *testing.T, redisURL, backend string, apiKey bool, down, up fun
 	errorsBefore, warningsBefore := logs("ERROR"), logs("WARN")
 	downAt := time.Now()
 	down()
-	time.Sleep(outageLength())
+	if backend == "database" {
+		// API keys live in the database: while it is down a key cannot be
+		// checked, which is 503 with Retry-After, not 401 (nor, once the
+		// per-address budget of bad credentials is spent, 429).
+		time.Sleep(time.Second)
+		keyed := u.withAPIKey(key.APIKey)
+		for i := range 12 {
+			res, err := keyed.try(t, http.MethodGet, "/contact", nil)
+			if err != nil {
+				t.Errorf("API key request %d during the outage: %v", i, err)
+				continue
+			}
+			if res.status != http.StatusServiceUnavailable || res.header.Get("Retry-After") == "" {
+				t.Errorf("API key request %d during the outage: %d, Retry-After %q, %s; want 503 with Retry-After",
+					i, res.status, res.header.Get("Retry-After"), res.body)
+			}
+		}
+		time.Sleep(outageLength() - time.Second)
+	} else {
+		time.Sleep(outageLength())
+	}
 	upAt := time.Now()
 	up()
 	time.Sleep(8 * time.Second)
