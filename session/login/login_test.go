@@ -93,15 +93,17 @@ func TestLoginTiming(t *testing.T) {
 		require.ErrorIs(t, err, login.ErrInvalidCredentials)
 		return time.Since(start)
 	}
+	// The fastest of 15 interleaved tries of each: the intrinsic cost of a
+	// path, which other work on a loaded machine can only add to (a
+	// median of 9 moved by 1.8× under load).
 	var known, unknown []time.Duration
-	for range 9 {
+	for range 15 {
 		known = append(known, measure("alice"))
 		unknown = append(unknown, measure("mallory"))
 	}
-	slices.Sort(known)
-	slices.Sort(unknown)
-	ratio := float64(unknown[4]) / float64(known[4])
-	t.Logf("median wrong password %v, unknown account %v (ratio %.2f)", known[4], unknown[4], ratio)
+	k, u := slices.Min(known), slices.Min(unknown)
+	ratio := float64(u) / float64(k)
+	t.Logf("fastest wrong password %v, unknown account %v (ratio %.2f)", k, u, ratio)
 	require.InDelta(t, 1, ratio, 0.6, "an unknown account must take as long as a wrong password")
 }
 
