@@ -248,6 +248,13 @@ func WithCookie(template http.Cookie) Option {
 // Sec-Fetch-Site and Origin headers; requests authenticated by a Bearer
 // token or an API key are not affected (a browser never adds those on its
 // own). Default: none (only same-origin pages).
+//
+// The check needs the cookie: a request without it, such as a login, a
+// registration or a reset request, is not checked, and a cross-site form
+// could log a victim's browser into the attacker's account. Handlers that
+// take credentials without a cookie should accept only application/json
+// bodies (a page on another site cannot send those without a CORS
+// preflight) or be wrapped in http.CrossOriginProtection.
 func WithTrustedOrigins(origins ...string) Option {
 	return func(c *config) error {
 		check := http.NewCrossOriginProtection()
