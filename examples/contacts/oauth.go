@@ -16,7 +16,10 @@ import (
 // maxTokenForm bounds the body of a token request.
 const maxTokenForm = 8 << 10
 
-// tokenResponse is the answer of the token endpoint (RFC 6749 §5.1).
+// tokenResponse is the token endpoint's success answer: 200 with a
+// Bearer access token, its lifetime in seconds, a refresh token and the
+// granted scopes, sent with Cache-Control: no-store and Pragma: no-cache
+// so that no cache keeps the tokens.
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type" doc:"always Bearer"`
@@ -25,7 +28,10 @@ type tokenResponse struct {
 	Scope        string `json:"scope" doc:"the scopes granted, space-separated"`
 }
 
-// tokenError is an error answer of the token endpoint (RFC 6749 §5.2).
+// tokenError is the token endpoint's error answer: 400 with one of the
+// four error codes below and an optional human-readable description
+// (lockouts, the hashing bound and rate limits answer 429 or 503 with
+// Retry-After instead).
 type tokenError struct {
 	Error       string `json:"error" doc:"invalid_request, invalid_grant, unsupported_grant_type or invalid_scope"`
 	Description string `json:"error_description,omitempty"`
