@@ -2,9 +2,6 @@ package login_test
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -18,38 +15,13 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/session"
 	"github.com/apicrud-go/apicrud/session/login"
 )
 
-// gcmSealer is a minimal AES-256-GCM Sealer for tests (the crypto
-// package's Cipher is tested against the interface in crypto_test.go).
-type gcmSealer struct{ aead cipher.AEAD }
-
-func newSealer(t testing.TB) *gcmSealer {
-	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	block, err := aes.NewCipher(key)
-	require.NoError(t, err)
-	aead, err := cipher.NewGCM(block)
-	require.NoError(t, err)
-	return &gcmSealer{aead: aead}
-}
-
-func (s *gcmSealer) Seal(pt, ad []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, pt, ad), nil
-}
-
-func (s *gcmSealer) Open(ct, ad []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(ct) < n+s.aead.Overhead() {
-		return nil, errors.New("short ciphertext")
-	}
-	return s.aead.Open(nil, ct[:n], ct[n:], ad)
-}
+// newSealer is the tests' AES-256-GCM Sealer.
+func newSealer(t testing.TB) *testenv.Sealer { return testenv.NewSealer(t) }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test-secret")
 
@@ -126,7 +98,7 @@ type (
 // env is a pair of Managers with in-memory accounts, stores and notifier.
 type env struct {
 	m        managers
-	sealer   *gcmSealer
+	sealer   *testenv.Sealer
 	accounts *login.MemoryAccounts
 	sstore   *session.MemoryStore
 	store    *login.MemoryStore

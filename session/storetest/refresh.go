@@ -1,16 +1,14 @@
 package storetest
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
 	"github.com/apicrud-go/apicrud/session"
 )
 
@@ -35,7 +33,7 @@ func RunRefresh(t *testing.T, newStore func(t *testing.T) session.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			st := newStore(t)
-			sealer := newTestSealer(t)
+			sealer := testenv.NewSealer(t)
 			secret := make([]byte, 32)
 			_, _ = rand.Read(secret)
 			mk := func() *session.Manager {
@@ -177,32 +175,4 @@ func testRefreshConcurrent(t *testing.T, a, b *session.Manager) {
 		_, err = a.Refresh(ctx, string(won.RefreshToken), nil)
 		require.NoError(t, err)
 	}
-}
-
-// testSealer is AES-256-GCM with a random key.
-type testSealer struct{ aead cipher.AEAD }
-
-func newTestSealer(t *testing.T) *testSealer {
-	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	block, err := aes.NewCipher(key)
-	require.NoError(t, err)
-	aead, err := cipher.NewGCM(block)
-	require.NoError(t, err)
-	return &testSealer{aead: aead}
-}
-
-func (s *testSealer) Seal(pt, ad []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, pt, ad), nil
-}
-
-func (s *testSealer) Open(ct, ad []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(ct) < n+s.aead.Overhead() {
-		return nil, errors.New("short ciphertext")
-	}
-	return s.aead.Open(nil, ct[:n], ct[n:], ad)
 }

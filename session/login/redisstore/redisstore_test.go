@@ -2,12 +2,8 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -104,30 +100,8 @@ func TestKeyLayout(t *testing.T) {
 	}, keys)
 }
 
-type sealer struct{ aead cipher.AEAD }
-
-func newSealer(t *testing.T) sealer {
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	b, err := aes.NewCipher(key)
-	require.NoError(t, err)
-	g, err := cipher.NewGCM(b)
-	require.NoError(t, err)
-	return sealer{g}
-}
-
-func (s sealer) Seal(p, ad []byte) ([]byte, error) {
-	n := make([]byte, 12)
-	_, _ = rand.Read(n)
-	return s.aead.Seal(n, n, p, ad), nil
-}
-
-func (s sealer) Open(c, ad []byte) ([]byte, error) {
-	if len(c) < 28 {
-		return nil, errors.New("short")
-	}
-	return s.aead.Open(nil, c[:12], c[12:], ad)
-}
+// newSealer is the tests' AES-256-GCM Sealer.
+func newSealer(t *testing.T) *testenv.Sealer { return testenv.NewSealer(t) }
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
