@@ -23,20 +23,7 @@ func (p *Policy) UID(ctx context.Context) (uid string, ok bool) {
 // membership attribute (e.g. "list_id") of the first private resource
 // present among the keys. It does not allocate.
 func (p *Policy) Allowed(ctx context.Context, action byte, resource string, attrs map[string]string) bool {
-	if p.tracer != nil {
-		return p.traceAllowed(ctx, action, resource, attrs, nil)
-	}
-	bit := actionBit[action]
-	if bit == 0 {
-		return false
-	}
-	c := p.cur.Load()
-	ri, ok := c.resIdx[resource]
-	if !ok {
-		return false
-	}
-	v := c.viewOf(attrs)
-	return c.actions(principalOf(ctx).binding(c), ri, &v)&bit != 0
+	return p.AllowedRecord(ctx, action, resource, attrs, nil)
 }
 
 // AllowedRecord is Allowed for a record whose other fields the rules with a
@@ -48,15 +35,15 @@ func (p *Policy) AllowedRecord(ctx context.Context, action byte, resource string
 	if p.tracer != nil {
 		return p.traceAllowed(ctx, action, resource, attrs, field)
 	}
-	return p.allowedRecord(ctx, action, resource, attrs, field)
+	return p.cur.Load().allowed(ctx, action, resource, attrs, field)
 }
 
-func (p *Policy) allowedRecord(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool {
+// allowed is AllowedRecord against the compiled policy c.
+func (c *compiled) allowed(ctx context.Context, action byte, resource string, attrs map[string]string, field func(name string) (any, bool)) bool {
 	bit := actionBit[action]
 	if bit == 0 {
 		return false
 	}
-	c := p.cur.Load()
 	ri, ok := c.resIdx[resource]
 	if !ok {
 		return false

@@ -473,3 +473,19 @@ func BenchmarkDecideCondition(b *testing.B) {
 		}
 	})
 }
+
+// TestConditionDecisionsDoNotAllocate: a decision that evaluates a
+// condition on a loaded record allocates nothing, granted or denied.
+func TestConditionDecisionsDoNotAllocate(t *testing.T) {
+	p := load(t, condPolicy)
+	member := principal("u-1", "user", "list-L1-member")
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	rec := ac.Record{ID: "m", Owner: "u-2", Parent: "L1", Now: now,
+		Fields: map[string]any{"status": "published", "published_at": now.Add(-time.Hour), "locked": false}}
+	draft := rec
+	draft.Fields = map[string]any{"status": "draft", "published_at": now, "locked": false}
+	require.True(t, p.AllowedFor(member, 'r', "message", rec))
+	require.False(t, p.AllowedFor(member, 'r', "message", draft))
+	require.Zero(t, testing.AllocsPerRun(100, func() { p.AllowedFor(member, 'r', "message", rec) }))
+	require.Zero(t, testing.AllocsPerRun(100, func() { p.AllowedFor(member, 'r', "message", draft) }))
+}

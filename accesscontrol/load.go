@@ -40,7 +40,6 @@ type ruleSrc struct {
 	resource  resourceTmpl
 	actions   ActionSet
 	cond      *condition // when:, nil when the rule has none
-	condLine  int
 }
 
 // scopeSrc is one entry of scopes.
@@ -556,7 +555,6 @@ func (p *parser) rule(n *yaml.Node, entry, key string, ri int, env *templateEnv)
 		if r.cond, err = parseCondition(when, p.src.fields[ri]); err != nil {
 			return r, p.fail(wN, entry, detail(ErrCondition, err.Error()))
 		}
-		r.condLine = wN.Line
 	}
 	return r, nil
 }

@@ -39,7 +39,8 @@ func (p *Policy) traceAllowed(ctx context.Context, action byte, resource string,
 	ctx, span := p.tracer.Start(ctx, "apicrud.accesscontrol.Decide", trace.WithAttributes(
 		tracing.Resource.String(resource), tracing.Action.String(string(rune(action)))))
 	defer span.End()
-	allowed := p.allowedRecord(ctx, action, resource, attrs, field)
+	c := p.cur.Load() // one policy for the decision and its explanation, even during a reload
+	allowed := c.allowed(ctx, action, resource, attrs, field)
 	outcome := "denied"
 	if allowed {
 		outcome = "allowed"
@@ -48,7 +49,6 @@ func (p *Policy) traceAllowed(ctx context.Context, action byte, resource string,
 	if !span.IsRecording() { // a sampled-out or no-op span: no Explain
 		return allowed
 	}
-	c := p.cur.Load()
 	if _, ok := c.resIdx[resource]; !ok {
 		span.SetAttributes(attrReason.String("resource not declared"))
 		return allowed
