@@ -113,12 +113,17 @@ func (g *Grants) SetDefaults(d Defaults) {
 // caller) gets the default. A name without a default is an
 // *UnknownGrantError (ErrUnknownGrant), whether or not an override exists.
 func (g *Grants) Get(ctx context.Context, name, uid string) (Value, error) {
+	return g.getIn(ctx, g.defaults.Load(), name, uid)
+}
+
+// getIn is Get with the defaults d, loaded once by the caller.
+func (g *Grants) getIn(ctx context.Context, d *Defaults, name, uid string) (Value, error) {
 	if g.tracer == nil {
-		v, _, err := g.get(ctx, name, uid)
+		v, _, err := g.get(ctx, d, name, uid)
 		return v, err
 	}
 	ctx, span := g.tracer.Start(ctx, "apicrud.grants.Get", trace.WithAttributes(attrName.String(name)))
-	v, override, err := g.get(ctx, name, uid)
+	v, override, err := g.get(ctx, d, name, uid)
 	if err == nil {
 		span.SetAttributes(attrValue.String(v.String()), attrOverride.Bool(override))
 	}
@@ -126,9 +131,10 @@ func (g *Grants) Get(ctx context.Context, name, uid string) (Value, error) {
 	return v, err
 }
 
-// get is Get; override reports whether the value is uid's override.
-func (g *Grants) get(ctx context.Context, name, uid string) (v Value, override bool, err error) {
-	def, ok := g.Defaults().Get(name)
+// get is Get with the defaults d; override reports whether the value is
+// uid's override.
+func (g *Grants) get(ctx context.Context, d *Defaults, name, uid string) (v Value, override bool, err error) {
+	def, ok := d.Get(name)
 	if !ok {
 		return Value{}, false, &UnknownGrantError{Name: name}
 	}
@@ -153,7 +159,12 @@ func (g *Grants) get(ctx context.Context, name, uid string) (v Value, override b
 // an integer is ErrNotInteger. By the convention of those consumers, a
 // negative value means "no limit".
 func (g *Grants) Limit(ctx context.Context, name, uid string) (int64, error) {
-	v, err := g.Get(ctx, name, uid)
+	return g.limitIn(ctx, g.defaults.Load(), name, uid)
+}
+
+// limitIn is Limit with the defaults d, loaded once by the caller.
+func (g *Grants) limitIn(ctx context.Context, d *Defaults, name, uid string) (int64, error) {
+	v, err := g.getIn(ctx, d, name, uid)
 	if err != nil {
 		return 0, err
 	}
@@ -174,21 +185,22 @@ func (g *Grants) Limit(ctx context.Context, name, uid string) (int64, error) {
 // own default. A value that is not a non-negative integer is an error
 // (ErrNotInteger), so the limiter fails closed rather than guessing.
 func (g *Grants) RateLimit(ctx context.Context, uid, service string) (requests int, ok bool, err error) {
+	d := g.defaults.Load() // one set of defaults for the whole answer, even during a reload
 	name := ""
 	if service != "" && service != "*" {
 		if n := RateLimitGrant + "_" + sanitize(service); ValidName(n) == nil {
-			if _, defined := g.Defaults().Get(n); defined {
+			if _, defined := d.Get(n); defined {
 				name = n
 			}
 		}
 	}
 	if name == "" {
-		if _, defined := g.Defaults().Get(RateLimitGrant); !defined {
+		if _, defined := d.Get(RateLimitGrant); !defined {
 			return 0, false, nil
 		}
 		name = RateLimitGrant
 	}
-	n, err := g.Limit(ctx, name, uid)
+	n, err := g.limitIn(ctx, d, name, uid)
 	if err != nil {
 		return 0, false, err
 	}
