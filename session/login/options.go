@@ -47,7 +47,7 @@ type config struct {
 	confirmTTL   time.Duration
 	resetTTL     time.Duration
 	backupCodes  int
-	restricted   map[string]bool // nil: RestrictedUsernames()
+	restricted   map[string]bool
 	log          *slog.Logger
 	tp           trace.TracerProvider
 }
@@ -67,6 +67,7 @@ func defaultConfig() config {
 		notifyQueue:  DefaultNotifyQueueSize,
 		clientIP:     RemoteAddrIP,
 		log:          slog.New(slog.DiscardHandler),
+		restricted:   restrictedSet(RestrictedUsernames()),
 	}
 }
 

@@ -36,14 +36,13 @@ func WithRestrictedUsernames(names ...string) Option {
 }
 
 // restrictedName reports whether the normalized username is restricted.
-func (m *Manager) restrictedName(username string) bool {
-	if m.cfg.restricted == nil {
-		for _, n := range RestrictedUsernames() {
-			if n == username {
-				return true
-			}
-		}
-		return false
+func (m *Manager) restrictedName(username string) bool { return m.cfg.restricted[username] }
+
+// restrictedSet is the set of the default names, which are normalized.
+func restrictedSet(names []string) map[string]bool {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
 	}
-	return m.cfg.restricted[username]
+	return set
 }
