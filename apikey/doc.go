@@ -39,6 +39,9 @@
 // presented the right secret: an unknown prefix and a wrong secret are
 // both [ErrInvalid]), asks the [OwnerSource] for the owner's current roles
 // and account id ([ErrOwner] when it refuses), and returns the [Caller].
+// When the store (or the OwnerSource, by wrapping [ErrUnavailable]) cannot
+// answer, Verify returns [ErrUnavailable]: the key is neither valid nor
+// invalid, and session's middleware answers 503, not 401.
 // It records the use in the store at most once per [WithTouchInterval]
 // (default one hour), so that a busy key does not write on every request.
 // [WithCache] keeps stored records (never secrets) in memory for a TTL; a

@@ -25,8 +25,8 @@
 // [Manager.Create] starts a session and returns a [Token]: a JWT (HS256 by
 // default; [WithEdDSA] or [WithRS256] otherwise) whose jti is 256 random
 // bits, with claims iss, sub (the uid), aud, iat, nbf, exp (the absolute
-// deadline), auth (roles), scopes, an optional cnonce and the caller's
-// values (ext). [Manager.Validate] verifies the JWT with the algorithm
+// deadline), auth (roles), scope (the granted scopes, space-separated),
+// an optional cnonce and the caller's values (ext). [Manager.Validate] verifies the JWT with the algorithm
 // pinned, exp required, issuer and audience checked and a small explicit
 // leeway, and then requires the session to exist in the [Store]: a JWT
 // alone never authenticates, so logout ([Manager.Delete]), "log out
@@ -40,6 +40,19 @@
 // TOTP secret there), and [Manager.DeriveKey] and [Manager.Sealer] give
 // another package keys of its own from the same secret and the same
 // Sealer.
+//
+// [Manager.Issue] makes a fresh session refreshable, as an OAuth2 token
+// endpoint answers: an access token and an opaque refresh token (256
+// random bits, kept only as a hash inside the sealed session record).
+// [Manager.Refresh] rotates the refresh token on every use, atomically
+// through the Store's compare-and-swap Replace, so that of simultaneous
+// refreshes with one token exactly one succeeds; a token rotated out
+// more than [WithRefreshGrace] ago that comes back is taken for theft and
+// ends the session on every instance ([ErrRefreshReused], logged).
+// [WithAccessTTL], [WithRefreshTTL] and [WithRoleLifetime] set the
+// lifetimes, [WithRoleScopes] the scopes a login's roles hold.
+// [WithTracerProvider] puts validation, creation, renewal and revocation
+// in spans (session ids hashed, never a token).
 //
 // [Manager.Authenticate] is the net/http middleware: "Authorization:
 // Bearer", the session cookie ([Manager.SetCookie]: HttpOnly, Secure,

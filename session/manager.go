@@ -128,8 +128,11 @@ type Session struct {
 	// of the token's secret, not a credential: safe to show and log.
 	ID string
 	// UID is the user (or other principal) the session belongs to.
-	UID    string
-	Roles  []string
+	UID string
+	// Roles are the session's current roles (SetRoles changes them).
+	Roles []string
+	// Scopes are the scopes the session holds; a token carries those it
+	// was granted among them.
 	Scopes []string
 	// CNonce is the client nonce given at creation, if any.
 	CNonce string
@@ -156,6 +159,8 @@ func (s *Session) LogValue() slog.Value {
 
 // Extra are the optional parts of a new session.
 type Extra struct {
+	// Scopes are the session's scopes; nil takes those WithRoleScopes
+	// gives the roles (none without it).
 	Scopes []string
 	// CNonce is echoed in the token's cnonce claim.
 	CNonce string
