@@ -61,7 +61,7 @@ type Tokens struct {
 	ExpiresIn time.Duration
 	// RefreshToken is an opaque OAuth2 refresh token (a Token, which
 	// redacts itself in logs), valid once, until RefreshExpires.
-	RefreshToken   Token
+	RefreshToken Token
 	// RefreshExpires is when the refresh token stops working.
 	RefreshExpires time.Time
 	// Scopes are the scopes granted to the access token.
