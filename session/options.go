@@ -63,6 +63,7 @@ func defaultConfig() config {
 		cookie:       http.Cookie{Name: defaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode},
 		errorHandler: defaultErrorHandler,
 		log:          slog.New(slog.DiscardHandler),
+		oauth:        oauthConfig{refreshTTL: defaultRefreshTTL, grace: defaultRefreshGrace},
 	}
 }
 

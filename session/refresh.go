@@ -93,7 +93,6 @@ type oauthConfig struct {
 	roleLife   map[string]time.Duration
 	scopesFor  func(roles []string) []string
 	grace      time.Duration
-	graceSet   bool
 }
 
 // WithAccessTTL sets the lifetime of the access tokens that Issue and
@@ -137,7 +136,7 @@ func WithRefreshGrace(d time.Duration) Option {
 		if d < 0 || d > time.Minute {
 			return optionError("refresh grace %v outside [0, 1m]", d)
 		}
-		c.oauth.grace, c.oauth.graceSet = d, true
+		c.oauth.grace = d
 		return nil
 	}
 }
@@ -339,10 +338,7 @@ func (m *Manager) refusedRefresh(ctx context.Context, uid, id string, rs *refres
 			rotated, last = true, i == len(rs.Rotated)-1
 		}
 	}
-	grace := defaultRefreshGrace
-	if m.cfg.oauth.graceSet {
-		grace = m.cfg.oauth.grace
-	}
+	grace := m.cfg.oauth.grace
 	switch {
 	case !rotated:
 		return fmt.Errorf("%w: unknown refresh token", ErrInvalidGrant)
@@ -358,11 +354,7 @@ func (m *Manager) refusedRefresh(ctx context.Context, uid, id string, rs *refres
 
 // refreshDeadline is when a refresh token issued now for r expires.
 func (m *Manager) refreshDeadline(r *record, now time.Time) time.Time {
-	ttl := m.cfg.oauth.refreshTTL
-	if ttl <= 0 {
-		ttl = defaultRefreshTTL
-	}
-	return minTime(now.Add(ttl), time.UnixMilli(r.Expires))
+	return minTime(now.Add(m.cfg.oauth.refreshTTL), time.UnixMilli(r.Expires))
 }
 
 // tokens signs an access token for session id (r.Refresh.JTI) carrying

@@ -255,3 +255,41 @@ func TestRefreshHostileTokens(t *testing.T) {
 	_, err = m.Refresh(ctx, rt, nil)
 	require.NoError(t, err, "no hostile input consumed or revoked the token")
 }
+
+// TestRefreshGraceWindow: the token rotated last, sent again within the
+// grace (5 s by default), is refused without ending the session (a
+// client's two simultaneous refreshes); sent after it, it is taken for
+// theft and ends the session.
+func TestRefreshGraceWindow(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	issue := func(t *testing.T, opts ...session.Option) (*session.Manager, session.Tokens, session.Tokens) {
+		m, err := session.New(newSealer(t), testSecret, opts...)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, m.Close(context.Background())) })
+		s, _, err := m.Create(ctx, "u-7", nil, session.Extra{})
+		require.NoError(t, err)
+		t1, err := m.Issue(ctx, s, nil)
+		require.NoError(t, err)
+		t2, err := m.Refresh(ctx, string(t1.RefreshToken), nil)
+		require.NoError(t, err)
+		return m, *t1, *t2
+	}
+	t.Run("default grace", func(t *testing.T) {
+		m, t1, t2 := issue(t)
+		_, err := m.Refresh(ctx, string(t1.RefreshToken), nil)
+		require.ErrorIs(t, err, session.ErrInvalidGrant)
+		require.NotErrorIs(t, err, session.ErrRefreshReused, "within the default grace: not theft")
+		_, err = m.Validate(ctx, string(t2.AccessToken))
+		require.NoError(t, err, "the session lives on")
+	})
+	t.Run("after the grace", func(t *testing.T) {
+		const grace = 50 * time.Millisecond
+		m, t1, t2 := issue(t, session.WithRefreshGrace(grace))
+		time.Sleep(grace + 20*time.Millisecond)
+		_, err := m.Refresh(ctx, string(t1.RefreshToken), nil)
+		require.ErrorIs(t, err, session.ErrRefreshReused)
+		_, err = m.Validate(ctx, string(t2.AccessToken))
+		require.ErrorIs(t, err, session.ErrInvalidToken, "the session is revoked")
+	})
+}
