@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"errors"
@@ -76,12 +77,14 @@ type serviceConfig struct {
 
 // app is the wired service.
 type app struct {
-	cfg     *serviceConfig
-	log     *slog.Logger
-	tp      trace.TracerProvider // nil: no tracing
-	db      *sqlx.DB
-	dialect string
-	be      *backends
+	// reloadSender tells this instance's reload notices from the others'.
+	reloadSender string
+	cfg          *serviceConfig
+	log          *slog.Logger
+	tp           trace.TracerProvider // nil: no tracing
+	db           *sqlx.DB
+	dialect      string
+	be           *backends
 
 	cipher   *apicrypto.Keyring
 	policy   *ac.Policy
@@ -145,7 +148,7 @@ func newApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Wr
 // newTracedApp is newApp with every package emitting its spans to tp (nil:
 // none).
 func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out io.Writer, tp trace.TracerProvider) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, out: out, tp: tp}
+	a := &app{cfg: cfg, log: log, out: out, tp: tp, reloadSender: rand.Text()}
 	defer func() {
 		if err != nil {
 			_ = a.close(context.WithoutCancel(ctx))

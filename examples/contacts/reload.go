@@ -36,7 +36,7 @@ func (a *app) reloadGrants(ctx context.Context, publish bool) error {
 	a.grants.SetDefaults(d)
 	a.log.InfoContext(ctx, "grant defaults reloaded", "grants", d.Names())
 	if publish && a.be.rdb != nil {
-		if err := a.be.rdb.Publish(ctx, a.reloadChannel(), "grants").Err(); err != nil {
+		if err := a.be.rdb.Publish(ctx, a.reloadChannel(), a.reloadSender).Err(); err != nil {
 			return errors.Join(errors.New("reload: telling the other instances"), err)
 		}
 	}
@@ -54,7 +54,10 @@ func (a *app) watchReloads(ctx context.Context) (stop func(context.Context) erro
 	sub := a.be.rdb.Subscribe(ctx, a.reloadChannel())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for range sub.Channel() {
+		for msg := range sub.Channel() {
+			if msg.Payload == a.reloadSender {
+				continue // this instance's own notice: it has reloaded already
+			}
 			if err := a.reloadGrants(ctx, false); err != nil {
 				a.log.ErrorContext(ctx, "grant defaults not reloaded", "err", err)
 			}
