@@ -95,11 +95,15 @@
 //     AES-256-GCM, the additional data binding it to its uid and id: a
 //     leaked Redis dump or memory snapshot holds no usable token, and
 //     stored sessions cannot be altered or swapped.
-//   - Tokens are verified with golang-jwt v5 (v5.2.2 or later fixes
-//     CVE-2025-30204) with WithValidMethods (the one configured
-//     algorithm, so "none" and HS/RS confusion fail), WithExpirationRequired,
-//     WithIssuedAt, issuer, audience, strict base64 and a leeway of 10 s by
-//     default; exp, nbf and iat must be JSON numbers.
+//   - Tokens are compact JWS (HS256 by default, EdDSA or RS256 by
+//     option) written and read by this package without reflection. The
+//     header must be exactly the one this Manager writes (its one
+//     algorithm: "none" and HS/RS confusion fail before any decoding);
+//     the signature is checked next (HMAC compared in constant time), and
+//     only then is the payload decoded: exp required, nbf and iat checked
+//     with a leeway of 10 s by default, issuer and audience required;
+//     exp, nbf and iat must be JSON numbers; base64url is strict,
+//     duplicate claims and trailing data are refused.
 //   - The session cookie is HttpOnly, Secure and SameSite=Lax, and an
 //     unsafe request it authenticates must come from the service's own
 //     origin or a trusted one (WithTrustedOrigins; net/http's

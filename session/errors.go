@@ -7,8 +7,8 @@ import (
 	"github.com/apicrud-go/apicrud/problem"
 )
 
-// Errors of token and session validation. Validate wraps them (and the
-// golang-jwt error that caused the rejection) so that errors.Is works;
+// Errors of token and session validation. Validate wraps them (with the
+// reason of the rejection) so that errors.Is works;
 // their text never reaches an HTTP client.
 var (
 	// ErrInvalidToken reports a token that does not authenticate: malformed,

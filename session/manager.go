@@ -3,7 +3,6 @@ package session
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -173,18 +172,19 @@ type Extra struct {
 	Lifetime time.Duration
 }
 
-// record is the sealed form of a session.
+// record is the sealed form of a session, in the binary encoding of
+// recordFields (record.go): a new field needs a line there too.
 type record struct {
-	UID     string            `json:"u"`
-	Roles   []string          `json:"r,omitempty"`
-	Scopes  []string          `json:"s,omitempty"`
-	CNonce  string            `json:"n,omitempty"`
-	Values  map[string]string `json:"v,omitempty"`
-	Method  string            `json:"m,omitempty"`
-	Created int64             `json:"c"`           // unix ms
-	Expires int64             `json:"e"`           // unix ms
-	Secret  string            `json:"t,omitempty"` // SetSecret
-	Refresh *refreshState     `json:"f,omitempty"` // refreshable sessions (Issue)
+	UID     string
+	Roles   []string
+	Scopes  []string
+	CNonce  string
+	Values  map[string]string
+	Method  string
+	Created int64         // unix ms
+	Expires int64         // unix ms
+	Secret  string        // SetSecret
+	Refresh *refreshState // refreshable sessions (Issue)
 }
 
 func (r *record) session(id string) *Session {
@@ -248,11 +248,7 @@ func additionalData(uid, id string) []byte {
 }
 
 func (m *Manager) seal(uid, id string, r *record) ([]byte, error) {
-	p, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("session: encoding: %w", err)
-	}
-	out, err := m.sealer.Seal(p, additionalData(uid, id))
+	out, err := m.sealer.Seal(encodeRecord(r), additionalData(uid, id))
 	if err != nil {
 		return nil, fmt.Errorf("session: sealing: %w", err)
 	}
@@ -268,11 +264,11 @@ func (m *Manager) open(uid, id string, data []byte) (*record, error) {
 	if err != nil {
 		return nil, errBadRecord
 	}
-	var r record
-	if err := json.Unmarshal(p, &r); err != nil || r.UID != uid {
+	r, err := decodeRecord(p)
+	if err != nil || r.UID != uid {
 		return nil, errBadRecord
 	}
-	return &r, nil
+	return r, nil
 }
 
 // Create starts a session for uid with roles and returns it with its

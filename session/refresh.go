@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // Errors of the OAuth2 token flow (Issue and Refresh).
@@ -69,21 +67,22 @@ type Tokens struct {
 }
 
 // refreshState is the refresh part of a sealed session record: the session
-// is the refresh-token family, rotated in place.
+// is the refresh-token family, rotated in place. A new field needs a line
+// in refreshFields (record.go) too.
 type refreshState struct {
 	// JTI is the session secret, so that a refresh can sign new access
 	// tokens for the same session. It is sealed with the record and is no
 	// credential without the signing key.
-	JTI string `json:"j"`
+	JTI string
 	// Hash is the SHA-256 of the current refresh token's secret.
-	Hash []byte `json:"h"`
+	Hash []byte
 	// Rotated are the hashes of earlier secrets, oldest first, at most
 	// maxRotated: presenting one of them revokes the session.
-	Rotated [][]byte `json:"o,omitempty"`
+	Rotated [][]byte
 	// Expires is the current refresh token's deadline (unix ms).
-	Expires int64 `json:"e"`
+	Expires int64
 	// RotatedAt is the time of the last rotation (unix ms).
-	RotatedAt int64 `json:"r,omitempty"`
+	RotatedAt int64
 }
 
 // oauthConfig holds the options of the token flow.
@@ -382,21 +381,19 @@ func (m *Manager) tokens(r *record, id, secret string, scopes []string, now time
 }
 
 // claims are the claims of a token of session r with secret jti.
-func (m *Manager) claims(r *record, jti string, scopes []string, exp, now time.Time) *tokenClaims {
-	return &tokenClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    m.cfg.issuer,
-			Subject:   r.UID,
-			Audience:  jwt.ClaimStrings{m.cfg.audience},
-			ExpiresAt: jwt.NewNumericDate(exp),
-			NotBefore: jwt.NewNumericDate(time.UnixMilli(r.Created)),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ID:        jti,
-		},
-		Auth:   r.Roles,
-		Scope:  strings.Join(scopes, " "),
-		CNonce: r.CNonce,
-		Ext:    r.Values,
+func (m *Manager) claims(r *record, jti string, scopes []string, exp, now time.Time) *claims {
+	return &claims{
+		Issuer:    m.cfg.issuer,
+		Subject:   r.UID,
+		Audience:  m.cfg.audience,
+		ExpiresAt: exp,
+		NotBefore: time.UnixMilli(r.Created),
+		IssuedAt:  now,
+		ID:        jti,
+		Auth:      r.Roles,
+		Scope:     strings.Join(scopes, " "),
+		CNonce:    r.CNonce,
+		Ext:       r.Values,
 	}
 }
 
