@@ -37,7 +37,10 @@ import (
 // nbf (the session's creation), exp and jti (the random session secret,
 // which the store never sees: it keys the session by a hash of it), then
 // auth (the roles at signing time), scope (space-separated), cnonce and
-// ext (the values at creation). iss, sub and jti are never empty. The encoding is the one encoding/json
+// ext (the values at creation), amr and auth_time (how and when the user
+// authenticated, as of signing: RFC 9068 section 2.2.1; Validate does not
+// read them, the stored session is authoritative). iss, sub and jti are
+// never empty. The encoding is the one encoding/json
 // gives the same struct, byte for byte.
 type claims struct {
 	Issuer, Subject, Audience, ID  string
@@ -45,6 +48,8 @@ type claims struct {
 	Auth                           []string
 	Scope, CNonce                  string
 	Ext                            map[string]string
+	AMR                            []string
+	AuthTime                       time.Time
 }
 
 // verified are the claims of a token that Validate uses.
@@ -523,6 +528,20 @@ func appendClaims(b []byte, c *claims) []byte {
 			b = appendJSONString(b, c.Ext[k])
 		}
 		b = append(b, '}')
+	}
+	if len(c.AMR) > 0 {
+		b = append(b, `,"amr":[`...)
+		for i, a := range c.AMR {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, a)
+		}
+		b = append(b, ']')
+	}
+	if !c.AuthTime.IsZero() {
+		b = append(b, `,"auth_time":`...)
+		b = strconv.AppendInt(b, c.AuthTime.Unix(), 10)
 	}
 	return append(b, '}')
 }

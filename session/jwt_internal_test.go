@@ -18,6 +18,9 @@ type jwtClaims struct {
 	Scope  string            `json:"scope,omitempty"`
 	CNonce string            `json:"cnonce,omitempty"`
 	Ext    map[string]string `json:"ext,omitempty"`
+	AMR    []string          `json:"amr,omitempty"`
+	// AuthTime is the unix time of the latest authentication.
+	AuthTime int64 `json:"auth_time,omitempty"`
 }
 
 // TestAppendClaimsMatchesEncodingJSON: the claims are the bytes
@@ -34,12 +37,18 @@ func TestAppendClaimsMatchesEncodingJSON(t *testing.T) {
 				IssuedAt: now, Auth: auth, Scope: s, CNonce: s, Ext: map[string]string{s: s, "z": "1", "a": s}}
 			if i%2 == 0 {
 				c.Ext = nil
+			} else {
+				c.AMR, c.AuthTime = []string{s, "pwd"}, now.Add(-time.Hour)
 			}
-			want, err := json.Marshal(jwtClaims{
+			jc := jwtClaims{
 				RegisteredClaims: jwt.RegisteredClaims{Issuer: c.Issuer, Subject: c.Subject, Audience: jwt.ClaimStrings{c.Audience},
 					ExpiresAt: jwt.NewNumericDate(c.ExpiresAt), NotBefore: jwt.NewNumericDate(c.NotBefore), IssuedAt: jwt.NewNumericDate(c.IssuedAt), ID: c.ID},
-				Auth: c.Auth, Scope: c.Scope, CNonce: c.CNonce, Ext: c.Ext,
-			})
+				Auth: c.Auth, Scope: c.Scope, CNonce: c.CNonce, Ext: c.Ext, AMR: c.AMR,
+			}
+			if !c.AuthTime.IsZero() {
+				jc.AuthTime = c.AuthTime.Unix()
+			}
+			want, err := json.Marshal(jc)
 			require.NoError(t, err)
 			require.Equal(t, string(want), string(appendClaims(nil, c)), "strings %q, auth %v", s, auth)
 		}

@@ -142,11 +142,24 @@ type Session struct {
 	// sets "password", "totp", "backup_code", "device" or
 	// "external:<provider>").
 	Method string
+	// AMR are the authentication methods references (RFC 8176) of the
+	// latest authentication: "pwd", "otp", "hwk", "swk", "fed", and "mfa"
+	// when two factors were used (Extra.AMR, Reauthenticate). Nil for an
+	// API key.
+	AMR []string
+	// AuthTime is the time of the latest authentication: the login
+	// (Created) until Reauthenticate records a later one. Renew, Issue and
+	// Refresh keep it. Zero for an API key.
+	AuthTime time.Time
 	// Created is the time of login (kept by Renew); Expires the absolute
 	// deadline.
 	Created time.Time
 	Expires time.Time
 }
+
+// HasAMR reports whether the latest authentication used method (an RFC
+// 8176 value such as "otp" or "mfa").
+func (s *Session) HasAMR(method string) bool { return slices.Contains(s.AMR, method) }
 
 // HasRole reports whether the session holds role.
 func (s *Session) HasRole(role string) bool { return slices.Contains(s.Roles, role) }
@@ -168,6 +181,9 @@ type Extra struct {
 	Values map[string]string
 	// Method records how the user authenticated (see Session.Method).
 	Method string
+	// AMR are the authentication methods references (RFC 8176) of the
+	// login (see Session.AMR), at most 16 names.
+	AMR []string
 	// Lifetime overrides the absolute timeout of WithLifetime when > 0.
 	Lifetime time.Duration
 }
@@ -181,6 +197,8 @@ type record struct {
 	CNonce  string
 	Values  map[string]string
 	Method  string
+	AMR     []string
+	Auth    int64         // unix ms of the latest authentication; 0: Created
 	Created int64         // unix ms
 	Expires int64         // unix ms
 	Secret  string        // SetSecret
@@ -190,9 +208,17 @@ type record struct {
 func (r *record) session(id string) *Session {
 	return &Session{
 		ID: id, UID: r.UID, Roles: r.Roles, Scopes: r.Scopes, CNonce: r.CNonce,
-		Values: r.Values, Method: r.Method,
+		Values: r.Values, Method: r.Method, AMR: r.AMR, AuthTime: time.UnixMilli(r.authTime()),
 		Created: time.UnixMilli(r.Created), Expires: time.UnixMilli(r.Expires),
 	}
+}
+
+// authTime is the unix ms of the latest authentication.
+func (r *record) authTime() int64 {
+	if r.Auth != 0 {
+		return r.Auth
+	}
+	return r.Created
 }
 
 // Limits on what a session may hold.
@@ -200,6 +226,7 @@ const (
 	maxUIDLen    = 128
 	maxNameLen   = 128 // role, scope, value key, method
 	maxNames     = 256
+	maxAMR       = 16
 	maxValueLen  = 4096
 	maxValuesLen = 16 << 10
 	casRetries   = 32 // each lost round means another writer won: enough for 32 concurrent writers
@@ -227,6 +254,15 @@ func validNames(what string, names []string) error {
 		}
 	}
 	return nil
+}
+
+// validAMR checks authentication methods references: at most maxAMR
+// names without whitespace (validScopes).
+func validAMR(amr []string) error {
+	if len(amr) > maxAMR {
+		return fmt.Errorf("%w: more than %d amr values", ErrInvalidValue, maxAMR)
+	}
+	return validScopes(amr)
 }
 
 func validValues(v map[string]string) error {
@@ -291,6 +327,9 @@ func (m *Manager) create(ctx context.Context, uid string, roles []string, extra 
 	if len(extra.CNonce) > maxNameLen || len(extra.Method) > maxNameLen {
 		return nil, "", fmt.Errorf("%w: cnonce or method too long", ErrInvalidValue)
 	}
+	if err := validAMR(extra.AMR); err != nil {
+		return nil, "", err
+	}
 	life := m.cfg.lifetime
 	if extra.Lifetime > 0 {
 		life = min(extra.Lifetime, maxLifetime)
@@ -303,7 +342,7 @@ func (m *Manager) create(ctx context.Context, uid string, roles []string, extra 
 	now := time.Now()
 	r := &record{
 		UID: uid, Roles: slices.Clone(roles), Scopes: scopes, CNonce: extra.CNonce,
-		Values: cloneMap(extra.Values), Method: extra.Method,
+		Values: cloneMap(extra.Values), Method: extra.Method, AMR: slices.Clone(extra.AMR),
 		Created: now.UnixMilli(), Expires: now.Add(life).UnixMilli(),
 	}
 	return m.store1(ctx, r, life)

@@ -26,6 +26,8 @@ var recordFields = []field[record]{
 	intField(8, func(r *record) *int64 { return &r.Expires }),
 	strField(9, func(r *record) *string { return &r.Secret }),
 	nestedField(10, refreshFields, func(r *record) **refreshState { return &r.Refresh }),
+	strsField(11, func(r *record) *[]string { return &r.AMR }),
+	intField(12, func(r *record) *int64 { return &r.Auth }),
 }
 
 // refreshFields encode refreshState inside a record (tag 10).

@@ -394,6 +394,8 @@ func (m *Manager) claims(r *record, jti string, scopes []string, exp, now time.T
 		Scope:     strings.Join(scopes, " "),
 		CNonce:    r.CNonce,
 		Ext:       r.Values,
+		AMR:       r.AMR,
+		AuthTime:  time.UnixMilli(r.authTime()),
 	}
 }
 

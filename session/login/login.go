@@ -23,6 +23,30 @@ const (
 	methodExternal   = "external:"
 )
 
+// Authentication methods references (RFC 8176) that package login
+// records in Session.AMR.
+const (
+	AMRPassword  = "pwd" // a password
+	AMROTP       = "otp" // a one-time code: TOTP or backup code
+	AMRFederated = "fed" // an identity provider (LoginWith)
+	AMRMFA       = "mfa" // two factors
+)
+
+// amrOf returns the AMR of a login whose first factor was first and whose
+// second factor (TOTP or backup code) was verified when otp is true. A
+// remember-device cookie is no factor: such a login records the password
+// only.
+func amrOf(first string, otp bool) []string {
+	a := AMRPassword
+	if strings.HasPrefix(first, methodExternal) {
+		a = AMRFederated
+	}
+	if otp {
+		return []string{a, AMROTP, AMRMFA}
+	}
+	return []string{a}
+}
+
 // Login checks a username (or e-mail address) and password and starts a
 // session. The client address and remember-device cookie come from ctx
 // (NewClientContext; the Clients middleware puts them there).
@@ -113,29 +137,30 @@ func (m *Manager) checkLogin(ctx context.Context, client Client, acc Account, fo
 		m.rehash(ctx, acc, password)
 	}
 
-	method := MethodPassword
+	method, amr := MethodPassword, amrOf(MethodPassword, false)
 	if acc.TOTPSecret != "" && acc.Status == StatusActive {
 		switch {
 		case otp != "":
 			if method, err = m.secondFactor(ctx, acc, otp); err != nil {
 				return nil, "", err
 			}
+			amr = amrOf(MethodPassword, true)
 		case m.deviceOK(client.Device, acc):
 			method = MethodDevice
 		default:
-			return m.sessions.Create(ctx, acc.UID, []string{RolePendingTOTP}, session.Extra{Method: MethodPassword, Lifetime: m.cfg.pendingTTL})
+			return m.sessions.Create(ctx, acc.UID, []string{RolePendingTOTP}, session.Extra{Method: MethodPassword, AMR: amr, Lifetime: m.cfg.pendingTTL})
 		}
 	}
-	return m.startSession(ctx, acc, method)
+	return m.startSession(ctx, acc, method, amr)
 }
 
 // startSession creates the full session of acc.
-func (m *Manager) startSession(ctx context.Context, acc Account, method string) (*session.Session, session.Token, error) {
+func (m *Manager) startSession(ctx context.Context, acc Account, method string, amr []string) (*session.Session, session.Token, error) {
 	roles, err := m.rolesFor(ctx, acc)
 	if err != nil {
 		return nil, "", err
 	}
-	return m.sessions.Create(ctx, acc.UID, roles, session.Extra{Method: method, Values: map[string]string{"username": acc.Username}})
+	return m.sessions.Create(ctx, acc.UID, roles, session.Extra{Method: method, AMR: amr, Values: map[string]string{"username": acc.Username}})
 }
 
 // CompleteTOTP finishes a login that is waiting for its second factor:
@@ -189,7 +214,7 @@ func (m *Manager) completeTOTP(ctx context.Context, stored *session.Session, otp
 	if err := m.sessions.Delete(ctx, stored); err != nil {
 		return nil, "", err
 	}
-	return m.startSession(ctx, acc, method)
+	return m.startSession(ctx, acc, method, amrOf(stored.Method, true))
 }
 
 // rolesFor returns the roles of a full session of acc.
@@ -360,10 +385,10 @@ func (m *Manager) LoginWith(ctx context.Context, p IdentityProvider, params url.
 	if acc.TOTPSecret != "" {
 		client, _ := ClientFromContext(ctx)
 		if !m.deviceOK(client.Device, acc) {
-			return m.sessions.Create(ctx, acc.UID, []string{RolePendingTOTP}, session.Extra{Method: methodExternal + provider, Lifetime: m.cfg.pendingTTL})
+			return m.sessions.Create(ctx, acc.UID, []string{RolePendingTOTP}, session.Extra{Method: methodExternal + provider, AMR: amrOf(methodExternal, false), Lifetime: m.cfg.pendingTTL})
 		}
 	}
-	return m.startSession(ctx, acc, methodExternal+provider)
+	return m.startSession(ctx, acc, methodExternal+provider, amrOf(methodExternal, false))
 }
 
 // activateDelegated activates pending account uid after an identity
