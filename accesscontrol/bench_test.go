@@ -264,7 +264,9 @@ func scalingRoles(n, resources int) []string {
 // first decision (principal built from its identity, then one decision)
 // against policies of 100 to 100,000 rules and principals of 3 to 500
 // roles: a principal costs time and memory in proportion to its roles, not
-// to the policy.
+// to the policy. first builds the same role set each time (its index comes
+// from the policy's index cache); first-uncached a role set the cache does
+// not hold (indexed anew).
 func BenchmarkScaling(b *testing.B) {
 	rec := ac.Record{ID: "r", Owner: "u-2", Parent: "x-0001", Privacy: "member"}
 	for _, rules := range []int{100, 1_000, 10_000, 100_000} {
@@ -289,6 +291,25 @@ func BenchmarkScaling(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					who := ac.NewPrincipal(ac.Identity{UID: "u-1", Roles: roles})
+					p.AllowedFor(who, 'g', res, rec)
+				}
+			})
+			if n > 64 {
+				continue // never cached: first is the uncached figure
+			}
+			// A role set the policy's index cache does not hold: 4,096
+			// sets in rotation over its 1,024 slots, each set differing
+			// by its first role.
+			sets := make([][]string, 4096)
+			for i := range sets {
+				sets[i] = append([]string{fmt.Sprintf("other%d", i)}, roles[1:]...)
+			}
+			b.Run(name+"/first-uncached", func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					i++
+					who := ac.NewPrincipal(ac.Identity{UID: "u-1", Roles: sets[i&4095]})
 					p.AllowedFor(who, 'g', res, rec)
 				}
 			})

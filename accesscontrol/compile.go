@@ -1,6 +1,7 @@
 package accesscontrol
 
 import (
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -102,6 +103,11 @@ type compiled struct {
 	scopeRole map[string][]int32 // role name -> scopes granting it
 	anon      *binding
 	rules     int
+	// indexes is the index cache: the indexes of the role sets principals
+	// were last bound with, by hash (see bindInto).
+	indexes [indexSlots]atomic.Pointer[roleIndex]
+	seed    maphash.Seed
+	noRoles roleIndex // the index of no roles and no scopes
 }
 
 func compile(src *source, version uint64) *compiled {
@@ -237,7 +243,8 @@ func compile(src *source, version uint64) *compiled {
 		}
 	}
 	c.compileScopes(src)
-	c.anon = &binding{c: c}
+	c.anon = &binding{c: c, roleIndex: &c.noRoles}
+	c.seed = maphash.MakeSeed()
 	return c
 }
 
@@ -312,16 +319,35 @@ func (c *compiled) memberRole(role string, pi int) (string, uint8) {
 	return "", 0
 }
 
-// binding is a principal indexed against one compiled policy: the role
-// ids its roles and role patterns have, its membership levels, and the
-// declared scopes it holds; all of it proportional to the principal's
-// roles and scopes, not to the policy. It is built on the principal's
-// first decision under a policy version and cached in the principal; a
-// decision on a resource intersects the resource's grants with it.
+// binding is a principal indexed against one compiled policy: its uid,
+// the index of its roles and scopes (shared by the principals that hold
+// the same ones), and the grants of the last resources it was asked about.
+// It is built on the principal's first decision under a policy version and
+// cached in the principal; a decision on a resource intersects the
+// resource's grants with the index.
 type binding struct {
 	c   *compiled
 	pr  *principal // nil for the anonymous caller
 	uid string
+	*roleIndex
+	// cache holds the last grants computed, direct-mapped by resource
+	// index: (index + 1) << 32 | all << 16 | own; 0 empty.
+	cache [8]atomic.Uint64
+}
+
+// roleIndex is a set of roles and scopes indexed against one compiled
+// policy: the role ids its roles and role patterns have, its membership
+// levels, and the declared scopes it holds; all of it proportional to the
+// roles and scopes, not to the policy. It is immutable once built, and
+// shared through the policy's index cache by every principal that holds
+// the same roles (in the same order) and scopes.
+type roleIndex struct {
+	// roleKey and scopeKey are the key: the principal's roles as given
+	// (principal.roleKey) and its scopes sorted (a private copy, never
+	// modified).
+	roleKey  string
+	scopeKey []string
+	hash     uint64
 	// ids are the role ids held, sorted; idSet is the same set as an
 	// open-addressing table (power-of-two size, -1 empty) for O(1) tests.
 	ids    []int32
@@ -331,9 +357,40 @@ type binding struct {
 	members []map[string]uint8
 	// scopes are the declared scopes held, sorted.
 	scopes []int32
-	// cache holds the last grants computed, direct-mapped by resource
-	// index: (index + 1) << 32 | all << 16 | own; 0 empty.
-	cache [8]atomic.Uint64
+}
+
+// Limits of the index cache of a compiled policy: how many role sets it
+// keeps (direct-mapped by their hash, a newer set replacing an older one
+// in its slot), and the largest set it keeps, so that its memory stays
+// bounded (a principal with more roles is indexed for itself alone).
+const (
+	indexSlots    = 1024
+	indexMaxRoles = 64
+	indexMaxBytes = 4096
+)
+
+// bindInto indexes pr against c into the zero binding b: the index of
+// pr's roles and scopes comes from c's index cache, or is built and put
+// there.
+func (c *compiled) bindInto(b *binding, pr *principal) {
+	b.c, b.pr, b.uid = c, pr, pr.id.UID
+	if pr.nroles == 0 && len(pr.scopes) == 0 {
+		b.roleIndex = &c.noRoles
+		return
+	}
+	h, cacheable := c.indexHash(pr)
+	if !cacheable {
+		b.roleIndex = c.index(pr, 0)
+		return
+	}
+	slot := &c.indexes[h&(indexSlots-1)]
+	if ix := slot.Load(); ix != nil && ix.hash == h && ix.roleKey == pr.roleKey && slices.Equal(ix.scopeKey, pr.scopes) {
+		b.roleIndex = ix
+		return
+	}
+	ix := c.index(pr, h)
+	slot.Store(ix)
+	b.roleIndex = ix
 }
 
 // bind returns pr indexed against c.
@@ -343,14 +400,36 @@ func (c *compiled) bind(pr *principal) *binding {
 	return b
 }
 
-// bindInto indexes pr against c into the zero binding b.
-func (c *compiled) bindInto(b *binding, pr *principal) {
-	b.c, b.pr, b.uid, b.ids = c, pr, pr.id.UID, b.idsBuf[:0]
+// indexHash returns the hash of pr's roles and scopes under c's seed, and
+// whether the index cache may keep them (they are within its limits).
+func (c *compiled) indexHash(pr *principal) (uint64, bool) {
+	if pr.nroles+len(pr.scopes) > indexMaxRoles || len(pr.roleKey) > indexMaxBytes {
+		return 0, false
+	}
+	h := maphash.String(c.seed, pr.roleKey)
+	if len(pr.scopes) > 0 {
+		n := len(pr.roleKey)
+		for _, s := range pr.scopes {
+			h = (h ^ maphash.String(c.seed, s)) * 0x9e3779b97f4a7c15
+			n += len(s)
+		}
+		if n > indexMaxBytes {
+			return 0, false
+		}
+	}
+	return h, true
+}
+
+// index builds the index of pr's roles and scopes under c; hash is its
+// hash in the index cache.
+func (c *compiled) index(pr *principal, hash uint64) *roleIndex {
+	b := &roleIndex{roleKey: pr.roleKey, scopeKey: pr.scopes, hash: hash}
+	b.ids = b.idsBuf[:0]
 	if len(c.private) > 0 {
 		// Size the membership maps up front: a principal may hold
 		// dozens of membership roles.
 		var n [maxPrivate]int
-		for _, role := range pr.roles {
+		for role := range pr.eachRole {
 			for pi := range c.private {
 				if strings.HasPrefix(role, c.privPre[pi]) {
 					n[pi]++
@@ -366,7 +445,7 @@ func (c *compiled) bindInto(b *binding, pr *principal) {
 			}
 		}
 	}
-	for _, role := range pr.roles {
+	for role := range pr.eachRole {
 		if id, ok := c.roleIdx[role]; ok {
 			b.ids = append(b.ids, id)
 		}
@@ -417,9 +496,10 @@ func (c *compiled) bindInto(b *binding, pr *principal) {
 		b.scopes = append(b.scopes, si)
 	}
 	slices.Sort(b.scopes)
+	return b
 }
 
-func (b *binding) holdsScope(si int32) bool {
+func (b *roleIndex) holdsScope(si int32) bool {
 	_, ok := slices.BinarySearch(b.scopes, si)
 	return ok
 }
@@ -475,7 +555,7 @@ func (b *binding) compute(ri int32) actPair {
 func idSlot(id int32, size int) int { return int(uint32(id)*0x9e3779b1>>16) & (size - 1) }
 
 // holds reports whether the principal holds role id.
-func (b *binding) holds(id int32) bool {
+func (b *roleIndex) holds(id int32) bool {
 	if b.idSet == nil {
 		for _, x := range b.ids {
 			if x == id {
@@ -497,7 +577,7 @@ func (b *binding) holds(id int32) bool {
 
 // level returns the principal's level in membership id of private
 // resource pi (0: none).
-func (b *binding) level(pi int, id string) uint8 {
+func (b *roleIndex) level(pi int, id string) uint8 {
 	if b.members == nil || id == "" {
 		return 0
 	}

@@ -70,10 +70,22 @@ func (e *condEnv) eval(n *cnode) tri {
 }
 
 func (e *condEnv) in(n *cnode) tri {
-	if n.r.kind == oRoles || n.r.kind == oScopes {
-		// Membership in the principal's roles or scopes: false when it
+	if n.r.kind == oRoles {
+		// Without allocating: the roles are read in place. False when
+		// the principal has none, as below.
+		if e.pr == nil || e.pr.nroles == 0 {
+			return tFalse
+		}
+		l := e.operand(&n.l)
+		if l.t == tNone {
+			return tUnknown
+		}
+		return triOf(e.pr.hasRole(l.s))
+	}
+	if n.r.kind == oScopes {
+		// Membership in the scopes the principal holds: false when it
 		// has none, whatever the value (SQL cannot say "IN ()").
-		set := e.set(n.r.kind)
+		set := e.scopes()
 		if len(set) == 0 {
 			return tFalse
 		}
@@ -95,13 +107,10 @@ func (e *condEnv) in(n *cnode) tri {
 	return tFalse
 }
 
-// set returns the principal's roles or the scopes it holds.
-func (e *condEnv) set(k opndKind) []string {
+// scopes returns the scopes the principal holds.
+func (e *condEnv) scopes() []string {
 	if e.pr == nil {
 		return nil
-	}
-	if k == oRoles {
-		return e.pr.roles
 	}
 	return heldScopes(e.c, e.b, e.pr)
 }

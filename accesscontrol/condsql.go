@@ -167,7 +167,7 @@ func (s *sqlBuilder) inList(n *cnode, q *filterQuery, columns map[string]string)
 		var set []string
 		if q.pr != nil {
 			if n.r.kind == oRoles {
-				set = q.pr.roles
+				set = q.pr.roles()
 			} else {
 				set = heldScopes(q.c, q.b, q.pr)
 			}

@@ -308,7 +308,7 @@ func (e *explainer) roles() []string {
 		return nil
 	}
 	if e.sorted == nil {
-		e.sorted = sortedUnique(e.pr.p.roles)
+		e.sorted = sortedUnique(e.pr.p.roles())
 	}
 	return e.sorted
 }

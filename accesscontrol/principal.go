@@ -2,8 +2,10 @@ package accesscontrol
 
 import (
 	"context"
+	"encoding/binary"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 )
 
@@ -34,38 +36,121 @@ type Identity struct {
 }
 
 // Principal is an immutable caller: an Identity plus the index that makes
-// decisions fast. Build one per request with NewPrincipal; its first
-// decision under a policy version indexes its roles against the policy
-// (two allocations, O(roles) whatever the policy's size); every later
-// decision under that version
-// allocates nothing. The index is kept for one policy version at a time:
-// use one Principal per Policy. The zero Principal is the anonymous caller.
-// Principals are safe for concurrent use and cheap to copy.
+// decisions fast. Build one per request with NewPrincipal: it copies the
+// roles into one string (one allocation besides the principal's own). Its
+// first decision under a policy version finds the index of its roles in
+// the policy's index cache, which keeps the indexes of the last role sets
+// seen (1,024 of them; a set of more than 64 roles and scopes is indexed
+// for its principal alone): a hash and a comparison of the roles, no
+// allocation; a role set not in the cache is indexed in time proportional
+// to its roles, whatever the policy's size. Every later decision under that
+// version allocates nothing. The index is kept for one policy version at a
+// time: use one Principal per Policy. The zero Principal is the anonymous
+// caller. Principals are safe for concurrent use and cheap to copy.
 type Principal struct {
 	p *principal
 }
 
 type principal struct {
-	id Identity // slices are private copies
-	// roles are id.Roles as given: sorting 50 roles would cost more than
-	// indexing them, and only Roles and Explain need them in order.
-	roles  []string
-	scopes []string // sorted, unique
-	bound  atomic.Pointer[binding]
+	id Identity // Roles nil (see roleKey); Scopes a private copy
+	// roleKey holds the roles as given, each preceded by its length
+	// (uvarint), in one string: one copy of the roles without a pointer
+	// per role, and the key of the policy's index cache. nroles is how
+	// many there are.
+	roleKey string
+	nroles  int
+	scopes  []string // sorted, unique
+	bound   atomic.Pointer[binding]
 	// first is the binding of the first policy version the principal is
 	// used with, allocated with it; claimed tells whether it was taken.
 	first   binding
 	claimed atomic.Bool
 }
 
-// NewPrincipal returns the principal of id. The slices are copied.
+// NewPrincipal returns the principal of id. The roles and scopes are
+// copied.
 func NewPrincipal(id Identity) Principal {
 	pr := &principal{id: id}
-	pr.id.Roles = slices.Clone(id.Roles)
-	pr.id.Scopes = slices.Clone(id.Scopes)
-	pr.roles = pr.id.Roles
-	pr.scopes = sortedUnique(id.Scopes)
+	pr.id.Roles = nil
+	pr.roleKey, pr.nroles = packRoles(id.Roles)
+	if len(id.Scopes) > 0 {
+		pr.id.Scopes = slices.Clone(id.Scopes)
+		pr.scopes = sortedUnique(id.Scopes)
+	}
 	return Principal{pr}
+}
+
+// packRoles returns roles as one string, each role preceded by its length
+// as a uvarint, and how many there are.
+func packRoles(roles []string) (string, int) {
+	if len(roles) == 0 {
+		return "", 0
+	}
+	n := 0
+	for _, r := range roles {
+		n += len(r) + uvarintLen(len(r))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	var buf [binary.MaxVarintLen64]byte
+	for _, r := range roles {
+		if len(r) < 0x80 {
+			b.WriteByte(byte(len(r)))
+		} else {
+			b.Write(buf[:binary.PutUvarint(buf[:], uint64(len(r)))])
+		}
+		b.WriteString(r)
+	}
+	return b.String(), len(roles)
+}
+
+// uvarintLen returns the length of n as a uvarint.
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
+}
+
+// eachRole calls yield with each role, in the order given, until it
+// returns false.
+func (pr *principal) eachRole(yield func(string) bool) {
+	k := pr.roleKey
+	for len(k) > 0 {
+		n, w := uint64(k[0]), 1
+		if n >= 0x80 {
+			n, w = binary.Uvarint([]byte(k[:min(len(k), binary.MaxVarintLen64)]))
+		}
+		r := k[w : w+int(n)]
+		k = k[w+int(n):]
+		if !yield(r) {
+			return
+		}
+	}
+}
+
+// roles returns a new slice of the roles, in the order given (nil for
+// none).
+func (pr *principal) roles() []string {
+	if pr.nroles == 0 {
+		return nil
+	}
+	out := make([]string, 0, pr.nroles)
+	for r := range pr.eachRole {
+		out = append(out, r)
+	}
+	return out
+}
+
+// hasRole reports whether pr holds role (exactly).
+func (pr *principal) hasRole(role string) bool {
+	for r := range pr.eachRole {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }
 
 // sortedUnique returns a sorted copy of s without duplicates. Input that
@@ -99,7 +184,7 @@ func (p Principal) Identity() Identity {
 		return Identity{}
 	}
 	id := p.p.id
-	id.Roles = slices.Clone(id.Roles)
+	id.Roles = p.p.roles()
 	id.Scopes = slices.Clone(id.Scopes)
 	return id
 }
@@ -109,7 +194,7 @@ func (p Principal) Roles() []string {
 	if p.p == nil {
 		return nil
 	}
-	return sortedUnique(p.p.roles)
+	return sortedUnique(p.p.roles())
 }
 
 // Scopes returns a copy of the credential's scopes, sorted. Policy.HasScopesFor
@@ -126,7 +211,7 @@ func (p Principal) HasRole(role string) bool {
 	if p.p == nil {
 		return false
 	}
-	return slices.Contains(p.p.roles, role)
+	return p.p.hasRole(role)
 }
 
 // AccountID returns the caller's account id.
@@ -167,7 +252,7 @@ func (p Principal) LogValue() slog.Value {
 	if p.p == nil {
 		return slog.StringValue("anonymous")
 	}
-	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", sortedUnique(p.p.roles))}
+	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", sortedUnique(p.p.roles()))}
 	if len(p.p.scopes) > 0 {
 		attrs = append(attrs, slog.Any("scopes", p.p.scopes))
 	}
@@ -181,7 +266,7 @@ func (p Principal) LogValue() slog.Value {
 }
 
 func (pr *principal) holdsAny(set map[string]bool) bool {
-	for _, r := range pr.roles {
+	for r := range pr.eachRole {
 		if set[r] {
 			return true
 		}
