@@ -138,9 +138,13 @@ func (m *Manager) checkLogin(ctx context.Context, client Client, acc Account, fo
 	}
 
 	method, amr := MethodPassword, amrOf(MethodPassword, false)
-	if acc.TOTPSecret != "" && acc.Status == StatusActive {
+	factor, err := m.needsFactor(ctx, acc)
+	if err != nil {
+		return nil, "", err
+	}
+	if factor {
 		switch {
-		case otp != "":
+		case otp != "" && acc.TOTPSecret != "":
 			if method, err = m.secondFactor(ctx, acc, otp); err != nil {
 				return nil, "", err
 			}
@@ -382,7 +386,11 @@ func (m *Manager) LoginWith(ctx context.Context, p IdentityProvider, params url.
 			return nil, "", err
 		}
 	}
-	if acc.TOTPSecret != "" {
+	factor, err := m.needsFactor(ctx, acc)
+	if err != nil {
+		return nil, "", err
+	}
+	if factor {
 		client, _ := ClientFromContext(ctx)
 		if !m.deviceOK(client.Device, acc) {
 			return m.sessions.Create(ctx, acc.UID, []string{RolePendingTOTP}, session.Extra{Method: methodExternal + provider, AMR: amrOf(methodExternal, false), Lifetime: m.cfg.pendingTTL})

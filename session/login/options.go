@@ -50,6 +50,7 @@ type config struct {
 	restricted   map[string]bool
 	log          *slog.Logger
 	tp           trace.TracerProvider
+	factors      FactorSource
 }
 
 func defaultConfig() config {
