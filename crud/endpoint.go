@@ -35,6 +35,11 @@ type Endpoint struct {
 	Tag string
 	// Request is a value of the JSON request body's type; nil: no body.
 	Request any
+	// RequestType is the media type of the request body: application/json
+	// (the default; 400 and 415 join Errors) or
+	// application/x-www-form-urlencoded, whose fields are Request's, named
+	// as in JSON (400 joins Errors).
+	RequestType string
 	// Response is a value of the success response body's type; nil: no
 	// body. A string is a text/plain body unless ContentType says
 	// otherwise.
@@ -42,7 +47,9 @@ type Endpoint struct {
 	// ContentType of the success response (default application/json, or
 	// text/plain for a string Response).
 	ContentType string
-	// Status is the success status (default 200).
+	// Status is the success status (default 200): a 2xx code, or a
+	// redirect (301, 302, 303, 307, 308), documented with its Location
+	// header.
 	Status int
 	// Anonymous: callers without credentials may succeed too.
 	Anonymous bool
@@ -54,6 +61,18 @@ type Endpoint struct {
 	// Errors are the error statuses the operation answers, besides 500
 	// (and 401 when it needs credentials, added by default).
 	Errors []int
+	// ErrorBodies gives the JSON body type of error statuses whose answer
+	// is not a problem (application/problem+json), by status: the OAuth2
+	// token endpoint's 400 {error, error_description}, for example.
+	ErrorBodies map[int]any
+}
+
+// formContentType is the media type of a form request body.
+const formContentType = "application/x-www-form-urlencoded"
+
+// redirect reports whether status is a redirect an Endpoint may answer.
+func redirect(status int) bool {
+	return slices.Contains([]int{301, 302, 303, 307, 308}, status)
 }
 
 var endpointMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
@@ -111,8 +130,19 @@ func (a *API) add(ep endpoint) error {
 		return bad("path must start with / and hold no spaces, query or fragment")
 	case ep.ID == "" || ep.Summary == "" || ep.Tag == "":
 		return bad("ID, Summary and Tag are required")
-	case ep.Status != 0 && (ep.Status < 200 || ep.Status > 299):
-		return bad("Status must be a 2xx code")
+	case ep.Status != 0 && (ep.Status < 200 || ep.Status > 299) && !redirect(ep.Status):
+		return bad("Status must be a 2xx code or a redirect")
+	case redirect(ep.Status) && ep.Response != nil:
+		return bad("a redirect has no Response")
+	case ep.RequestType != "" && ep.RequestType != jsonContentType && ep.RequestType != formContentType:
+		return bad("RequestType must be " + jsonContentType + " or " + formContentType)
+	case ep.RequestType == formContentType && (ep.Request == nil || reflect.TypeOf(ep.Request).Kind() != reflect.Struct):
+		return bad("a form body needs a struct Request")
+	}
+	for code := range ep.ErrorBodies {
+		if !slices.Contains(ep.Errors, code) && !(code == http.StatusBadRequest && ep.Request != nil) {
+			return bad("ErrorBodies for status " + strconv.Itoa(code) + ", which Errors does not list")
+		}
 	}
 	for _, e := range ep.Errors {
 		if e < 400 || e > 599 {
@@ -173,13 +203,21 @@ func (ep *Endpoint) describe(s *specBuilder) {
 	if ep.Request != nil {
 		body := schemaFor(reflect.TypeOf(ep.Request), true)
 		op.RequestBody = &openapi.RequestBody{Required: true, Content: jsonContent(body)}
-		errs = append(errs, http.StatusBadRequest, http.StatusUnsupportedMediaType)
+		errs = append(errs, http.StatusBadRequest)
+		if ep.RequestType == formContentType {
+			op.RequestBody.Content = map[string]openapi.MediaType{formContentType: {Schema: body}}
+		} else {
+			errs = append(errs, http.StatusUnsupportedMediaType)
+		}
 	}
 	status := ep.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	ok := &openapi.Response{Description: ep.Summary}
+	if redirect(status) {
+		ok.Headers = map[string]*openapi.Header{"Location": {Description: "where to go next", Schema: &openapi.Schema{Type: "string", Format: "uri"}}}
+	}
 	if ep.Response != nil {
 		t := reflect.TypeOf(ep.Response)
 		ct := ep.ContentType
@@ -193,6 +231,11 @@ func (ep *Endpoint) describe(s *specBuilder) {
 	}
 	op.Responses[strconv.Itoa(status)] = ok
 	for _, code := range append(errs, http.StatusInternalServerError) {
+		if body, found := ep.ErrorBodies[code]; found {
+			op.Responses[strconv.Itoa(code)] = &openapi.Response{Description: http.StatusText(code),
+				Content: map[string]openapi.MediaType{jsonContentType: {Schema: schemaFor(reflect.TypeOf(body), false)}}}
+			continue
+		}
 		if name, found := errorResponses[code]; found {
 			op.Responses[strconv.Itoa(code)] = respRef(name)
 			continue

@@ -55,15 +55,26 @@ func TestEndpoints(t *testing.T) {
 			Request: &struct {
 				Level string `json:"level"`
 			}{}, Status: 204, Errors: []int{404, 418}},
+		Endpoint{Method: "POST", Path: "/auth/token", ID: "token", Summary: "OAuth2 token", Tag: "auth", Anonymous: true,
+			Request: loginBody{}, RequestType: "application/x-www-form-urlencoded", Response: tokenBody{},
+			Errors: []int{429}, ErrorBodies: map[int]any{400: struct {
+				Error string `json:"error"`
+			}{}}},
+		Endpoint{Method: "GET", Path: "/auth/oidc/{provider}", ID: "oidc", Summary: "To the provider", Tag: "auth", Anonymous: true, Status: 302},
 	))
 	for _, bad := range []Endpoint{
-		{Method: "GET", Path: "/auth", ID: "login", Summary: "x", Tag: "auth"},    // ID used twice
-		{Method: "POST", Path: "/auth", ID: "login2", Summary: "x", Tag: "auth"},  // method and path twice
-		{Method: "TRACE", Path: "/x", ID: "x", Summary: "x", Tag: "t"},            // method
-		{Method: "GET", Path: "x", ID: "x", Summary: "x", Tag: "t"},               // path
-		{Method: "GET", Path: "/x?y", ID: "x", Summary: "x", Tag: "t"},            // query
-		{Method: "GET", Path: "/x", ID: "x", Summary: "x"},                        // no tag
-		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", Status: 302}, // status
+		{Method: "GET", Path: "/auth", ID: "login", Summary: "x", Tag: "auth"},                           // ID used twice
+		{Method: "POST", Path: "/auth", ID: "login2", Summary: "x", Tag: "auth"},                         // method and path twice
+		{Method: "TRACE", Path: "/x", ID: "x", Summary: "x", Tag: "t"},                                   // method
+		{Method: "GET", Path: "x", ID: "x", Summary: "x", Tag: "t"},                                      // path
+		{Method: "GET", Path: "/x?y", ID: "x", Summary: "x", Tag: "t"},                                   // query
+		{Method: "GET", Path: "/x", ID: "x", Summary: "x"},                                               // no tag
+		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", Status: 304},                        // status
+		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", Status: 302, Response: tokenBody{}}, // a redirect's body
+		{Method: "POST", Path: "/x", ID: "x", Summary: "x", Tag: "t", Request: loginBody{}, RequestType: "text/plain"},
+		{Method: "POST", Path: "/x", ID: "x", Summary: "x", Tag: "t", RequestType: "application/x-www-form-urlencoded"}, // no Request
+		{Method: "POST", Path: "/x", ID: "x", Summary: "x", Tag: "t", Request: "", RequestType: "application/x-www-form-urlencoded"},
+		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", ErrorBodies: map[int]any{400: tokenBody{}}}, // 400 not answered
 		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", Errors: []int{200}},
 		{Method: "GET", Path: "/x", ID: "x", Summary: "x", Tag: "t", Schemes: []string{"cookie"}},
 	} {
@@ -130,6 +141,22 @@ func TestEndpoints(t *testing.T) {
 	m := opOf("/api/v1/metrics", "get")
 	require.Equal(t, map[string]any{"type": "string"}, m.Responses["200"].Content["text/plain"].Schema)
 	require.Equal(t, []map[string][]string{{"apiKey": {"metrics.read"}}, {"bearerAuth": {"metrics.read"}}}, m.Security)
+	form := opOf("/api/v1/auth/token", "post")
+	require.Equal(t, []any{"username", "password"}, form.RequestBody.Content["application/x-www-form-urlencoded"].Schema["required"])
+	require.NotContains(t, form.RequestBody.Content, "application/json")
+	require.Equal(t, "string", form.Responses["400"].Content["application/json"].Schema["properties"].(map[string]any)["error"].(map[string]any)["type"],
+		"the 400 answer of ErrorBodies, not a problem")
+	require.Equal(t, "#/components/responses/TooManyRequests", form.Responses["429"].Ref)
+	require.NotContains(t, form.Responses, "415", "a form body is the handler's to check")
+	var redirect struct {
+		Responses map[string]struct {
+			Headers map[string]any
+			Content map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal(doc.Paths["/api/v1/auth/oidc/{provider}"]["get"], &redirect))
+	require.Contains(t, redirect.Responses["302"].Headers, "Location")
+	require.Empty(t, redirect.Responses["302"].Content)
 	pm := opOf("/api/v1/contact/{id}/member/{uid}", "put")
 	require.Len(t, pm.Parameters, 2)
 	require.Contains(t, pm.Responses, "418")
