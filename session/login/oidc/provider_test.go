@@ -2,9 +2,6 @@ package oidc
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,80 +16,31 @@ import (
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stretchr/testify/require"
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
-	"golang.org/x/text/language"
 
+	"github.com/apicrud-go/apicrud/internal/testenv"
+	"github.com/apicrud-go/apicrud/internal/testenv/oidcop"
 	"github.com/apicrud-go/apicrud/session/login"
 )
 
-// gcm is an AES-256-GCM Sealer with a random key.
-type gcm struct{ aead cipher.AEAD }
-
-func newGCM(t testing.TB) *gcm {
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	b, err := aes.NewCipher(key)
-	require.NoError(t, err)
-	a, err := cipher.NewGCM(b)
-	require.NoError(t, err)
-	return &gcm{a}
-}
-
-func (g *gcm) Seal(p, ad []byte) ([]byte, error) {
-	n := make([]byte, g.aead.NonceSize())
-	_, _ = rand.Read(n)
-	return g.aead.Seal(n, n, p, ad), nil
-}
-
-func (g *gcm) Open(c, ad []byte) ([]byte, error) {
-	n := g.aead.NonceSize()
-	if len(c) < n+g.aead.Overhead() {
-		return nil, errors.New("short")
-	}
-	return g.aead.Open(nil, c[:n], c[n:], ad)
-}
-
-// users is the OpenID provider's user store: alice has a verified
-// address, bob an unverified one.
-type users map[string]*storage.User
-
-func (u users) GetUserByID(id string) *storage.User { return u[id] }
-func (u users) GetUserByUsername(name string) *storage.User {
-	for _, x := range u {
-		if x.Username == name {
-			return x
-		}
-	}
-	return nil
-}
-func (u users) ExampleClientID() string { return "service" }
-
-// newOP starts a real OpenID provider (zitadel's op package with its
-// example storage and login page) on TLS, with the clients rp and other
-// redirecting to callback.
-func newOP(t *testing.T, callback string) *httptest.Server {
+// newOP starts a real OpenID provider on TLS, with the clients rp and
+// other redirecting to callback: alice has a verified address, bob an
+// unverified one.
+func newOP(t *testing.T, callback string) *oidcop.Provider {
 	t.Helper()
-	var h http.Handler
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	us := users{
-		"u-alice": {ID: "u-alice", Username: "alice", Password: "alice-secret", FirstName: "Alice", LastName: "A", Email: "alice@example.com", EmailVerified: true, PreferredLanguage: language.English},
-		"u-bob":   {ID: "u-bob", Username: "bob", Password: "bob-secret", FirstName: "Bob", LastName: "B", Email: "bob@example.com", EmailVerified: false, PreferredLanguage: language.English},
-	}
-	st := storage.NewStorageWithClients(us, map[string]*storage.Client{
-		"rp":    storage.WebClient("rp", "rp-secret", callback),
-		"other": storage.WebClient("other", "other-secret", callback),
-	})
-	h = exampleop.SetupServer(srv.URL, st, nil, false)
-	return srv
+	op := oidcop.Start(t, true, []oidcop.User{
+		{ID: "u-alice", Username: "alice", Password: "alice-secret", Name: "Alice A", Email: "alice@example.com", EmailVerified: true},
+		{ID: "u-bob", Username: "bob", Password: "bob-secret", Name: "Bob B", Email: "bob@example.com"},
+	}, map[string]string{"rp": "rp-secret", "other": "other-secret"})
+	op.SetRedirectURI(callback)
+	return op
 }
 
 // flow is a relying party (a Provider behind /start and /callback) and a
 // browser (a cookie jar and an HTTP client that follows redirects).
 type flow struct {
 	t       *testing.T
-	op, rp  *httptest.Server
+	op      *oidcop.Provider
+	rp      *httptest.Server
 	p       *Provider
 	browser *http.Client
 }
@@ -124,7 +72,7 @@ func newFlow(t *testing.T) *flow {
 	f.op = newOP(t, f.rp.URL+"/callback")
 	var err error
 	f.p, err = New(t.Context(), Config{Name: "zitadel", Issuer: f.op.URL, ClientID: "rp", ClientSecret: "rp-secret", RedirectURL: f.rp.URL + "/callback"},
-		newGCM(t), WithHTTPClient(f.op.Client()))
+		testenv.NewSealer(t), WithHTTPClient(f.op.Client))
 	require.NoError(t, err)
 	mux.HandleFunc("GET /start", func(w http.ResponseWriter, r *http.Request) { f.p.Start(w, r) })
 	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +82,7 @@ func newFlow(t *testing.T) *flow {
 	})
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	f.browser = &http.Client{Jar: jar, Transport: f.op.Client().Transport, Timeout: 30 * time.Second} // the test certificate is shared
+	f.browser = &http.Client{Jar: jar, Transport: f.op.Client.Transport, Timeout: 30 * time.Second} // the test certificate is shared
 	return f
 }
 
@@ -152,14 +100,10 @@ func (f *flow) login(username, password string) *url.URL {
 		return nil
 	}
 	defer func() { f.browser.CheckRedirect = nil }()
-	res, err := f.browser.Get(f.rp.URL + "/start")
+	page, err := f.browser.Get(f.rp.URL + "/start")
 	require.NoError(f.t, err)
-	_ = res.Body.Close()
-	require.Equal(f.t, http.StatusOK, res.StatusCode, "the provider's login page")
-	id := res.Request.URL.Query().Get("authRequestID")
-	require.NotEmpty(f.t, id, "redirected to the login page of an authorization request: %s", res.Request.URL)
-	res, err = f.browser.PostForm(f.op.URL+"/login/username", url.Values{"id": {id}, "username": {username}, "password": {password}})
-	require.NoError(f.t, err)
+	_ = page.Body.Close()
+	res := f.op.LogIn(f.t, f.browser, page, username, password)
 	_ = res.Body.Close()
 	require.NotNil(f.t, callback, "the provider redirected back (status %d)", res.StatusCode)
 	return callback
@@ -296,13 +240,13 @@ func TestUnverifiedEmailRefused(t *testing.T) {
 func TestIDTokenChecks(t *testing.T) {
 	f := newFlow(t)
 	other := newOP(t, f.rp.URL+"/callback")
-	otherOP, err := gooidc.NewProvider(gooidc.ClientContext(t.Context(), other.Client()), other.URL)
+	otherOP, err := gooidc.NewProvider(gooidc.ClientContext(t.Context(), other.Client), other.URL)
 	require.NoError(t, err)
-	ctx := gooidc.ClientContext(context.WithoutCancel(t.Context()), f.op.Client())
+	ctx := gooidc.ClientContext(context.WithoutCancel(t.Context()), f.op.Client)
 	for name, v := range map[string]*gooidc.IDTokenVerifier{
 		"expired":        f.p.provider.VerifierContext(ctx, &gooidc.Config{ClientID: "rp", Now: func() time.Time { return time.Now().Add(2 * time.Hour) }}),
 		"other audience": f.p.provider.VerifierContext(ctx, &gooidc.Config{ClientID: "other"}),
-		"other issuer":   otherOP.VerifierContext(gooidc.ClientContext(context.WithoutCancel(t.Context()), other.Client()), &gooidc.Config{ClientID: "rp"}),
+		"other issuer":   otherOP.VerifierContext(gooidc.ClientContext(context.WithoutCancel(t.Context()), other.Client), &gooidc.Config{ClientID: "rp"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			good := f.p.verifier
@@ -321,7 +265,7 @@ func TestPlainOAuth2(t *testing.T) {
 	ep := f.p.oauth.Endpoint
 	userinfo := f.p.provider.UserInfoEndpoint()
 	p, err := NewOAuth2(Config{Name: "zitadel", AuthURL: ep.AuthURL, TokenURL: ep.TokenURL, ClientID: "rp", ClientSecret: "rp-secret",
-		RedirectURL: f.rp.URL + "/callback", Scopes: []string{"openid", "email"}}, newGCM(t),
+		RedirectURL: f.rp.URL + "/callback", Scopes: []string{"openid", "email"}}, testenv.NewSealer(t),
 		func(ctx context.Context, c *http.Client) (login.Identity, error) {
 			res, err := c.Get(userinfo)
 			if err != nil {
@@ -337,7 +281,7 @@ func TestPlainOAuth2(t *testing.T) {
 				return login.Identity{}, err
 			}
 			return login.Identity{Subject: v.Sub, Email: v.Email, EmailVerified: v.EmailVerified}, nil
-		}, WithHTTPClient(f.op.Client()))
+		}, WithHTTPClient(f.op.Client))
 	require.NoError(t, err)
 	f.p = p
 	r := f.callback(f.login("alice", "alice-secret"))
@@ -355,21 +299,21 @@ func TestConfigRefused(t *testing.T) {
 		"relative redirect": {Name: "x", Issuer: good.Issuer, ClientID: "c", RedirectURL: "/cb"},
 		"no issuer":         {Name: "x", ClientID: "c", RedirectURL: good.RedirectURL},
 	} {
-		_, err := New(t.Context(), c, newGCM(t))
+		_, err := New(t.Context(), c, testenv.NewSealer(t))
 		require.ErrorIs(t, err, ErrConfig, name)
 	}
 	_, err := New(t.Context(), good, nil)
 	require.ErrorIs(t, err, ErrConfig)
-	_, err = NewOAuth2(good, newGCM(t), nil)
+	_, err = NewOAuth2(good, testenv.NewSealer(t), nil)
 	require.ErrorIs(t, err, ErrConfig)
-	_, err = New(t.Context(), good, newGCM(t), WithStateTTL(time.Millisecond))
+	_, err = New(t.Context(), good, testenv.NewSealer(t), WithStateTTL(time.Millisecond))
 	require.ErrorIs(t, err, ErrConfig)
 	require.Equal(t, "https://accounts.google.com", Google("id", "s", "https://rp/cb").Issuer)
 }
 
 // FuzzOpenState: arbitrary state cookies and parameters never open.
 func FuzzOpenState(f *testing.F) {
-	p := &Provider{name: "fuzz", sealer: newGCM(f), cfg: config{now: time.Now}}
+	p := &Provider{name: "fuzz", sealer: testenv.NewSealer(f), cfg: config{now: time.Now}}
 	genuine, _ := json.Marshal(state{State: "s", Nonce: "n", Verifier: "v", Expires: time.Now().Add(time.Hour).Unix()})
 	sealed, _ := p.sealer.Seal(genuine, p.additionalData())
 	f.Add(base64.RawURLEncoding.EncodeToString(sealed), "s")
