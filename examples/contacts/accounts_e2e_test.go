@@ -31,7 +31,6 @@ func accountScenarios() []scenario {
 		{"defect 20.1, 20.3: a pending account makes no API key, and an account recovery revokes its keys", testAPIKeyTakeover},
 		{"issue 15.6: a cross-site form post with the session cookie is refused", testCrossSiteCookiePost},
 		{"issue 15.4: a password reset takes as long for an unknown login as for an account", testResetTiming},
-		{"issue 15.1: a delegated login that proves a pending account's address voids the registrant's password and sessions", testDelegatedLoginTakeover},
 	}
 }
 

@@ -13,6 +13,29 @@ import (
 	"time"
 )
 
+// browserTools returns the path of node after checking what a browser
+// test needs: node, playwright-core in examples/admin, Chromium, and
+// what (present: ok). Without one it skips; under CI=true it fails.
+func browserTools(t *testing.T, what string, ok bool) string {
+	t.Helper()
+	need := func(what string, ok bool) {
+		t.Helper()
+		if ok {
+			return
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the browser test needs %s under CI=true (scripts/admin-build.sh, scripts/chromium.sh, scripts/docs-assets.sh)", what)
+		}
+		t.Skipf("skipping: no %s (scripts/admin-build.sh, scripts/chromium.sh, scripts/docs-assets.sh)", what)
+	}
+	node, err := exec.LookPath("node")
+	need("node", err == nil)
+	need("playwright-core (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "node_modules", "playwright-core", "package.json")))
+	need("/usr/bin/chromium (scripts/chromium.sh)", fileExists("/usr/bin/chromium"))
+	need(what, ok)
+	return node
+}
+
 // adminDir is the react-admin app (examples/admin); its screenshots go to
 // adminDir/screenshots.
 const adminDir = "../admin"
@@ -29,20 +52,7 @@ const adminDir = "../admin"
 // writes a screenshot of each page to examples/admin/screenshots.
 // Without node, the built app or Chromium it skips; under CI=true it fails.
 func TestAdminInBrowser(t *testing.T) {
-	need := func(what string, ok bool) {
-		if ok {
-			return
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the browser test needs %s under CI=true (scripts/admin-build.sh, scripts/chromium.sh)", what)
-		}
-		t.Skipf("skipping: no %s (scripts/admin-build.sh, scripts/chromium.sh)", what)
-	}
-	node, err := exec.LookPath("node")
-	need("node", err == nil)
-	need("examples/admin/dist (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "dist", "index.html")))
-	need("playwright-core (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "node_modules", "playwright-core", "package.json")))
-	need("/usr/bin/chromium (scripts/chromium.sh)", fileExists("/usr/bin/chromium"))
+	node := browserTools(t, "examples/admin/dist (scripts/admin-build.sh)", fileExists(filepath.Join(adminDir, "dist", "index.html")))
 
 	// The app's own origin, serving dist and config.json naming the API.
 	var apiBase atomic.Value // string, set once the instance runs
@@ -73,5 +83,26 @@ func TestAdminInBrowser(t *testing.T) {
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("examples/admin/e2e/admin.test.mjs: %v", err)
+	}
+}
+
+// TestDocsInBrowser opens the API docs page (/api/v1/docs, Swagger UI) in
+// headless Chromium: examples/admin/e2e/docs.test.mjs logs in through the
+// Authorize dialog's OAuth2 password flow with a username, a password and
+// the scope "readonly" (a form POST to the token endpoint), then runs "Try
+// it out" on GET /contact, which must answer 200 to the bearer token the
+// dialog obtained. It needs Swagger UI built in (scripts/docs-assets.sh).
+func TestDocsInBrowser(t *testing.T) {
+	node := browserTools(t, "Swagger UI (scripts/docs-assets.sh)", fileExists("docs/swagger-ui/swagger-ui-bundle.js"))
+	in := sqliteDeployment(t).start(t, "docs")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/docs.test.mjs")
+	cmd.Dir = adminDir
+	cmd.Env = append(os.Environ(), "API_URL="+in.base, "API_USERNAME=admin", "API_PASSWORD="+adminPassword, "API_SCOPE=readonly")
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("examples/admin/e2e/docs.test.mjs: %v", err)
 	}
 }

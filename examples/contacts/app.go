@@ -71,8 +71,14 @@ type serviceConfig struct {
 	// TestSleepAfterCommit lets a test kill the process between a create's
 	// commit and its answer.
 	TestSleepAfterCommit time.Duration `config:"test_sleep_after_commit" doc:"testing only: how long to wait before sending the answer of a POST or PATCH (after its commit and after its Idempotency-Key record); never set it in production"`
-	// TestIdentityKey enables the test identity provider (delegated.go).
-	TestIdentityKey config.Secret `config:"test_identity_key" secret:"true" min:"32" doc:"testing only: enables the delegated-login provider \"test\", whose callback accepts identities signed with this key; never set it in production"`
+	// Delegated login (delegated.go): one provider per name, its other
+	// settings in maps by the same name.
+	OIDCProviders     map[string]string `config:"oidc_providers" doc:"delegated login: provider name to the OpenID Connect issuer URL, or google for Google's preset; each is served at <base_url>/auth/oidc/<name>, its callback <public_url><base_url>/auth/oidc/<name>/callback registered at the provider"`
+	OIDCClientIDs     map[string]string `config:"oidc_client_ids" doc:"delegated login: the client id of each provider of oidc_providers (required)"`
+	OIDCClientSecrets map[string]string `config:"oidc_client_secrets" secret:"true" doc:"delegated login: the client secret of each provider of oidc_providers, best from the environment (APICRUD_OIDC_CLIENT_SECRETS=name=secret,name=secret)"`
+	OIDCScopes        map[string]string `config:"oidc_scopes" doc:"delegated login: the scopes asked of each provider, space-separated (default: openid email profile; openid is always asked)"`
+	// RestrictedUsernames: nobody registers these names for themselves.
+	RestrictedUsernames []string `config:"restricted_usernames" doc:"usernames nobody can register for themselves (admins may still create accounts with them); default: the login package's list (admin, root, support, ...); [] lifts the restriction"`
 }
 
 // app is the wired service.
@@ -101,7 +107,7 @@ type app struct {
 	catalog  *i18n.Catalog
 	res      *resources
 
-	providers identityProviders // delegated login, by name
+	providers identityProviders // delegated login (oidc_providers), by name
 
 	strict *ratelimit.Limiter              // per client address, for costly anonymous requests
 	cors   func(http.Handler) http.Handler // cors_origins; nil: no cross-origin reads
@@ -308,13 +314,16 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		login.WithClientIP(a.limiter.ClientIP),
 		login.WithPasswordPolicy(login.PasswordPolicy{MinLength: 10, MaxLength: 128, MinScore: cfg.PasswordScore,
 			Words: []string{"contacts", "apicrud", cfg.ServiceName()}}),
+		login.WithRestrictedUsernames(cfg.RestrictedUsernames...),
 		login.WithLogger(log),
 		login.WithTracerProvider(tp),
 	); err != nil {
 		return nil, err
 	}
 	closing(a.logins.Close)
-	a.providers = newIdentityProviders(cfg)
+	if a.providers, err = newIdentityProviders(cfg, a.cipher); err != nil {
+		return nil, err
+	}
 
 	defs, err := metrics.ParseDefinitions(metricDefinitions)
 	if err != nil {

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/apicrud-go/apicrud/config"
+import (
+	"github.com/apicrud-go/apicrud/config"
+	"github.com/apicrud-go/apicrud/session/login"
+)
 
 // defaultGrants are the service's free tier, apicrud's: its own grants
 // (albums, video_duration_max, ...), not the library's, which has none.
@@ -17,7 +20,11 @@ var defaultGrants = map[string]int64{
 }
 
 // loadConfig loads the service's configuration with its own defaults
+// (default_grants, and restricted_usernames: the login package's list)
 // under the file, the environment and opts.
 func loadConfig(file string, lookup func(string) (string, bool), opts ...config.Option) (*serviceConfig, error) {
-	return config.LoadAs[serviceConfig](file, lookup, append([]config.Option{config.Default("default_grants", defaultGrants)}, opts...)...)
+	return config.LoadAs[serviceConfig](file, lookup, append([]config.Option{
+		config.Default("default_grants", defaultGrants),
+		config.Default("restricted_usernames", login.RestrictedUsernames()),
+	}, opts...)...)
 }

@@ -167,7 +167,6 @@ func newDeployment(t *testing.T, name string) *deployment {
 			"APICRUD_REGISTRY_INTERVAL":     "30s",
 			"APICRUD_REGISTRY_TTL":          "60s",
 			"APICRUD_LOGIN_IP_ATTEMPTS_MAX": "50",
-			"APICRUD_TEST_IDENTITY_KEY":     rand.Text() + rand.Text(),
 			// The scenarios run in parallel on a shared, loaded machine: a
 			// password check waits for a hashing slot rather than answer 503
 			// session.busy (the bound itself is tested with its own settings).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -330,5 +331,40 @@ func testOAuthOpenAPI(t *testing.T, in *instance) {
 	}
 	if !found {
 		t.Errorf("POST /contact security = %v, want oauth2 [full] among them", post.Security)
+	}
+
+	// The token endpoint: a form body and the RFC 6749 answers.
+	type schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
+	var token struct {
+		RequestBody struct {
+			Content map[string]struct{ Schema schema } `json:"content"`
+		} `json:"requestBody"`
+		Responses map[string]struct {
+			Content map[string]struct{ Schema schema } `json:"content"`
+		} `json:"responses"`
+	}
+	if err := json.Unmarshal(doc.Paths["/api/v1/auth/token"]["post"], &token); err != nil {
+		t.Fatalf("POST /auth/token: %v", err)
+	}
+	form := token.RequestBody.Content["application/x-www-form-urlencoded"].Schema
+	for _, f := range []string{"grant_type", "username", "password", "scope", "otp", "refresh_token"} {
+		if form.Properties[f] == nil {
+			t.Errorf("the token request form has no field %s: %v", f, form.Properties)
+		}
+	}
+	if !slices.Equal(form.Required, []string{"grant_type"}) || len(token.RequestBody.Content) != 1 {
+		t.Errorf("token request body: %+v, want only a form requiring grant_type", token.RequestBody)
+	}
+	ok := token.Responses["200"].Content["application/json"].Schema
+	for _, f := range []string{"access_token", "token_type", "expires_in", "refresh_token", "scope"} {
+		if ok.Properties[f] == nil {
+			t.Errorf("the token answer has no field %s", f)
+		}
+	}
+	if bad := token.Responses["400"].Content["application/json"].Schema; bad.Properties["error"] == nil || bad.Properties["error_description"] == nil {
+		t.Errorf("the token endpoint's 400 is %+v, want {error, error_description}", token.Responses["400"])
 	}
 }

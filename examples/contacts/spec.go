@@ -15,6 +15,15 @@ type (
 		Password string `json:"password"`
 		OTP      string `json:"otp,omitempty" doc:"the TOTP code, when the account has a second factor"`
 	}
+	// tokenForm is the token endpoint's form body.
+	tokenForm struct {
+		GrantType    string `json:"grant_type" doc:"password or refresh_token"`
+		Username     string `json:"username,omitempty" doc:"grant_type=password: the username or identity"`
+		Password     string `json:"password,omitempty" doc:"grant_type=password"`
+		OTP          string `json:"otp,omitempty" doc:"grant_type=password: the TOTP code, when the account has a second factor"`
+		RefreshToken string `json:"refresh_token,omitempty" doc:"grant_type=refresh_token: the refresh token of the last answer (valid once)"`
+		Scope        string `json:"scope,omitempty" doc:"the scopes wanted, space-separated (default: every scope the account's roles hold; on refresh, those granted before)"`
+	}
 	otpRequest struct {
 		OTP string `json:"otp"`
 	}
@@ -106,8 +115,9 @@ func (a *app) operations() []operation {
 			Request: loginRequest{}, Status: 201, Response: tokenBody{}, Errors: []int{401, 429}}, a.login),
 		op(crud.Endpoint{Method: "POST", Path: "/auth/token", ID: "token", Tag: "auth",
 			Summary:     "OAuth2 token endpoint: grant_type=password (username, password, otp, scope) or refresh_token (refresh_token, scope)",
-			Description: "The body is application/x-www-form-urlencoded. The answer carries an access token, its lifetime, a refresh token valid once and the scopes granted; errors are 400 {error, error_description}.",
-			Anonymous:   true, Response: tokenResponse{}, Errors: []int{400, 429, 503}}, a.token),
+			Description: "The answer carries an access token, its lifetime, a refresh token valid once and the scopes granted; errors are 400 {error, error_description}.",
+			Anonymous:   true, Request: tokenForm{}, RequestType: "application/x-www-form-urlencoded", Response: tokenResponse{},
+			Errors: []int{400, 429, 503}, ErrorBodies: map[int]any{400: tokenError{}}}, a.token),
 		op(crud.Endpoint{Method: "DELETE", Path: "/auth", ID: "logout", Tag: "auth", Summary: "Log out: the token stops working at once",
 			Schemes: session, Status: 204}, a.logout),
 		op(crud.Endpoint{Method: "POST", Path: "/auth/otp", ID: "completeTOTP", Tag: "auth", Summary: "Give the second factor of a login that awaits it",
@@ -118,9 +128,14 @@ func (a *app) operations() []operation {
 			Schemes: session, Request: otpRequest{}, Response: backupCodes{}}, a.confirmTOTP),
 		op(crud.Endpoint{Method: "DELETE", Path: "/auth/totp", ID: "disableTOTP", Tag: "auth", Summary: "Turn TOTP off (password and a code required)",
 			Schemes: session, Request: disableTOTPRequest{}, Status: 204}, a.disableTOTP),
+		op(crud.Endpoint{Method: "GET", Path: "/auth/oidc/{provider}", ID: "delegatedLogin", Tag: "auth",
+			Summary:     "Delegated login: 302 to the login page of a provider of oidc_providers (authorization code with PKCE)",
+			Description: "Sets a short-lived sealed cookie that binds the provider's answer to this browser. Open it in a browser, not from a script.",
+			Anonymous:   true, Status: 302, Errors: []int{404, 503}}, a.delegatedStart),
 		{crud.Endpoint{Method: "GET", Path: "/auth/oidc/{provider}/callback", ID: "delegatedLoginCallback", Tag: "auth",
-			Summary:   "Delegated login: exchange the identity provider's answer for a session, as a login gives (today only the test provider of test_identity_key)",
-			Anonymous: true, Response: tokenBody{}, Errors: []int{401, 404, 429}}, strict(http.HandlerFunc(a.delegatedCallback))},
+			Summary:     "Delegated login: the provider's answer exchanged for a session, as a login gives",
+			Description: "Only in the browser that started the login, once. 401 for a callback this browser did not start, a spent code or an ID token that does not verify; 403 when the provider does not vouch for the e-mail address.",
+			Anonymous:   true, Response: tokenBody{}, Errors: []int{401, 403, 404, 429, 503}}, strict(http.HandlerFunc(a.delegatedCallback))},
 		{crud.Endpoint{Method: "POST", Path: "/account", ID: "register", Tag: "account",
 			Summary:   "Register an account; a confirmation link goes to the identity. With registration closed only admins create accounts (201, active at once); others get 403",
 			Anonymous: true, Request: registerRequest{}, Status: 202, Response: statusBody{}, Errors: []int{403, 429}}, strict(http.HandlerFunc(a.register))},
