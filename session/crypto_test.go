@@ -29,7 +29,7 @@ func TestWithCryptoCipher(t *testing.T) {
 	got, err := m.Validate(t.Context(), string(tok))
 	require.NoError(t, err)
 	require.Equal(t, "v", got.Values["k"])
-	e, _, err := store.Get(t.Context(), "u-1", s.ID, 0, 0)
+	e, _, err := store.Get(t.Context(), "u-1", s.ID, 0, 0, nil)
 	require.NoError(t, err)
 	require.False(t, bytes.Contains(e.Data, []byte(`"user"`)), "stored sealed")
 }

@@ -35,7 +35,7 @@
 // so [Manager.SetRoles] and [Manager.Update] (apicrud's update_auth) act
 // on live sessions. [Manager.Renew] rotates a token, keeping the absolute
 // deadline. [Manager.List] lists a user's sessions by their public
-// [Session.ID]. [Manager.Load] reads a session again, with the secret
+// [Session.ID], with the client and last use of each (see Devices). [Manager.Load] reads a session again, with the secret
 // [Manager.SetSecret] attached to it (package login keeps an enrolment's
 // TOTP secret there), and [Manager.DeriveKey] and [Manager.Sealer] give
 // another package keys of its own from the same secret and the same
@@ -83,10 +83,42 @@
 //
 // Idle timeout without a write per request: a request refreshes the idle
 // deadline only when at least a set fraction of the idle window (default
-// 10 %) has passed since the last refresh ([WithIdleTimeout]). A client
+// 10 %) has passed since the last refresh ([WithIdleTimeout]), or the
+// last-use interval ([WithLastUse], default 1 minute) when that is
+// shorter; the write happens inside the read's own round trip. A client
 // making one request per second against the default 30-minute idle
-// timeout costs one store write every 3 minutes: 1/180 writes per request
-// (TestIdleRefreshWritesPerRequest measures it), instead of 1.
+// timeout costs one store write a minute: 1/60 writes per request, 1/180
+// without last uses (TestIdleRefreshWritesPerRequest measures both),
+// instead of 1.
+//
+// # Devices
+//
+// Each session records the client that logged in — its address and user
+// agent ([Client]) — and its last use: time, address and user agent,
+// recorded at most once per [WithLastUse] interval (default 1 minute) in
+// the store round trip [Manager.Validate] makes anyway, the one that
+// refreshes the idle deadline: recording costs no round trip. The
+// [Manager.Authenticate] middleware puts every request's client into its
+// context ([NewClientContext]); the address comes from [WithClientIP]
+// (the connection's peer by default; behind a proxy, a function that
+// trusts only the proxies' forwarding headers), the user agent from the
+// User-Agent header, cleaned and cut to [MaxUserAgent] bytes
+// ([CleanUserAgent]). The last use is sealed apart from the session
+// record (bound to its session by the additional data), so that storing
+// it needs no read of the record.
+//
+// [Manager.List] gives a user's sessions with their login client, last
+// use and [Session.Method] (one round trip); [Manager.Revoke] ends one of
+// them by its id — only ever the user's own: another user's id, an unknown
+// one and garbage all report false, so a handler that answers 404 leaks
+// nothing — and [Manager.DeleteOthers] ends all but the current one (one
+// round trip each).
+//
+// An address is personal data, and so, to a lesser degree, is a user
+// agent: a service that records them says so in its privacy notice and
+// keeps them no longer than the session (they are deleted with it).
+// [WithClientRecording] turns either off; [WithLastUse](0) records no
+// last use.
 //
 // # Security
 //

@@ -49,15 +49,15 @@ func (failingStore) Create(context.Context, string, string, []byte, time.Duratio
 	return errDown
 }
 
-func (failingStore) Get(context.Context, string, string, time.Duration, time.Duration) (session.Entry, bool, error) {
+func (failingStore) Get(context.Context, string, string, time.Duration, time.Duration, []byte) (session.Entry, bool, error) {
 	return session.Entry{}, false, errDown
 }
 
 func (failingStore) Replace(context.Context, string, string, []byte, []byte) (bool, error) {
 	return false, errDown
 }
-func (failingStore) Delete(context.Context, string, string) (bool, error) { return false, errDown }
-func (failingStore) DeleteAll(context.Context, string) (int, error)       { return 0, errDown }
+func (failingStore) Delete(context.Context, string, string) (bool, error)   { return false, errDown }
+func (failingStore) DeleteAll(context.Context, string, string) (int, error) { return 0, errDown }
 func (failingStore) List(context.Context, string) ([]session.Entry, error) {
 	return nil, errDown
 }
@@ -69,8 +69,8 @@ type countingStore struct {
 	gets, refreshes int
 }
 
-func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after time.Duration) (session.Entry, bool, error) {
-	e, ok, err := c.Store.Get(ctx, uid, id, idle, after)
+func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after time.Duration, use []byte) (session.Entry, bool, error) {
+	e, ok, err := c.Store.Get(ctx, uid, id, idle, after, use)
 	c.mu.Lock()
 	c.gets++
 	if e.Refreshed {

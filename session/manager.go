@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -77,7 +78,7 @@ func New(sealer Sealer, secret []byte, opts ...Option) (*Manager, error) {
 		secret:       bytes.Clone(secret),
 		store:        c.store,
 		xorigin:      xorigin,
-		refreshAfter: time.Duration(float64(c.idle) * c.refresh),
+		refreshAfter: writeInterval(&c),
 		log:          c.log,
 		tracer:       tracing.New(c.tp, "github.com/apicrud-go/apicrud/session"),
 	}
@@ -155,6 +156,15 @@ type Session struct {
 	// deadline.
 	Created time.Time
 	Expires time.Time
+	// Client is the client that logged in, as WithClientRecording lets
+	// sessions record it.
+	Client Client
+	// LastUsed is when the session was last used, and LastClient by which
+	// client: recorded at most once per WithLastUse interval, so up to
+	// that much behind. Only List fills them (Validate leaves them
+	// zero); before the first record they are Created and Client.
+	LastUsed   time.Time
+	LastClient Client
 }
 
 // HasAMR reports whether the latest authentication used method (an RFC
@@ -203,6 +213,8 @@ type record struct {
 	Expires int64         // unix ms
 	Secret  string        // SetSecret
 	Refresh *refreshState // refreshable sessions (Issue)
+	IP      netip.Addr    // client address at creation
+	UA      string        // client user agent at creation
 }
 
 func (r *record) session(id string) *Session {
@@ -210,6 +222,7 @@ func (r *record) session(id string) *Session {
 		ID: id, UID: r.UID, Roles: r.Roles, Scopes: r.Scopes, CNonce: r.CNonce,
 		Values: r.Values, Method: r.Method, AMR: r.AMR, AuthTime: time.UnixMilli(r.authTime()),
 		Created: time.UnixMilli(r.Created), Expires: time.UnixMilli(r.Expires),
+		Client: Client{IP: r.IP, UserAgent: r.UA},
 	}
 }
 
@@ -340,10 +353,12 @@ func (m *Manager) create(ctx context.Context, uid string, roles []string, extra 
 		return nil, "", err
 	}
 	now := time.Now()
+	client := m.recordedClient(ctx)
 	r := &record{
 		UID: uid, Roles: slices.Clone(roles), Scopes: scopes, CNonce: extra.CNonce,
 		Values: cloneMap(extra.Values), Method: extra.Method, AMR: slices.Clone(extra.AMR),
 		Created: now.UnixMilli(), Expires: now.Add(life).UnixMilli(),
+		IP: client.IP, UA: client.UserAgent,
 	}
 	return m.store1(ctx, r, life)
 }
@@ -399,7 +414,12 @@ func (m *Manager) validate(ctx context.Context, token string) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
-	s, _, err := m.load(ctx, c.Subject, sessionID(c.ID), m.cfg.idle, m.refreshAfter)
+	id := sessionID(c.ID)
+	use, err := m.sealUse(ctx, c.Subject, id, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := m.load(ctx, c.Subject, id, m.cfg.idle, m.refreshAfter, use)
 	if err != nil {
 		return nil, err
 	}
@@ -408,8 +428,8 @@ func (m *Manager) validate(ctx context.Context, token string) (*Session, error) 
 }
 
 // load reads, opens and checks one session.
-func (m *Manager) load(ctx context.Context, uid, id string, idle, refreshAfter time.Duration) (*Session, *record, error) {
-	e, ok, err := m.store.Get(ctx, uid, id, idle, refreshAfter)
+func (m *Manager) load(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (*Session, *record, error) {
+	e, ok, err := m.store.Get(ctx, uid, id, idle, refreshAfter, use)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)
 	}
@@ -434,7 +454,7 @@ func (m *Manager) modify(ctx context.Context, uid, id string, fn func(*record) e
 		return nil, err
 	}
 	for range casRetries {
-		e, ok, err := m.store.Get(ctx, uid, id, 0, 0)
+		e, ok, err := m.store.Get(ctx, uid, id, 0, 0, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)
 		}
@@ -549,7 +569,7 @@ func (m *Manager) deleteAll(ctx context.Context, uid string) (int, error) {
 	if err := validUID(uid); err != nil {
 		return 0, err
 	}
-	n, err := m.store.DeleteAll(ctx, uid)
+	n, err := m.store.DeleteAll(ctx, uid, "")
 	if err != nil {
 		return n, fmt.Errorf("%w: delete all: %w", ErrUnavailable, err)
 	}
@@ -557,8 +577,9 @@ func (m *Manager) deleteAll(ctx context.Context, uid string) (int, error) {
 }
 
 // List returns the live sessions of uid (for a "where am I logged in"
-// page), in no particular order. Sessions that do not open are skipped
-// and logged.
+// page), in no particular order, each with the client that created it
+// and its last use (Session.LastUsed and LastClient). Sessions that do
+// not open are skipped and logged. It costs one store round trip.
 func (m *Manager) List(ctx context.Context, uid string) ([]*Session, error) {
 	if err := validUID(uid); err != nil {
 		return nil, err
@@ -574,7 +595,17 @@ func (m *Manager) List(ctx context.Context, uid string) ([]*Session, error) {
 			m.log.WarnContext(ctx, "session: stored session rejected", "uid", uid, "id", e.ID, "err", err)
 			continue
 		}
-		out = append(out, r.session(e.ID))
+		s := r.session(e.ID)
+		s.LastUsed, s.LastClient = s.Created, s.Client
+		if e.Use != nil {
+			at, c, err := m.openUse(uid, e.ID, e.Use)
+			if err != nil {
+				m.log.WarnContext(ctx, "session: stored last use rejected", "uid", uid, "id", e.ID, "err", err)
+			} else if at.After(s.LastUsed) {
+				s.LastUsed, s.LastClient = at, c
+			}
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }
@@ -592,7 +623,7 @@ func (m *Manager) Renew(ctx context.Context, s *Session) (*Session, Token, error
 }
 
 func (m *Manager) renew(ctx context.Context, s *Session) (*Session, Token, error) {
-	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
+	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -624,7 +655,7 @@ func (m *Manager) Load(ctx context.Context, s *Session) (stored *Session, secret
 	if err := validUID(s.UID); err != nil {
 		return nil, "", err
 	}
-	stored, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
+	stored, r, err := m.load(ctx, s.UID, s.ID, 0, 0, nil)
 	if err != nil {
 		return nil, "", err
 	}

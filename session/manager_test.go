@@ -202,15 +202,19 @@ func TestTimeouts(t *testing.T) {
 
 // TestIdleRefreshWritesPerRequest measures the store writes the idle
 // refresh costs: a client making one request per second for two hours
-// against a 30-minute idle timeout.
+// against a 30-minute idle timeout, without and with the recording of
+// last uses (which shares the write).
 func TestIdleRefreshWritesPerRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		fraction float64
+		lastUse  time.Duration
 		maxRatio float64
+		writes   int
 	}{
-		{"fraction 0.1 (default)", 0.1, 1.0 / 150},
-		{"fraction 0 (write per request)", 0, 1},
+		{"fraction 0.1 (default), no last use", 0.1, 0, 1.0 / 150, 2 * 3600 / 180},
+		{"fraction 0.1, last use every minute (defaults)", 0.1, time.Minute, 1.0 / 60, 2 * 3600 / 60},
+		{"fraction 0 (write per request)", 0, time.Minute, 1, 2 * 3600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -218,7 +222,7 @@ func TestIdleRefreshWritesPerRequest(t *testing.T) {
 				t.Cleanup(func() { _ = mem.Close(context.Background()) })
 				cs := &countingStore{Store: mem}
 				m, err := session.New(newSealer(t), testSecret, session.WithStore(cs),
-					session.WithIdleTimeout(30*time.Minute, tc.fraction))
+					session.WithIdleTimeout(30*time.Minute, tc.fraction), session.WithLastUse(tc.lastUse))
 				require.NoError(t, err)
 				_, tok, err := m.Create(t.Context(), "u-1", nil, session.Extra{})
 				require.NoError(t, err)
@@ -230,9 +234,7 @@ func TestIdleRefreshWritesPerRequest(t *testing.T) {
 				ratio := float64(cs.refreshes) / float64(cs.gets)
 				t.Logf("%d requests, %d refresh writes: %.4f writes per request", cs.gets, cs.refreshes, ratio)
 				require.LessOrEqual(t, ratio, tc.maxRatio)
-				if tc.fraction > 0 {
-					require.Equal(t, 2*3600/180, cs.refreshes, "one write per 3 minutes")
-				}
+				require.Equal(t, tc.writes, cs.refreshes)
 			})
 		})
 	}

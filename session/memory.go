@@ -31,6 +31,7 @@ type memUser struct {
 
 type memSession struct {
 	data      []byte
+	use       []byte    // last use (Get)
 	idleAt    time.Time // zero: no idle deadline
 	absAt     time.Time
 	refreshed time.Time // creation or last refresh
@@ -101,7 +102,7 @@ func (s *MemoryStore) Create(_ context.Context, uid, id string, data []byte, idl
 }
 
 // Get implements Store.
-func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter time.Duration) (Entry, bool, error) {
+func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (Entry, bool, error) {
 	var e Entry
 	var found bool
 	now := time.Now()
@@ -117,10 +118,15 @@ func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter 
 			delete(u.sessions, id)
 			return keep(u)
 		}
-		if idle > 0 && now.Sub(ss.refreshed) >= refreshAfter {
-			ss.idleAt = now.Add(idle)
-			if ss.idleAt.After(ss.absAt) {
-				ss.idleAt = ss.absAt
+		if (idle > 0 || len(use) > 0) && now.Sub(ss.refreshed) >= refreshAfter {
+			if idle > 0 {
+				ss.idleAt = now.Add(idle)
+				if ss.idleAt.After(ss.absAt) {
+					ss.idleAt = ss.absAt
+				}
+			}
+			if len(use) > 0 {
+				ss.use = bytes.Clone(use)
 			}
 			ss.refreshed = now
 			e.Refreshed = true
@@ -167,19 +173,23 @@ func (s *MemoryStore) Delete(_ context.Context, uid, id string) (bool, error) {
 }
 
 // DeleteAll implements Store.
-func (s *MemoryStore) DeleteAll(_ context.Context, uid string) (int, error) {
+func (s *MemoryStore) DeleteAll(_ context.Context, uid, except string) (int, error) {
 	n := 0
 	now := time.Now()
 	s.users.Update(uid, func(u *memUser, _ time.Duration, exists bool) (*memUser, time.Duration, memstore.Action) {
 		if !exists {
 			return u, 0, memstore.Keep
 		}
-		for _, ss := range u.sessions {
+		for id, ss := range u.sessions {
+			if id == except {
+				continue
+			}
 			if !ss.expired(now) {
 				n++
 			}
+			delete(u.sessions, id)
 		}
-		return nil, 0, memstore.Remove
+		return keep(u)
 	})
 	return n, nil
 }
@@ -197,7 +207,7 @@ func (s *MemoryStore) List(_ context.Context, uid string) ([]Entry, error) {
 			return nil, 0, memstore.Remove
 		}
 		for id, ss := range u.sessions {
-			out = append(out, Entry{ID: id, Data: bytes.Clone(ss.data), Expires: ss.absAt})
+			out = append(out, Entry{ID: id, Data: bytes.Clone(ss.data), Use: bytes.Clone(ss.use), Expires: ss.absAt})
 		}
 		return u, ttl, memstore.Put
 	})

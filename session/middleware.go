@@ -36,9 +36,17 @@ import (
 // (ErrCrossOrigin) before the handler runs, so that another site's page
 // cannot act with the user's cookie. A request without either header
 // (not from a browser) passes.
+//
+// Every request's context also gets the Client (NewClientContext): its
+// address (WithClientIP) and user agent, which sessions created under
+// it (a login) and validated under it record (WithClientRecording,
+// WithLastUse).
 func (m *Manager) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if m.cfg.recordIP || m.cfg.recordUA {
+			ctx = NewClientContext(ctx, m.clientOf(r))
+		}
 		s, fromCookie, err := m.authenticate(ctx, r)
 		switch {
 		case err != nil && fromCookie && !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrCrossOrigin):

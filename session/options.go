@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -23,6 +24,7 @@ const (
 	defaultIdleRefresh = 0.1
 	defaultLeeway      = 10 * time.Second
 	defaultCookieName  = "apicrud_session"
+	defaultLastUse     = time.Minute
 	minSecretSize      = 32
 	maxLeeway          = 2 * time.Minute
 	minLifetime        = time.Second
@@ -50,6 +52,10 @@ type config struct {
 	oauth        oauthConfig
 	log          *slog.Logger
 	tp           trace.TracerProvider
+	clientIP     func(*http.Request) netip.Addr
+	recordIP     bool
+	recordUA     bool
+	lastUse      time.Duration
 }
 
 func defaultConfig() config {
@@ -64,7 +70,22 @@ func defaultConfig() config {
 		errorHandler: defaultErrorHandler,
 		log:          slog.New(slog.DiscardHandler),
 		oauth:        oauthConfig{refreshTTL: defaultRefreshTTL, grace: defaultRefreshGrace},
+		clientIP:     RemoteAddrIP,
+		recordIP:     true,
+		recordUA:     true,
+		lastUse:      defaultLastUse,
 	}
+}
+
+// writeInterval is the refreshAfter of Validate: the idle refresh
+// interval, or the last-use interval when that is shorter (or when there
+// is no idle timeout).
+func writeInterval(c *config) time.Duration {
+	after := time.Duration(float64(c.idle) * c.refresh)
+	if c.lastUse > 0 && (c.idle == 0 || c.lastUse < after) {
+		after = c.lastUse
+	}
+	return after
 }
 
 func optionError(format string, args ...any) error {
@@ -265,6 +286,51 @@ func WithTrustedOrigins(origins ...string) Option {
 			}
 		}
 		c.origins = append(c.origins, origins...)
+		return nil
+	}
+}
+
+// WithClientIP sets how the Authenticate middleware finds the address of
+// the client, which sessions record: behind a reverse proxy, a function
+// that trusts the forwarding headers of known proxies only (the
+// ClientIP method of a ratelimit middleware, or what package login's
+// WithClientIP is given). Default: RemoteAddrIP. A nil fn is rejected.
+func WithClientIP(fn func(*http.Request) netip.Addr) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return optionError("nil client address function")
+		}
+		c.clientIP = fn
+		return nil
+	}
+}
+
+// WithClientRecording sets what sessions record of their clients, at
+// creation and at each recorded use: the address (ip) and the user agent
+// (userAgent). Default: both. An address is personal data (so is a user
+// agent, to a lesser degree): a service that records it says so in its
+// privacy notice; with ip false no address is stored anywhere, and
+// Session.Client.IP is always the zero Addr.
+func WithClientRecording(ip, userAgent bool) Option {
+	return func(c *config) error {
+		c.recordIP, c.recordUA = ip, userAgent
+		return nil
+	}
+}
+
+// WithLastUse sets how often at most a session's last use (time, client
+// address and user agent, as WithClientRecording allows) is recorded:
+// Validate stores it in the store round trip it makes anyway, the one
+// that refreshes the idle deadline, at most once per every (or per idle
+// refresh interval, when that is shorter). 0 records no last use:
+// List then gives the creation time and client as the last use. Default:
+// 1 minute; otherwise at least 1 s.
+func WithLastUse(every time.Duration) Option {
+	return func(c *config) error {
+		if every < 0 || (every > 0 && every < time.Second) {
+			return optionError("last use interval %v: need 0 or at least 1s", every)
+		}
+		c.lastUse = every
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/binary"
 	"errors"
+	"net/netip"
 )
 
 // The sealed session record is a compact binary encoding, not JSON: a
@@ -28,6 +29,8 @@ var recordFields = []field[record]{
 	nestedField(10, refreshFields, func(r *record) **refreshState { return &r.Refresh }),
 	strsField(11, func(r *record) *[]string { return &r.AMR }),
 	intField(12, func(r *record) *int64 { return &r.Auth }),
+	addrField(13, func(r *record) *netip.Addr { return &r.IP }),
+	strField(14, func(r *record) *string { return &r.UA }),
 }
 
 // refreshFields encode refreshState inside a record (tag 10).
@@ -139,6 +142,23 @@ func strField[T any](tag byte, at func(*T) *string) field[T] {
 		isZero: func(v *T) bool { return *at(v) == "" },
 		put:    func(b []byte, v *T) []byte { return append(b, *at(v)...) },
 		get:    func(v *T, p []byte) error { *at(v) = string(p); return nil },
+	}
+}
+
+// addrField encodes an address as its 4 or 16 bytes (no zone).
+func addrField[T any](tag byte, at func(*T) *netip.Addr) field[T] {
+	return field[T]{
+		tag:    tag,
+		isZero: func(v *T) bool { return !at(v).IsValid() },
+		put:    func(b []byte, v *T) []byte { return append(b, at(v).AsSlice()...) },
+		get: func(v *T, p []byte) error {
+			ip, ok := netip.AddrFromSlice(p)
+			if !ok {
+				return errRecordFormat
+			}
+			*at(v) = ip
+			return nil
+		},
 	}
 }
 

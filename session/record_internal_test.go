@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,6 +35,11 @@ func fill(t *testing.T, v reflect.Value, seed string) {
 			}
 		case reflect.Map:
 			f.Set(reflect.ValueOf(map[string]string{name: "v", "k2": strings.Repeat("y", 300)}))
+		case reflect.Struct:
+			if f.Type() != reflect.TypeFor[netip.Addr]() {
+				t.Fatalf("field %s of type %s: add it to fill", name, f.Type())
+			}
+			f.Set(reflect.ValueOf(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(len(name))})))
 		case reflect.Pointer:
 			p := reflect.New(f.Type().Elem())
 			fill(t, p.Elem(), name)
@@ -99,6 +105,8 @@ func TestRecordHostile(t *testing.T) {
 		{recordVersion, 5, 2, 1, 'k'},         // map key without value
 		{recordVersion, 10, 2, 1, 9},          // nested: length past the end
 		{recordVersion, 1, 1, 'a', 1, 1, 'b'}, // duplicate tag
+		{recordVersion, 13, 3, 192, 0, 2},     // an address of 3 bytes
+		{recordVersion, 13, 0},                // an empty address
 		valid[:len(valid)-1],
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

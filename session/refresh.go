@@ -213,7 +213,7 @@ func (m *Manager) Issue(ctx context.Context, s *Session, scopes []string) (*Toke
 	if err := validScopes(scopes); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidScope, err)
 	}
-	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0)
+	_, r, err := m.load(ctx, s.UID, s.ID, 0, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -273,9 +273,13 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string, scopes []str
 		return nil, fmt.Errorf("%w: %w", ErrInvalidScope, err)
 	}
 	hash := refreshHash(secret)
+	use, err := m.sealUse(ctx, uid, id, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	sawCurrent := false
 	for range casRetries {
-		e, ok, err := m.store.Get(ctx, uid, id, m.cfg.idle, 0)
+		e, ok, err := m.store.Get(ctx, uid, id, m.cfg.idle, 0, use)
 		if err != nil {
 			return nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)
 		}

@@ -65,8 +65,8 @@ func TestDefect06_StoredSessionsCannotBeAltered(t *testing.T) {
 	require.NoError(t, err)
 	_, u2tok, err := e.m.Create(t.Context(), "u-user", []string{"user"}, session.Extra{})
 	require.NoError(t, err)
-	adminEntry, _, _ := e.store.Get(t.Context(), "u-admin", admin.ID, 0, 0)
-	userEntry, _, _ := e.store.Get(t.Context(), "u-user", user.ID, 0, 0)
+	adminEntry, _, _ := e.store.Get(t.Context(), "u-admin", admin.ID, 0, 0, nil)
+	userEntry, _, _ := e.store.Get(t.Context(), "u-user", user.ID, 0, 0, nil)
 
 	// Bit flips anywhere in the sealed bytes.
 	for _, i := range []int{0, 12, len(userEntry.Data) / 2, len(userEntry.Data) - 1} {

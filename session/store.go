@@ -29,25 +29,29 @@ type Store interface {
 	Create(ctx context.Context, uid, id string, data []byte, idle, absolute time.Duration) error
 
 	// Get returns session id of uid; ok is false when it does not exist or
-	// has expired. When idle > 0 and at least refreshAfter has passed since
-	// the session was created or last refreshed, Get also pushes its idle
-	// deadline to idle from now (never past its absolute deadline) and sets
-	// Entry.Refreshed; otherwise Get writes nothing. refreshAfter <= 0
-	// refreshes on every call.
-	Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration) (e Entry, ok bool, err error)
+	// has expired. When at least refreshAfter has passed since the session
+	// was created or last refreshed, and idle > 0 or use is not empty, Get
+	// refreshes it in the same step: it pushes the idle deadline to idle
+	// from now when idle > 0 (never past the absolute deadline), stores
+	// use as the session's last use when use is not empty (Entry.Use of
+	// List), and sets Entry.Refreshed; otherwise Get writes nothing.
+	// refreshAfter <= 0 refreshes on every call.
+	Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (e Entry, ok bool, err error)
 
 	// Replace stores data as session id of uid only if the session still
-	// holds old (compare-and-swap), keeping its deadlines, and reports
+	// holds old (compare-and-swap), keeping its deadlines and last use, and reports
 	// whether it did. It reports false when the session changed or is gone.
 	Replace(ctx context.Context, uid, id string, old, data []byte) (bool, error)
 
 	// Delete removes session id of uid and reports whether it existed.
 	Delete(ctx context.Context, uid, id string) (bool, error)
 
-	// DeleteAll removes every session of uid and returns how many existed.
-	DeleteAll(ctx context.Context, uid string) (int, error)
+	// DeleteAll removes every session of uid but keep (none is kept when
+	// keep is empty) and returns how many live sessions it removed.
+	DeleteAll(ctx context.Context, uid, keep string) (int, error)
 
-	// List returns the live sessions of uid, in any order.
+	// List returns the live sessions of uid, in any order, with their
+	// last use.
 	List(ctx context.Context, uid string) ([]Entry, error)
 }
 
@@ -59,6 +63,9 @@ type Entry struct {
 	Data []byte
 	// Expires is the absolute deadline.
 	Expires time.Time
-	// Refreshed tells that Get pushed the idle deadline (Get only).
+	// Use is the sealed last use Get stored, nil when none was (List
+	// only).
+	Use []byte
+	// Refreshed tells that Get refreshed the session (Get only).
 	Refreshed bool
 }

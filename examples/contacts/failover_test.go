@@ -84,7 +84,7 @@ func TestSentinelFailover(t *testing.T) {
 		t.Fatalf("the primary is still %s", now)
 	}
 
-	e, ok, err := b.sessions.Get(ctx, "u-1", "s-1", time.Hour, time.Hour)
+	e, ok, err := b.sessions.Get(ctx, "u-1", "s-1", time.Hour, time.Hour, nil)
 	if err != nil || !ok || string(e.Data) != "before" {
 		t.Errorf("session written before the failover: %q %v %v", e.Data, ok, err)
 	}

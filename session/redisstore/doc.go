@@ -15,7 +15,8 @@
 //
 // With the default prefix "apicrud:session:" (WithPrefix changes it):
 //
-//	apicrud:session:{<uid>}:s:<id>   hash {d: sealed session, a: absolute deadline (unix ms), r: last refresh (unix ms)};
+//	apicrud:session:{<uid>}:s:<id>   hash {d: sealed session, a: absolute deadline (unix ms), r: last refresh (unix ms),
+//	                                 l: sealed last use (client address, user agent, time), once refreshed};
 //	                                 key TTL = the idle deadline (capped by the absolute one)
 //	apicrud:session:{<uid>}:idx      sorted set id → absolute deadline: the per-user index; expires with its last session
 //
@@ -33,10 +34,10 @@
 // agree on deadlines.
 //
 //	Create       1  create.lua   (session hash + index)
-//	Get          1  get.lua      (read; refreshes the idle TTL only when due: PEXPIRE + HSET r)
+//	Get          1  get.lua      (read; refreshes only when due: PEXPIRE + HSET r, l)
 //	Replace      1  replace.lua  (compare-and-swap of the sealed bytes)
 //	Delete       1  delete.lua
-//	DeleteAll    1  deleteall.lua
+//	DeleteAll    1  deleteall.lua (all of a user's sessions, or all but one)
 //	List         1  list.lua     (prunes dead index entries)
 //
 // So session.Manager.Validate costs one round trip

@@ -1,6 +1,8 @@
--- Read a session; refresh its idle deadline when due.
+-- Read a session; refresh it when due: push its idle deadline and store
+-- its last use.
 -- KEYS[1] session hash
--- ARGV[1] idle ms (0: no idle timeout), ARGV[2] refresh-after ms
+-- ARGV[1] idle ms (0: no idle timeout), ARGV[2] refresh-after ms,
+-- ARGV[3] sealed last use ("" : none)
 -- Returns false, or {data, absolute deadline ms, refreshed 0|1}.
 local v = redis.call('HMGET', KEYS[1], 'd', 'a', 'r')
 if not v[1] then return false end
@@ -13,11 +15,17 @@ if abs == nil or now >= abs then
 end
 local refreshed = 0
 local idle = tonumber(ARGV[1])
-if idle > 0 and now - (tonumber(v[3]) or 0) >= tonumber(ARGV[2]) then
-  local ttl = abs - now
-  if idle < ttl then ttl = idle end
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('HSET', KEYS[1], 'r', string.format('%.0f', now))
+if (idle > 0 or ARGV[3] ~= '') and now - (tonumber(v[3]) or 0) >= tonumber(ARGV[2]) then
+  if idle > 0 then
+    local ttl = abs - now
+    if idle < ttl then ttl = idle end
+    redis.call('PEXPIRE', KEYS[1], ttl)
+  end
+  if ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[1], 'r', string.format('%.0f', now), 'l', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'r', string.format('%.0f', now))
+  end
   refreshed = 1
 end
 return {v[1], v[2], refreshed}

@@ -109,9 +109,9 @@ func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, a
 }
 
 // Get implements session.Store: one round trip (get.lua), which also
-// refreshes the idle deadline when due.
-func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration) (session.Entry, bool, error) {
-	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter)).Result()
+// refreshes the session when due (idle deadline and last use).
+func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (session.Entry, bool, error) {
+	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter), use).Result()
 	if errors.Is(err, redis.Nil) {
 		return session.Entry{}, false, nil
 	}
@@ -156,8 +156,8 @@ func (s *Store) Delete(ctx context.Context, uid, id string) (bool, error) {
 }
 
 // DeleteAll implements session.Store: one round trip (deleteall.lua).
-func (s *Store) DeleteAll(ctx context.Context, uid string) (int, error) {
-	n, err := deleteAllScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid)).Int64()
+func (s *Store) DeleteAll(ctx context.Context, uid, keep string) (int, error) {
+	n, err := deleteAllScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid), keep).Int64()
 	if err != nil {
 		return 0, wrap("delete all", err)
 	}
@@ -171,21 +171,26 @@ func (s *Store) List(ctx context.Context, uid string) ([]session.Entry, error) {
 		return nil, wrap("list", err)
 	}
 	arr, ok := v.([]any)
-	if !ok || len(arr)%3 != 0 {
+	if !ok || len(arr)%4 != 0 {
 		return nil, wrap("list", rediskey.ErrReply)
 	}
-	out := make([]session.Entry, 0, len(arr)/3)
-	for i := 0; i < len(arr); i += 3 {
+	out := make([]session.Entry, 0, len(arr)/4)
+	for i := 0; i < len(arr); i += 4 {
 		id, ok1 := arr[i].(string)
 		data, ok2 := arr[i+1].(string)
-		if !ok1 || !ok2 {
+		use, ok3 := arr[i+3].(string)
+		if !ok1 || !ok2 || !ok3 {
 			return nil, wrap("list", rediskey.ErrReply)
 		}
 		abs, err := rediskey.Int64(arr[i+2])
 		if err != nil {
 			return nil, wrap("list", err)
 		}
-		out = append(out, session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs)})
+		e := session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs)}
+		if use != "" {
+			e.Use = []byte(use)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,14 +57,14 @@ func testTwoInstancesShareState(t *testing.T, connect func(testing.TB) redis.Uni
 	a, b := twoInstances(t, connect)
 	ctx := t.Context()
 	require.NoError(t, a.Create(ctx, "u-1", "s1", []byte("x"), time.Minute, time.Hour))
-	e, ok, err := b.Get(ctx, "u-1", "s1", time.Minute, time.Minute)
+	e, ok, err := b.Get(ctx, "u-1", "s1", time.Minute, time.Minute, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, []byte("x"), e.Data)
 	ok, err = b.Delete(ctx, "u-1", "s1")
 	require.NoError(t, err)
 	require.True(t, ok)
-	_, ok, err = a.Get(ctx, "u-1", "s1", time.Minute, time.Minute)
+	_, ok, err = a.Get(ctx, "u-1", "s1", time.Minute, time.Minute, nil)
 	require.NoError(t, err)
 	require.False(t, ok, "logout on one instance is logout on all")
 }
@@ -189,4 +190,86 @@ func (c commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 }
 func (c commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
+}
+
+// TestDevicesOnRedis follows the devices feature on Redis: the last use
+// is written by the Validate round trip that refreshes (no extra round
+// trip), List, Revoke and DeleteOthers are one round trip each, and the
+// address appears nowhere in Redis in clear.
+func TestDevicesOnRedis(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t) // a client of its own: the hook counts only this test
+	var cmds atomic.Int64
+	rdb.AddHook(commandCounter{&cmds})
+	prefix := testenv.Prefix(t, rdb)
+	store := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))
+	m, err := session.New(newSealer(t), secret, session.WithStore(store), session.WithLastUse(time.Second))
+	require.NoError(t, err)
+	ctx := t.Context()
+	laptop := session.Client{IP: netip.MustParseAddr("192.0.2.10"), UserAgent: "Firefox/140.0"}
+	phone := session.Client{IP: netip.MustParseAddr("2001:db8::7"), UserAgent: "Safari/604.1"}
+	s, tok, err := m.Create(session.NewClientContext(ctx, laptop), "u-1", nil, session.Extra{})
+	require.NoError(t, err)
+	other, otok, err := m.Create(ctx, "u-1", nil, session.Extra{})
+	require.NoError(t, err)
+	_, err = m.Validate(session.NewClientContext(ctx, phone), string(tok)) // loads the script
+	require.NoError(t, err)
+
+	time.Sleep(1100 * time.Millisecond)
+	cmds.Store(0)
+	_, err = m.Validate(session.NewClientContext(ctx, phone), string(tok))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), cmds.Load(), "a Validate that records the last use is one round trip")
+
+	list, err := m.List(ctx, "u-1") // may EVAL once after NOSCRIPT
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	for _, l := range list {
+		if l.ID == s.ID {
+			require.Equal(t, laptop, l.Client)
+			require.Equal(t, phone, l.LastClient)
+			require.WithinDuration(t, time.Now(), l.LastUsed, 2*time.Second)
+		} else {
+			require.Equal(t, l.Created, l.LastUsed, "never used: the last use is the login")
+		}
+	}
+	cmds.Store(0)
+	_, err = m.List(ctx, "u-1")
+	require.NoError(t, err)
+	require.Equal(t, int64(1), cmds.Load(), "List is one round trip")
+
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	require.NoError(t, err)
+	for _, k := range keys {
+		if typ := rdb.Type(ctx, k).Val(); typ == "hash" {
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				for _, clear := range []string{"192.0.2.10", "2001:db8::7", "Firefox", "Safari", string(netip.MustParseAddr("192.0.2.10").AsSlice())} {
+					require.NotContains(t, v, clear, "%s %s holds client data in clear", k, f)
+				}
+			}
+		}
+	}
+
+	found, err := m.Revoke(ctx, "u-2", other.ID)
+	require.NoError(t, err)
+	require.False(t, found, "another user's session cannot be revoked")
+	_, err = m.Validate(ctx, string(otok))
+	require.NoError(t, err)
+	cmds.Store(0)
+	n, err := m.DeleteOthers(ctx, s) // may EVAL once after NOSCRIPT
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.LessOrEqual(t, cmds.Load(), int64(2), "DeleteOthers is one EVALSHA (EVAL on first use)")
+	_, err = m.Validate(ctx, string(otok))
+	require.ErrorIs(t, err, session.ErrNoSession)
+	_, err = m.Validate(ctx, string(tok))
+	require.NoError(t, err, "the current session stays")
+	cmds.Store(0)
+	found, err = m.Revoke(ctx, "u-1", s.ID)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.LessOrEqual(t, cmds.Load(), int64(2), "Revoke is one EVALSHA (EVAL on first use)")
+	list, err = m.List(ctx, "u-1")
+	require.NoError(t, err)
+	require.Empty(t, list)
 }

@@ -34,6 +34,9 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"Replace", testReplace},
 		{"Delete", testDelete},
 		{"DeleteAll", testDeleteAll},
+		{"DeleteAllButOne", testDeleteAllButOne},
+		{"LastUse", testLastUse},
+		{"LastUseWithoutIdle", testLastUseWithoutIdle},
 		{"List", testList},
 		{"IdleExpiry", testIdleExpiry},
 		{"IdleRefreshOnlyWhenDue", testIdleRefresh},
@@ -57,14 +60,14 @@ func rnd(prefix string) string {
 
 func get(t *testing.T, s session.Store, uid, id string) (session.Entry, bool) {
 	t.Helper()
-	e, ok, err := s.Get(t.Context(), uid, id, 0, 0)
+	e, ok, err := s.Get(t.Context(), uid, id, 0, 0, nil)
 	require.NoError(t, err)
 	return e, ok
 }
 
 // gone reports whether session id of uid is absent (safe inside Eventually).
 func gone(t *testing.T, s session.Store, uid, id string) bool {
-	_, found, err := s.Get(t.Context(), uid, id, 0, 0)
+	_, found, err := s.Get(t.Context(), uid, id, 0, 0, nil)
 	return err == nil && !found
 }
 
@@ -72,7 +75,7 @@ func testCreateGet(t *testing.T, s session.Store) {
 	uid, id := rnd("u-"), rnd("id")
 	before := time.Now()
 	require.NoError(t, s.Create(t.Context(), uid, id, []byte("sealed"), time.Minute, time.Hour))
-	e, ok, err := s.Get(t.Context(), uid, id, time.Minute, time.Minute)
+	e, ok, err := s.Get(t.Context(), uid, id, time.Minute, time.Minute, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, id, e.ID)
@@ -82,7 +85,7 @@ func testCreateGet(t *testing.T, s session.Store) {
 }
 
 func testGetMissing(t *testing.T, s session.Store) {
-	_, ok, err := s.Get(t.Context(), rnd("u-"), rnd("id"), time.Minute, 0)
+	_, ok, err := s.Get(t.Context(), rnd("u-"), rnd("id"), time.Minute, 0, nil)
 	require.NoError(t, err)
 	require.False(t, ok)
 	uid := rnd("u-")
@@ -98,7 +101,7 @@ func testUsersAreSeparate(t *testing.T, s session.Store) {
 	e, ok := get(t, s, u1, "same")
 	require.True(t, ok)
 	require.Equal(t, []byte("one"), e.Data)
-	n, err := s.DeleteAll(t.Context(), u2)
+	n, err := s.DeleteAll(t.Context(), u2, "")
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	_, ok = get(t, s, u1, "same")
@@ -173,7 +176,7 @@ func testDeleteAll(t *testing.T, s session.Store) {
 		require.NoError(t, s.Create(t.Context(), uid, fmt.Sprint("s", i), []byte("x"), time.Minute, time.Hour))
 	}
 	require.NoError(t, s.Create(t.Context(), other, "s0", []byte("y"), time.Minute, time.Hour))
-	n, err := s.DeleteAll(t.Context(), uid)
+	n, err := s.DeleteAll(t.Context(), uid, "")
 	require.NoError(t, err)
 	require.Equal(t, 3, n)
 	for i := range 3 {
@@ -182,7 +185,7 @@ func testDeleteAll(t *testing.T, s session.Store) {
 	}
 	_, found := get(t, s, other, "s0")
 	require.True(t, found)
-	n, err = s.DeleteAll(t.Context(), uid)
+	n, err = s.DeleteAll(t.Context(), uid, "")
 	require.NoError(t, err)
 	require.Equal(t, 0, n)
 	// A user can log in again after logging out everywhere.
@@ -231,7 +234,7 @@ func testIdleRefresh(t *testing.T, s session.Store) {
 	uid := rnd("u-")
 	created := time.Now()
 	require.NoError(t, s.Create(t.Context(), uid, "r", []byte("x"), idle, time.Hour))
-	e, ok, err := s.Get(t.Context(), uid, "r", idle, after)
+	e, ok, err := s.Get(t.Context(), uid, "r", idle, after, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
 	if time.Since(created) < after {
@@ -240,7 +243,7 @@ func testIdleRefresh(t *testing.T, s session.Store) {
 	// Poll: the refresh happens once refreshAfter has passed, not before.
 	var early atomic.Bool
 	require.Eventually(t, func() bool {
-		e, ok, err := s.Get(t.Context(), uid, "r", idle, after)
+		e, ok, err := s.Get(t.Context(), uid, "r", idle, after, nil)
 		if err != nil || !ok {
 			return false
 		}
@@ -254,7 +257,7 @@ func testIdleRefresh(t *testing.T, s session.Store) {
 	// with one refresh per refreshAfter at most.
 	start, refreshes, calls := time.Now(), 0, 0
 	for time.Since(start) < 2*idle {
-		e, ok, err := s.Get(t.Context(), uid, "r", idle, after)
+		e, ok, err := s.Get(t.Context(), uid, "r", idle, after, nil)
 		require.NoError(t, err)
 		require.True(t, ok, "an active session expired")
 		calls++
@@ -273,12 +276,12 @@ func testRefreshEveryCall(t *testing.T, s session.Store) {
 	uid := rnd("u-")
 	require.NoError(t, s.Create(t.Context(), uid, "e", []byte("x"), time.Minute, time.Hour))
 	for range 3 {
-		e, ok, err := s.Get(t.Context(), uid, "e", time.Minute, 0)
+		e, ok, err := s.Get(t.Context(), uid, "e", time.Minute, 0, nil)
 		require.NoError(t, err)
 		require.True(t, ok)
 		require.True(t, e.Refreshed, "refreshAfter 0 must refresh on every call")
 	}
-	e, _, err := s.Get(t.Context(), uid, "e", 0, 0)
+	e, _, err := s.Get(t.Context(), uid, "e", 0, 0, nil)
 	require.NoError(t, err)
 	require.False(t, e.Refreshed, "idle 0 must never refresh")
 }
@@ -287,7 +290,7 @@ func testAbsoluteCap(t *testing.T, s session.Store) {
 	uid := rnd("u-")
 	require.NoError(t, s.Create(t.Context(), uid, "a", []byte("x"), 5*time.Second, 400*time.Millisecond))
 	require.Eventually(t, func() bool {
-		_, found, err := s.Get(t.Context(), uid, "a", 5*time.Second, 0)
+		_, found, err := s.Get(t.Context(), uid, "a", 5*time.Second, 0, nil)
 		return err == nil && !found
 	}, 5*time.Second, 25*time.Millisecond, "refreshing must not extend a session past its absolute deadline")
 }
@@ -304,7 +307,7 @@ func testConcurrentReplace(t *testing.T, s session.Store) {
 		wg.Go(func() {
 			for range each {
 				for {
-					e, ok, err := s.Get(t.Context(), uid, "c", 0, 0)
+					e, ok, err := s.Get(t.Context(), uid, "c", 0, 0, nil)
 					if err != nil || !ok {
 						t.Errorf("get: %v %v", ok, err)
 						return
@@ -343,8 +346,126 @@ func testOddUserIDs(t *testing.T, s session.Store) {
 		list, err := s.List(t.Context(), uid)
 		require.NoError(t, err, "uid %q", uid)
 		require.Len(t, list, 1, "uid %q", uid)
-		n, err := s.DeleteAll(t.Context(), uid)
+		n, err := s.DeleteAll(t.Context(), uid, "")
 		require.NoError(t, err, "uid %q", uid)
 		require.Equal(t, 1, n, "uid %q", uid)
 	}
+}
+
+func testDeleteAllButOne(t *testing.T, s session.Store) {
+	uid, other := rnd("u-"), rnd("u-")
+	for i := range 3 {
+		require.NoError(t, s.Create(t.Context(), uid, fmt.Sprint("s", i), []byte("x"), time.Minute, time.Hour))
+	}
+	require.NoError(t, s.Create(t.Context(), other, "s0", []byte("y"), time.Minute, time.Hour))
+	n, err := s.DeleteAll(t.Context(), uid, "s1")
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	_, found := get(t, s, uid, "s1")
+	require.True(t, found, "the kept session must live on")
+	for _, id := range []string{"s0", "s2"} {
+		_, found := get(t, s, uid, id)
+		require.False(t, found, "session %s", id)
+	}
+	_, found = get(t, s, other, "s0")
+	require.True(t, found, "another user's session with the kept id must live on")
+	list, err := s.List(t.Context(), uid)
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the index must hold the kept session only")
+	require.Equal(t, "s1", list[0].ID)
+	// Again: nothing but the kept one is left.
+	n, err = s.DeleteAll(t.Context(), uid, "s1")
+	require.NoError(t, err)
+	require.Equal(t, 0, n)
+	// Keeping an id that does not exist removes them all.
+	n, err = s.DeleteAll(t.Context(), uid, "unknown")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	list, err = s.List(t.Context(), uid)
+	require.NoError(t, err)
+	require.Empty(t, list)
+	// The user can log in again afterwards.
+	require.NoError(t, s.Create(t.Context(), uid, "again", []byte("z"), time.Minute, time.Hour))
+	list, err = s.List(t.Context(), uid)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+}
+
+// useOf returns the last use List gives for session id of uid.
+func useOf(t *testing.T, s session.Store, uid, id string) []byte {
+	t.Helper()
+	list, err := s.List(t.Context(), uid)
+	require.NoError(t, err)
+	for _, e := range list {
+		if e.ID == id {
+			return e.Use
+		}
+	}
+	t.Fatalf("session %s not listed", id)
+	return nil
+}
+
+func testLastUse(t *testing.T, s session.Store) {
+	uid := rnd("u-")
+	require.NoError(t, s.Create(t.Context(), uid, "u", []byte("x"), time.Minute, time.Hour))
+	require.Nil(t, useOf(t, s, uid, "u"), "a new session has no last use")
+	// Not due: nothing is written.
+	e, ok, err := s.Get(t.Context(), uid, "u", time.Minute, time.Hour, []byte("use-1"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.False(t, e.Refreshed)
+	require.Nil(t, useOf(t, s, uid, "u"), "a use must not be stored before the refresh is due")
+	// Due: the use is stored with the refresh.
+	e, ok, err = s.Get(t.Context(), uid, "u", time.Minute, 0, []byte("use-2\x00\xff"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, e.Refreshed)
+	require.Equal(t, []byte("x"), e.Data)
+	require.Equal(t, []byte("use-2\x00\xff"), useOf(t, s, uid, "u"), "binary last use round trip")
+	// A refresh without a use keeps the last one.
+	e, _, err = s.Get(t.Context(), uid, "u", time.Minute, 0, nil)
+	require.NoError(t, err)
+	require.True(t, e.Refreshed)
+	require.Equal(t, []byte("use-2\x00\xff"), useOf(t, s, uid, "u"))
+	// Replace keeps the last use; Get never returns it.
+	ok, err = s.Replace(t.Context(), uid, "u", []byte("x"), []byte("y"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, []byte("use-2\x00\xff"), useOf(t, s, uid, "u"), "Replace must keep the last use")
+	e, _ = get(t, s, uid, "u")
+	require.Equal(t, []byte("y"), e.Data)
+	require.Nil(t, e.Use, "Get does not return the last use")
+	// A deleted and recreated session starts without one.
+	_, err = s.Delete(t.Context(), uid, "u")
+	require.NoError(t, err)
+	require.NoError(t, s.Create(t.Context(), uid, "u", []byte("z"), time.Minute, time.Hour))
+	require.Nil(t, useOf(t, s, uid, "u"), "a recreated session must not inherit a last use")
+}
+
+// testLastUseWithoutIdle: without an idle timeout a use is still stored
+// when due, and the session gets no idle deadline from it.
+func testLastUseWithoutIdle(t *testing.T, s session.Store) {
+	uid := rnd("u-")
+	created := time.Now()
+	require.NoError(t, s.Create(t.Context(), uid, "n", []byte("x"), 0, time.Hour))
+	e, _, err := s.Get(t.Context(), uid, "n", 0, time.Hour, []byte("early"))
+	require.NoError(t, err)
+	require.False(t, e.Refreshed, "not due yet")
+	var early atomic.Bool
+	require.Eventually(t, func() bool {
+		e, ok, err := s.Get(t.Context(), uid, "n", 0, 200*time.Millisecond, []byte("late"))
+		if err != nil || !ok {
+			return false
+		}
+		if e.Refreshed && time.Since(created) < 180*time.Millisecond {
+			early.Store(true)
+		}
+		return e.Refreshed
+	}, 5*time.Second, 20*time.Millisecond)
+	require.False(t, early.Load(), "stored before refreshAfter had passed")
+	require.Equal(t, []byte("late"), useOf(t, s, uid, "n"))
+	// No idle deadline appeared: the session outlives a short wait.
+	time.Sleep(300 * time.Millisecond)
+	_, found := get(t, s, uid, "n")
+	require.True(t, found, "a last use must not give the session an idle timeout")
 }
