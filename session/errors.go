@@ -47,7 +47,8 @@ var (
 
 // WriteError writes err as an RFC 9457 problem+json response with the
 // status a client should see: 401 for a bad token (ErrInvalidToken, with
-// WWW-Authenticate), 403 for ErrCrossOrigin, 409 for ErrConflict, 503 with
+// WWW-Authenticate), 401 for a refused step-up (ErrReauthenticate, with
+// WWW-Authenticate error="insufficient_user_authentication"), 403 for ErrCrossOrigin, 409 for ErrConflict, 503 with
 // "Retry-After: 5" for an unavailable store and 500 otherwise. It never writes the text of an
 // internal error. Package login's WriteError adds the errors of login
 // flows and leaves these to this one.
@@ -62,6 +63,13 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 		return problem.Problem{Status: http.StatusServiceUnavailable, Detail: "authentication is temporarily unavailable", Code: "session.unavailable"}
 	case errors.Is(err, ErrCrossOrigin):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "cross-origin request refused", Code: "session.cross_origin"}
+	case errors.Is(err, ErrReauthenticate):
+		var e *StepUpError
+		if !errors.As(err, &e) {
+			e = &StepUpError{}
+		}
+		w.Header().Set("WWW-Authenticate", stepUpChallenge(e))
+		return problem.Problem{Status: http.StatusUnauthorized, Detail: "authenticate again to do this", Code: "session.reauthentication_required"}
 	case errors.Is(err, ErrInvalidToken):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		return problem.Problem{Status: http.StatusUnauthorized, Detail: "invalid or expired credentials", Code: "session.invalid_token"}
