@@ -38,7 +38,7 @@ func ExampleUp() {
 	_, found, err := accounts.Lookup(ctx, "admin")
 	fmt.Println(found, err)
 	// Output:
-	// accounts 1 apicrud_accounts_version
+	// accounts 2 apicrud_accounts_version
 	// apikeys 1 apicrud_apikeys_version
 	// grants 1 apicrud_grants_version
 	// false <nil>

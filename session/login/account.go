@@ -46,6 +46,13 @@ type Account struct {
 	Admin        bool
 	TOTPSecret   string   // sealed; empty: no TOTP
 	BackupCodes  []string // digests of the unused backup codes
+	// MFARequired requires TOTP: a login without it gives a session that
+	// may only enrol it (RoleMFAEnrolment).
+	MFARequired bool
+	// PasswordMustChange requires a new password: a login gives a session
+	// that may only change it (RolePasswordChange). ChangePassword and
+	// ResetPassword clear it.
+	PasswordMustChange bool
 	// Version is the optimistic-concurrency counter: Create stores 1,
 	// every successful Update adds one.
 	Version int64

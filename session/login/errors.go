@@ -194,6 +194,10 @@ func problemFor(w http.ResponseWriter, err error) (p problem.Problem, ok bool) {
 		return problem.Problem{Status: http.StatusConflict, Detail: "two-factor authentication is already set up", Code: "session.totp_enrolled"}, true
 	case errors.Is(err, ErrTOTPNotEnrolled):
 		return problem.Problem{Status: http.StatusConflict, Detail: "two-factor authentication is not set up", Code: "session.totp_not_enrolled"}, true
+	case errors.Is(err, ErrMFAEnrolmentRequired):
+		return problem.Problem{Status: http.StatusForbidden, Detail: "set up two-factor authentication first", Code: "session.mfa_enrolment_required"}, true
+	case errors.Is(err, ErrPasswordChangeRequired):
+		return problem.Problem{Status: http.StatusForbidden, Detail: "change your password first", Code: "session.password_change_required"}, true
 	case errors.Is(err, ErrUnverifiedIdentity):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "the identity provider did not verify the e-mail address", Code: "session.unverified_identity"}, true
 	}

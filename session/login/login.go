@@ -158,11 +158,15 @@ func (m *Manager) checkLogin(ctx context.Context, client Client, acc Account, fo
 	return m.startSession(ctx, acc, method, amr)
 }
 
-// startSession creates the full session of acc.
+// startSession creates the full session of acc, or its restricted session
+// when the account owes an action (see Requirements).
 func (m *Manager) startSession(ctx context.Context, acc Account, method string, amr []string) (*session.Session, session.Token, error) {
-	roles, err := m.rolesFor(ctx, acc)
-	if err != nil {
-		return nil, "", err
+	roles := restrictions(acc)
+	if roles == nil {
+		var err error
+		if roles, err = m.rolesFor(ctx, acc); err != nil {
+			return nil, "", err
+		}
 	}
 	return m.sessions.Create(ctx, acc.UID, roles, session.Extra{Method: method, AMR: amr, Values: map[string]string{"username": acc.Username}})
 }
@@ -262,9 +266,11 @@ func (m *Manager) RefreshRoles(ctx context.Context, uid string) error {
 		_, err := m.sessions.DeleteAll(ctx, uid)
 		return err
 	}
-	roles, err := m.rolesFor(ctx, acc)
-	if err != nil {
-		return err
+	roles := restrictions(acc) // a restricted account's sessions stay restricted
+	if roles == nil {
+		if roles, err = m.rolesFor(ctx, acc); err != nil {
+			return err
+		}
 	}
 	list, err := m.sessions.List(ctx, uid)
 	if err != nil {

@@ -427,7 +427,7 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string) 
 		return err
 	}
 	if _, err := m.updateAccount(ctx, uid, func(a *Account) error {
-		a.PasswordHash = hash
+		a.PasswordHash, a.PasswordMustChange = hash, false
 		if a.Status == StatusPending {
 			a.Status = StatusActive
 		}
@@ -481,7 +481,7 @@ func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassw
 		return err
 	}
 	_, err = m.updateAccount(ctx, uid, func(a *Account) error {
-		a.PasswordHash = newHash
+		a.PasswordHash, a.PasswordMustChange = newHash, false
 		return nil
 	})
 	return err

@@ -63,15 +63,17 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
-	const cols = "uid, username, identity, name, password_hash, status, is_admin, totp_secret, backup_codes, version, created_at, updated_at"
+	const cols = "uid, username, identity, name, password_hash, status, is_admin, totp_secret, backup_codes, version, created_at, updated_at," +
+		" mfa_required, password_must_change"
 	sel := "SELECT " + cols + " FROM " + s.table + " WHERE "
 	s.q = queries{
 		byUsername: db.Rebind(sel + "username = ?"),
 		byIdentity: db.Rebind(sel + "identity = ?"),
 		byUID:      db.Rebind(sel + "uid = ?"),
-		insert:     db.Rebind("INSERT INTO " + s.table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		insert:     db.Rebind("INSERT INTO " + s.table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		update: db.Rebind("UPDATE " + s.table + " SET username = ?, identity = ?, name = ?, password_hash = ?, status = ?, is_admin = ?," +
-			" totp_secret = ?, backup_codes = ?, version = version + 1, updated_at = ? WHERE uid = ? AND version = ?"),
+			" totp_secret = ?, backup_codes = ?, mfa_required = ?, password_must_change = ?, version = version + 1, updated_at = ?" +
+			" WHERE uid = ? AND version = ?"),
 		del:      db.Rebind("DELETE FROM " + s.table + " WHERE uid = ?"),
 		exists:   db.Rebind("SELECT COUNT(*) FROM " + s.table + " WHERE uid = ? OR username = ? OR identity = ?"),
 		conflict: db.Rebind("SELECT COUNT(*) FROM " + s.table + " WHERE uid <> ? AND (username = ? OR identity = ?)"),
@@ -79,7 +81,8 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Schema returns the CREATE TABLE statement of the Store's table.
+// Schema returns the CREATE TABLE statement of the Store's table as the
+// first release made it; CreateTable adds the later columns.
 func (s *Store) Schema() string {
 	return "CREATE TABLE IF NOT EXISTS " + s.table + ` (
     uid           VARCHAR(128) NOT NULL PRIMARY KEY,
@@ -97,12 +100,34 @@ func (s *Store) Schema() string {
 )`
 }
 
-// CreateTable creates the table if it does not exist.
-// It creates the first release's schema and no later one: a service
-// that must follow schema changes applies Migrations (package migrate).
+// laterColumns are the columns added after the first release, in the
+// order of Migrations (00002: the account requirements).
+var laterColumns = []struct{ name, def string }{
+	{"mfa_required", "BOOLEAN NOT NULL DEFAULT FALSE"},
+	{"password_must_change", "BOOLEAN NOT NULL DEFAULT FALSE"},
+}
+
+// CreateTable creates the table if it does not exist, with the first
+// release's schema (Schema), then adds each later column it lacks: the
+// table it leaves has the current columns. It suits tests and tables
+// under another name (WithTable). A service's table under the default
+// name is better made and kept by Migrations (package migrate), which
+// record their version: a table CreateTable made with the first
+// release is adopted by them, but one it made since has the later
+// columns already, and their migrations would fail to add them again.
 func (s *Store) CreateTable(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, s.Schema()); err != nil {
 		return fmt.Errorf("sqlaccounts: creating table %s: %w", s.table, err)
+	}
+	for _, c := range laterColumns {
+		// A query naming the column fails when it is missing: portable
+		// across the three dialects, unlike information_schema.
+		if _, err := s.db.ExecContext(ctx, "SELECT "+c.name+" FROM "+s.table+" WHERE 1 = 0"); err == nil {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+s.table+" ADD COLUMN "+c.name+" "+c.def); err != nil {
+			return fmt.Errorf("sqlaccounts: adding column %s to %s: %w", c.name, s.table, err)
+		}
 	}
 	return nil
 }
@@ -120,13 +145,15 @@ type row struct {
 	Version      int64          `db:"version"`
 	Created      int64          `db:"created_at"`
 	Updated      int64          `db:"updated_at"`
+	MFARequired  bool           `db:"mfa_required"`
+	MustChange   bool           `db:"password_must_change"`
 }
 
 func (r *row) account() (login.Account, error) {
 	a := login.Account{
 		UID: r.UID, Username: r.Username, Identity: r.Identity.String, Name: r.Name,
 		PasswordHash: r.PasswordHash, Status: login.Status(r.Status), Admin: r.Admin,
-		TOTPSecret: r.TOTPSecret.String, Version: r.Version,
+		TOTPSecret: r.TOTPSecret.String, Version: r.Version, MFARequired: r.MFARequired, PasswordMustChange: r.MustChange,
 		Created: time.UnixMilli(r.Created).UTC(), Updated: time.UnixMilli(r.Updated).UTC(),
 	}
 	if r.BackupCodes.Valid && r.BackupCodes.String != "" {
@@ -194,7 +221,8 @@ func (s *Store) Create(ctx context.Context, a login.Account) error {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, s.q.insert, a.UID, a.Username, nullable(a.Identity), a.Name, a.PasswordHash,
-		string(a.Status), a.Admin, nullable(a.TOTPSecret), bc, 1, a.Created.UnixMilli(), a.Updated.UnixMilli())
+		string(a.Status), a.Admin, nullable(a.TOTPSecret), bc, 1, a.Created.UnixMilli(), a.Updated.UnixMilli(),
+		a.MFARequired, a.PasswordMustChange)
 	if err != nil {
 		return s.taken(ctx, s.q.exists, a, err)
 	}
@@ -208,7 +236,7 @@ func (s *Store) Update(ctx context.Context, a login.Account) (bool, error) {
 		return false, err
 	}
 	res, err := s.db.ExecContext(ctx, s.q.update, a.Username, nullable(a.Identity), a.Name, a.PasswordHash,
-		string(a.Status), a.Admin, nullable(a.TOTPSecret), bc, a.Updated.UnixMilli(), a.UID, a.Version)
+		string(a.Status), a.Admin, nullable(a.TOTPSecret), bc, a.MFARequired, a.PasswordMustChange, a.Updated.UnixMilli(), a.UID, a.Version)
 	if err != nil {
 		// Another account may hold the new username or identity.
 		return false, s.taken(ctx, s.q.conflict, a, err)

@@ -37,7 +37,7 @@ func account(uid, username, identity string) login.Account {
 		UID: uid, Username: username, Identity: identity, Name: "Émile " + username,
 		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
 		Status:       login.StatusActive, Admin: true, TOTPSecret: "sealed-secret",
-		BackupCodes: []string{"d1", "d2"}, Created: now, Updated: now,
+		BackupCodes: []string{"d1", "d2"}, MFARequired: true, PasswordMustChange: true, Created: now, Updated: now,
 	}
 }
 
@@ -58,11 +58,13 @@ func testAccountCreateGet(t *testing.T, s login.AccountStore) {
 		require.Equal(t, a, got)
 	}
 	b := account("u-2", "bob", "")
-	b.BackupCodes, b.TOTPSecret, b.Admin = nil, "", false
+	b.BackupCodes, b.TOTPSecret, b.Admin, b.PasswordMustChange = nil, "", false, false
 	require.NoError(t, s.Create(t.Context(), b))
 	got, ok, err := s.Lookup(t.Context(), "bob")
 	require.NoError(t, err)
 	require.True(t, ok)
+	require.True(t, got.MFARequired, "the requirements are kept one by one")
+	require.False(t, got.PasswordMustChange)
 	require.Empty(t, got.Identity)
 	require.Empty(t, got.BackupCodes)
 	require.False(t, got.Admin)
@@ -106,6 +108,7 @@ func testAccountUpdate(t *testing.T, s login.AccountStore) {
 	require.Equal(t, int64(1), a.Version)
 	stale := a
 	a.Status, a.Admin, a.TOTPSecret, a.BackupCodes, a.Identity = login.StatusDisabled, false, "", nil, "alice@example.org"
+	a.MFARequired, a.PasswordMustChange = false, true
 	ok, err := s.Update(t.Context(), a)
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -120,6 +123,8 @@ func testAccountUpdate(t *testing.T, s login.AccountStore) {
 	require.False(t, got.Admin)
 	require.Empty(t, got.TOTPSecret)
 	require.Empty(t, got.BackupCodes)
+	require.False(t, got.MFARequired, "Update stores the requirements")
+	require.True(t, got.PasswordMustChange)
 	require.Equal(t, a.Name, got.Name)
 	_, found, err := s.Lookup(t.Context(), "alice@example.com")
 	require.NoError(t, err)
