@@ -183,6 +183,13 @@ func schema(dialect string) []string {
 		"CREATE INDEX message_list ON message (list_id)",
 		"CREATE INDEX message_uid ON message (uid)",
 		"CREATE INDEX listmember_uid ON listmember (uid)",
+		// A caller who is not an admin reads its own rows, its lists'
+		// rows and the public ones (privacy = 'public'): without an index
+		// on privacy that branch reads the whole table.
+		"CREATE INDEX person_privacy ON person (privacy)",
+		"CREATE INDEX list_privacy ON list (privacy)",
+		"CREATE INDEX contact_privacy ON contact (privacy)",
+		"CREATE INDEX message_privacy ON message (privacy)",
 	}
 	if dialect != dialectMySQL { // MySQL has no CREATE INDEX IF NOT EXISTS
 		for i, s := range idx {

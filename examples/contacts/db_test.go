@@ -4,6 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/apicrud-go/apicrud/internal/testenv"
 )
 
 // TestSQLiteFilesPrivate: the database and its -wal and -shm files hold
@@ -47,4 +51,32 @@ func TestSQLiteFilesPrivate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSchemaIndexes: createTables creates the tables and their indexes,
+// the privacy indexes among them, and running it again (every start of the
+// service does) changes nothing and fails on no dialect.
+func TestSchemaIndexes(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *sqlx.DB) {
+		dialect := testenv.Dialect(db)
+		for range 2 {
+			if err := createTables(t.Context(), db, dialect); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := map[string]string{
+			dialectSQLite:   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+			dialectPostgres: "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+			dialectMySQL:    "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = ?",
+		}[dialect]
+		for _, name := range []string{"person_privacy", "list_privacy", "contact_privacy", "message_privacy", "contact_uid"} {
+			var n int
+			if err := db.GetContext(t.Context(), &n, q, name); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Errorf("index %s: %d found, want 1", name, n)
+			}
+		}
+	})
 }
