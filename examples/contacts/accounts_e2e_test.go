@@ -61,9 +61,13 @@ func testRegisterConfirmLogin(t *testing.T, in *instance) {
 	pending.post(t, "/contact", map[string]any{"info": "ada@example.com"}).wantProblem(t, http.StatusForbidden, "crud.forbidden")
 
 	tampered := m.Token[:len(m.Token)-4] + "AAAA"
-	c.post(t, "/account/confirm", map[string]string{"token": tampered}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).want(t, http.StatusNoContent)
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
+	c.post(t, "/account/confirm", map[string]string{"token": tampered, "password": c.password}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
+	// Pre-hijacking: the link alone (or with another password) does not
+	// confirm, and leaves the link usable for the registrant.
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusUnauthorized, "session.invalid_credentials")
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": "Not-The-Registrants-1"}).wantProblem(t, http.StatusUnauthorized, "session.invalid_credentials")
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": c.password}).want(t, http.StatusNoContent)
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": c.password}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
 
 	tb := c.login(t)
 	if tb.UID != m.UID || !slices.Equal(tb.Roles, []string{"user"}) {
@@ -161,11 +165,11 @@ func testRegistrationRevealsNothing(t *testing.T, in *instance) {
 	if m.TakenUsername != first.username {
 		t.Errorf("the confirmation message says taken_username %q, want %q", m.TakenUsername, first.username)
 	}
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusBadRequest, "session.username_required")
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": first.username}).
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": "Cobol-Compiler-1959"}).wantProblem(t, http.StatusBadRequest, "session.username_required")
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": "Cobol-Compiler-1959", "username": first.username}).
 		wantProblem(t, http.StatusConflict, "session.username_taken")
 	chosen := "hopper-" + randomText(8)
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": chosen}).want(t, http.StatusNoContent)
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": "Cobol-Compiler-1959", "username": chosen}).want(t, http.StatusNoContent)
 	login := in.anonymous() // its answers carry tokens: not c, whose answers are checked below
 	login.post(t, "/auth", map[string]string{"username": chosen, "password": "Cobol-Compiler-1959"}).want(t, http.StatusCreated)
 	login.post(t, "/auth", map[string]string{"username": first.username, "password": first.password}).want(t, http.StatusCreated)
@@ -284,7 +288,7 @@ func testPasswordReset(t *testing.T, in *instance) {
 	confirmLink := in.d.takeMail(t, pendingIdentity, "confirm")
 	anon.put(t, "/account/password", map[string]string{"token": confirmLink.Token, "password": newPassword}).
 		wantProblem(t, http.StatusBadRequest, "session.invalid_link")
-	anon.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
+	anon.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": newPassword}).wantProblem(t, http.StatusBadRequest, "session.invalid_link")
 	anon.put(t, "/account/password", map[string]string{"token": m.Token[:len(m.Token)-3] + "xyz", "password": newPassword}).
 		wantProblem(t, http.StatusBadRequest, "session.invalid_link")
 	anon.put(t, "/account/password", map[string]string{"token": m.Token, "password": "short"}).want(t, http.StatusBadRequest)

@@ -223,19 +223,23 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": string(login.StatusPending)})
 }
 
-// confirm is POST /account/confirm {token, username?}, the token of a
-// confirmation link and optionally another username: required (400
-// session.username_required) when the one registered was taken, which only
-// the link's message tells; 409 when the new one is taken too.
+// confirm is POST /account/confirm {token, password, username?}, the token
+// of a confirmation link, the password chosen at registration (401 when
+// wrong: the owner of an address someone else registered cannot activate
+// the stranger's password; they reset the password instead) and
+// optionally another username: required (400 session.username_required)
+// when the one registered was taken, which only the link's message tells;
+// 409 when the new one is taken too.
 func (a *app) confirm(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Token    string `json:"token"`
+		Password string `json:"password"`
 		Username string `json:"username"`
 	}
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if err := a.logins.ConfirmUsername(r.Context(), in.Token, in.Username); err != nil {
+	if err := a.logins.ConfirmUsername(r.Context(), in.Token, in.Username, in.Password); err != nil {
 		login.WriteError(w, err)
 		return
 	}

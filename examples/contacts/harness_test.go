@@ -836,7 +836,7 @@ func (in *instance) newAccount(t testing.TB, name string) *client {
 	c.post(t, "/account", map[string]string{"username": c.username, "name": strings.ToUpper(name[:1]) + name[1:],
 		"identity": c.identity, "password": c.password}).want(t, http.StatusAccepted)
 	m := in.d.takeMail(t, c.identity, "confirm")
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).want(t, http.StatusNoContent)
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": c.password}).want(t, http.StatusNoContent)
 	c.uid = m.UID
 	return c
 }

@@ -49,6 +49,7 @@ type (
 	}
 	confirmRequest struct {
 		Token    string `json:"token"`
+		Password string `json:"password" doc:"the password chosen at registration: a link followed by someone who did not register is refused (401)"`
 		Username string `json:"username,omitempty" doc:"another username, required when the one registered was taken"`
 	}
 	resetRequest struct {
@@ -142,7 +143,7 @@ func (a *app) operations() []operation {
 		op(crud.Endpoint{Method: "PUT", Path: "/account/{uid}", ID: "setAccountStatus", Tag: "account",
 			Summary: "Enable or disable an account (admins); disabling ends its sessions and API keys", Request: statusBody{}, Status: 204, Errors: []int{403, 404}}, a.setAccountStatus),
 		{crud.Endpoint{Method: "POST", Path: "/account/confirm", ID: "confirmAccount", Tag: "account",
-			Summary:   "Confirm an account with the token of its link, optionally choosing another username (required when the one registered was taken: the link's message says so)",
+			Summary:   "Confirm an account with the token of its link and the password chosen at registration, optionally choosing another username (required when the one registered was taken: the link's message says so)",
 			Anonymous: true, Request: confirmRequest{}, Status: 204, Errors: []int{401, 409, 429}}, strict(http.HandlerFunc(a.confirm))},
 		{crud.Endpoint{Method: "POST", Path: "/account/password_reset", ID: "requestPasswordReset", Tag: "account",
 			Summary:   "Send a password-reset link (the answer never tells whether the account exists)",

@@ -111,7 +111,7 @@ func (s *tracedService) newUser(name string) string {
 		return false
 	}, 10*time.Second, 20*time.Millisecond)
 	s.secrets = append(s.secrets, password, confirm)
-	code, body = s.do(http.MethodPost, "/account/confirm", "", map[string]any{"token": confirm})
+	code, body = s.do(http.MethodPost, "/account/confirm", "", map[string]any{"token": confirm, "password": password})
 	require.Equal(s.t, http.StatusNoContent, code, body)
 	code, body = s.do(http.MethodPost, "/auth", "", map[string]any{"username": name, "password": password})
 	require.Equal(s.t, http.StatusCreated, code, body)

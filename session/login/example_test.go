@@ -99,8 +99,8 @@ func ExampleManager_Register() {
 	fmt.Println(err)
 	n := <-mail.sent
 	fmt.Println("mail to", n.Identity+":", n.Purpose)
-	fmt.Println(m.Confirm(ctx, n.Token))
-	fmt.Println(m.Confirm(ctx, n.Token))
+	fmt.Println(m.Confirm(ctx, n.Token, "a long and unusual passphrase"))
+	fmt.Println(m.Confirm(ctx, n.Token, "a long and unusual passphrase"))
 	// Output:
 	// login: password rejected: the password must have at least 10 characters
 	// <nil>

@@ -22,7 +22,7 @@ func TestHashingIsBounded(t *testing.T) {
 	_, err := e.m.Register(t.Context(), login.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword})
 	require.NoError(t, err)
 	confirm := e.notes.last(t, login.NoticeConfirm)
-	require.NoError(t, e.m.Confirm(t.Context(), confirm.Token))
+	require.NoError(t, e.m.Confirm(t.Context(), confirm.Token, goodPassword))
 	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "bob"))
 	reset := e.notes.last(t, login.NoticeReset)
 	ctx := from(t.Context(), attacker)

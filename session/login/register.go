@@ -261,25 +261,39 @@ func (m *Manager) takeLink(ctx context.Context, token, purpose string) (string, 
 	return uid, nil
 }
 
-// Confirm activates the pending account a confirmation link was sent to.
-// The link works once, expires (WithLinkTTL), is bound to its purpose and
-// account, and is void once a newer link was sent. The account's live
-// sessions (which hold only "pending") end: the user logs in again. A
-// link sent for a registration whose username was taken is refused with
-// ErrUsernameRequired, and stays usable with ConfirmUsername.
-func (m *Manager) Confirm(ctx context.Context, token string) error {
-	return m.ConfirmUsername(ctx, token, "")
+// Confirm activates the pending account a confirmation link was sent to,
+// given the password chosen at registration. The link works once, expires
+// (WithLinkTTL), is bound to its purpose and account, and is void once a
+// newer link was sent. The account's live sessions (which hold only
+// "pending") end: the user logs in again. A link sent for a registration
+// whose username was taken is refused with ErrUsernameRequired, and stays
+// usable with ConfirmUsername.
+//
+// The password is what makes confirmation safe against pre-hijacking:
+// someone who registers another person's address chooses the password,
+// and the owner of the address who follows the link without knowing it
+// gets ErrInvalidCredentials (the link stays usable), never an account
+// whose password a stranger holds. An owner who did not register takes
+// the address over with RequestPasswordReset instead, whose link sets a
+// password of their own and activates the account. Wrong passwords are
+// throttled as logins are (a *LockedError past the limit); the check
+// holds a password-hashing slot (ErrBusy when none came free).
+func (m *Manager) Confirm(ctx context.Context, token, password string) error {
+	return m.ConfirmUsername(ctx, token, "", password)
 }
 
 // ConfirmUsername is Confirm that also gives the account the username
 // (when not empty): the owner of the address picks a name at confirmation,
 // which they must when the one they registered was taken. A taken name is
 // ErrUsernameTaken and an invalid one ErrInvalidUsername; the link then
-// stays usable. Only the holder of a valid confirmation link learns
-// whether a name is taken.
-func (m *Manager) ConfirmUsername(ctx context.Context, token, username string) error {
+// stays usable. Only the holder of a valid confirmation link who knows
+// the registration's password learns whether a name is taken.
+func (m *Manager) ConfirmUsername(ctx context.Context, token, username, password string) error {
 	uid, rename, err := m.keys.parseLinkFor(token, purposeConfirm, time.Now())
 	if err != nil {
+		return err
+	}
+	if err := m.confirmPassword(ctx, uid, password); err != nil {
 		return err
 	}
 	if username == "" && rename {
@@ -305,6 +319,45 @@ func (m *Manager) ConfirmUsername(ctx context.Context, token, username string) e
 		return err
 	}
 	return m.endSessions(ctx, uid, ReasonConfirmed)
+}
+
+// confirmPassword checks the registration's password of account uid for
+// ConfirmUsername, throttled like a login of that account from the
+// caller's address. A gone account is ErrInvalidLink.
+func (m *Manager) confirmPassword(ctx context.Context, uid, password string) error {
+	client, _ := ClientFromContext(ctx)
+	ag, err := m.reserve(ctx, accountThrottleKey("uid\x00"+uid, client.IP), m.cfg.throttle.Account)
+	if err != nil {
+		return err
+	}
+	_, found, err := m.checkPassword(ctx, uid, password)
+	m.settle(ctx, ag, err, OutcomeCleared)
+	if errors.Is(err, ErrInvalidCredentials) && !found {
+		return fmt.Errorf("%w: account gone", ErrInvalidLink)
+	}
+	return err
+}
+
+// checkPassword returns account uid if password is its password, and
+// ErrInvalidCredentials otherwise (found tells whether the account
+// exists). It hashes once whatever the case.
+func (m *Manager) checkPassword(ctx context.Context, uid, password string) (acc Account, found bool, err error) {
+	acc, found, err = m.accounts.Get(ctx, uid)
+	if err != nil {
+		return acc, false, fmt.Errorf("%w: account: %w", session.ErrUnavailable, err)
+	}
+	hash := m.dummyHash
+	if found && acc.PasswordHash != "" {
+		hash = acc.PasswordHash
+	}
+	ok, _, err := m.verify(ctx, hash, password)
+	switch {
+	case errors.Is(err, ErrBusy):
+		return acc, found, err
+	case !found || acc.PasswordHash == "" || !ok:
+		return acc, found, ErrInvalidCredentials
+	}
+	return acc, true, nil
 }
 
 // rename gives the pending account uid the username.
@@ -461,19 +514,11 @@ func (m *Manager) ChangePassword(ctx context.Context, uid, oldPassword, newPassw
 
 // changePassword is ChangePassword once its attempt is reserved.
 func (m *Manager) changePassword(ctx context.Context, uid, oldPassword, newPassword string) error {
-	acc, found, err := m.accounts.Get(ctx, uid)
+	acc, _, err := m.checkPassword(ctx, uid, oldPassword)
 	if err != nil {
-		return fmt.Errorf("%w: account: %w", session.ErrUnavailable, err)
-	}
-	hash := m.dummyHash
-	if found && acc.PasswordHash != "" {
-		hash = acc.PasswordHash
-	}
-	ok, _, err := m.verify(ctx, hash, oldPassword)
-	if errors.Is(err, ErrBusy) {
 		return err
 	}
-	if !found || acc.PasswordHash == "" || !ok || acc.Status == StatusDisabled {
+	if acc.Status == StatusDisabled {
 		return ErrInvalidCredentials
 	}
 	newHash, err := m.checkAndHash(ctx, newPassword, acc.Username, acc.Identity, acc.Name)

@@ -38,12 +38,12 @@ func TestRegisterConfirm(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{login.RolePending}, p.Roles, "unconfirmed accounts hold only 'pending'")
 
-	require.NoError(t, e.m.Confirm(t.Context(), n.Token))
+	require.NoError(t, e.m.Confirm(t.Context(), n.Token, goodPassword))
 	acc, _, _ = e.accounts.Get(t.Context(), uid)
 	require.Equal(t, login.StatusActive, acc.Status)
 	_, err = e.m.Validate(t.Context(), string(ptok))
 	require.ErrorIs(t, err, session.ErrInvalidToken, "confirming ends the pending sessions")
-	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token), login.ErrInvalidLink, "single use")
+	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token, goodPassword), login.ErrInvalidLink, "single use")
 
 	s, _, err := e.m.Login(ctx, "alice", goodPassword, "")
 	require.NoError(t, err)
@@ -99,21 +99,21 @@ func TestRegisterDoesNotRevealUsernames(t *testing.T) {
 	again, _, _ := e.accounts.Lookup(t.Context(), "taken")
 	require.Equal(t, owner.UID, again.UID, "the existing account keeps its name")
 
-	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token), login.ErrUsernameRequired)
-	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "taken"), login.ErrUsernameTaken)
-	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "pending-x"), login.ErrUsernameTaken, "placeholder names are reserved")
-	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "No Spaces"), login.ErrInvalidUsername)
-	require.NoError(t, e.m.ConfirmUsername(t.Context(), n.Token, "newcomer"), "the link survived the refusals")
+	require.ErrorIs(t, e.m.Confirm(t.Context(), n.Token, goodPassword), login.ErrUsernameRequired)
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "taken", goodPassword), login.ErrUsernameTaken)
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "pending-x", goodPassword), login.ErrUsernameTaken, "placeholder names are reserved")
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "No Spaces", goodPassword), login.ErrInvalidUsername)
+	require.NoError(t, e.m.ConfirmUsername(t.Context(), n.Token, "newcomer", goodPassword), "the link survived the refusals")
 	acc, _, _ := e.accounts.Get(t.Context(), uid)
 	require.Equal(t, "newcomer", acc.Username)
 	require.Equal(t, login.StatusActive, acc.Status)
-	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "other"), login.ErrInvalidLink, "single use")
+	require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "other", goodPassword), login.ErrInvalidLink, "single use")
 	s, _, err := e.m.Login(ctx, "newcomer", goodPassword, "")
 	require.NoError(t, err)
 	require.Equal(t, uid, s.UID)
 
 	// A free name may be changed at confirmation too.
-	require.NoError(t, e.m.ConfirmUsername(t.Context(), free.Token, "freer"))
+	require.NoError(t, e.m.ConfirmUsername(t.Context(), free.Token, "freer", goodPassword))
 	_, found, _ := e.accounts.Lookup(t.Context(), "freer")
 	require.True(t, found)
 }
@@ -201,10 +201,10 @@ func TestLinkTokens(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			require.ErrorIs(t, e.m.ResetPassword(t.Context(), tok, "a brand new passphrase"), login.ErrInvalidLink)
-			require.ErrorIs(t, e.m.Confirm(t.Context(), tok), login.ErrInvalidLink)
+			require.ErrorIs(t, e.m.Confirm(t.Context(), tok, goodPassword), login.ErrInvalidLink)
 		})
 	}
-	require.ErrorIs(t, e.m.Confirm(t.Context(), second), login.ErrInvalidLink, "a reset link is not a confirmation link")
+	require.ErrorIs(t, e.m.Confirm(t.Context(), second, goodPassword), login.ErrInvalidLink, "a reset link is not a confirmation link")
 	require.NoError(t, e.m.ResetPassword(t.Context(), second, "a brand new passphrase"))
 	require.NoError(t, e.m.ResetPassword(t.Context(), bobs, "a fresh passphrase here"))
 }
@@ -222,7 +222,7 @@ func TestLinkExpiry(t *testing.T) {
 		require.NoError(t, err)
 		ctok := e.notes.last(t, login.NoticeConfirm).Token
 		time.Sleep(time.Hour)
-		require.ErrorIs(t, e.m.Confirm(t.Context(), ctok), login.ErrInvalidLink)
+		require.ErrorIs(t, e.m.Confirm(t.Context(), ctok, goodPassword), login.ErrInvalidLink)
 	})
 }
 
@@ -321,7 +321,7 @@ func TestCredentialsChanged(t *testing.T) {
 	uid, err := e.m.Register(ctx, login.NewAccount{Username: "bob", Identity: "bob@example.com", Password: goodPassword})
 	require.NoError(t, err)
 	fail = nil
-	require.NoError(t, e.m.Confirm(ctx, e.notes.last(t, login.NoticeConfirm).Token))
+	require.NoError(t, e.m.Confirm(ctx, e.notes.last(t, login.NoticeConfirm).Token, goodPassword))
 	require.Equal(t, []call{
 		{alice.UID, login.ReasonPasswordReset}, {alice.UID, login.ReasonPasswordChange},
 		{alice.UID, login.ReasonStatus}, {alice.UID, login.ReasonDeleted}, {uid, login.ReasonConfirmed},
@@ -350,5 +350,53 @@ func TestRegisterNotifierFailureLeavesNoAccount(t *testing.T) {
 	n := e.notes.last(t, login.NoticeConfirm)
 	require.Equal(t, uid, n.UID)
 	require.NotEmpty(t, n.Token)
-	require.NoError(t, e.m.Confirm(t.Context(), n.Token))
+	require.NoError(t, e.m.Confirm(t.Context(), n.Token, goodPassword))
+}
+
+// Pre-hijacking: someone registers another person's address with a
+// password of their choosing. The address's owner, who gets the
+// confirmation link, cannot activate that password without knowing it:
+// the link alone, or with a wrong password, confirms nothing (and stays
+// usable); wrong passwords count toward the account's lock. The owner
+// takes the address over with a password reset instead, which voids the
+// stranger's password.
+func TestConfirmNeedsTheRegistrationPassword(t *testing.T) {
+	e := newEnv(t)
+	const strangers = "the strangers own passphrase"
+	uid, err := e.m.Register(t.Context(), login.NewAccount{Username: "victim", Identity: "victim@example.com", Password: strangers})
+	require.NoError(t, err)
+	link := e.notes.last(t, login.NoticeConfirm).Token
+
+	owner := from(t.Context(), "198.51.100.7")
+	require.ErrorIs(t, e.m.Confirm(owner, link, ""), login.ErrInvalidCredentials)
+	require.ErrorIs(t, e.m.Confirm(owner, link, "what the owner might try"), login.ErrInvalidCredentials)
+	require.ErrorIs(t, e.m.ConfirmUsername(owner, link, "owner-picks", "another guess at it"), login.ErrInvalidCredentials,
+		"no username is taken or checked before the password")
+	acc, _, err := e.accounts.Get(t.Context(), uid)
+	require.NoError(t, err)
+	require.Equal(t, login.StatusPending, acc.Status, "the stranger's password is not activated")
+	require.Equal(t, "victim", acc.Username)
+
+	var locked *login.LockedError
+	for range 10 {
+		if err = e.m.Confirm(owner, link, "yet another guess"); errors.As(err, &locked) {
+			break
+		}
+		require.ErrorIs(t, err, login.ErrInvalidCredentials)
+	}
+	require.ErrorAs(t, err, &locked, "wrong passwords at confirmation are throttled as logins are")
+	require.Positive(t, locked.RetryAfter)
+
+	// The owner resets the password: the link of the reset proves the
+	// address, sets the owner's password and activates the account.
+	require.NoError(t, e.m.RequestPasswordReset(t.Context(), "victim@example.com"))
+	require.NoError(t, e.m.ResetPassword(t.Context(), e.notes.last(t, login.NoticeReset).Token, "the owners new passphrase"))
+	_, _, err = e.m.Login(from(t.Context(), "203.0.113.9"), "victim", strangers, "")
+	require.ErrorIs(t, err, login.ErrInvalidCredentials, "the stranger's password is void")
+	// (From another address: the guesses above locked this account for the
+	// owner's address for a while.)
+	s, _, err := e.m.Login(from(t.Context(), "192.0.2.55"), "victim@example.com", "the owners new passphrase", "")
+	require.NoError(t, err)
+	require.Equal(t, uid, s.UID)
+	require.Equal(t, []string{"user"}, s.Roles)
 }

@@ -24,8 +24,8 @@ func TestRestrictedUsernames(t *testing.T) {
 		n := all[len(all)-1]
 		require.Equal(t, uid, n.UID)
 		require.NotEmpty(t, n.TakenUsername, "%s is treated as taken", name)
-		require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "administrator"), login.ErrUsernameTaken)
-		require.NoError(t, e.m.ConfirmUsername(t.Context(), n.Token, "someone-"+randomSuffix(t)))
+		require.ErrorIs(t, e.m.ConfirmUsername(t.Context(), n.Token, "administrator", goodPassword), login.ErrUsernameTaken)
+		require.NoError(t, e.m.ConfirmUsername(t.Context(), n.Token, "someone-"+randomSuffix(t), goodPassword))
 	}
 	e.user(t, "admin", true) // CreateAccount is the administrators' way
 

@@ -197,20 +197,9 @@ func (m *Manager) DisableTOTP(ctx context.Context, uid, password, code string) e
 // checkPasswordAndCode checks the password and a second factor of
 // account uid, for DisableTOTP.
 func (m *Manager) checkPasswordAndCode(ctx context.Context, uid, password, code string) error {
-	acc, found, err := m.accounts.Get(ctx, uid)
+	acc, _, err := m.checkPassword(ctx, uid, password)
 	if err != nil {
-		return fmt.Errorf("%w: account: %w", session.ErrUnavailable, err)
-	}
-	hash := m.dummyHash
-	if found && acc.PasswordHash != "" {
-		hash = acc.PasswordHash
-	}
-	ok, _, err := m.verify(ctx, hash, password)
-	if errors.Is(err, ErrBusy) {
 		return err
-	}
-	if !found || acc.PasswordHash == "" || !ok {
-		return ErrInvalidCredentials
 	}
 	if acc.TOTPSecret == "" {
 		return ErrTOTPNotEnrolled

@@ -139,7 +139,7 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 	if err != nil {
 		return err
 	}
-	if _, err := call("POST", base+"/account/confirm", "", map[string]string{"token": token}, nil); err != nil {
+	if _, err := call("POST", base+"/account/confirm", "", map[string]string{"token": token, "password": userPW}, nil); err != nil {
 		return err
 	}
 	tok, uid, err := login(base, "bench", userPW)
