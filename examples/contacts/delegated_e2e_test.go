@@ -239,7 +239,7 @@ func TestDelegatedLogin(t *testing.T) {
 		dave.username, dave.identity, dave.password = "dave-"+randomText(6), "dave@corp.example", "Maple-"+randomText(14)
 		dave.post(t, "/account", map[string]string{"username": dave.username, "identity": dave.identity, "password": dave.password}).want(t, http.StatusAccepted)
 		m := in.d.takeMail(t, dave.identity, "confirm")
-		dave.post(t, "/account/confirm", map[string]string{"token": m.Token}).want(t, http.StatusNoContent)
+		dave.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": dave.password}).want(t, http.StatusNoContent)
 		tb := decode[tokenBody](t, newBrowser(t, in, op).login("corp", "dave", "dave-secret").want(t, http.StatusOK))
 		if tb.UID != m.UID {
 			t.Errorf("delegated login uid %s, want dave's account %s", tb.UID, m.UID)
@@ -289,23 +289,25 @@ func testRestrictedUsernames(t *testing.T, in *instance) {
 	c := in.anonymous()
 	for _, name := range []string{"corpadmin", "HelpDesk"} {
 		identity := "restricted-" + randomText(8) + "@example.com"
-		c.post(t, "/account", map[string]string{"username": name, "identity": identity, "password": "Maple-" + randomText(14)}).want(t, http.StatusAccepted)
+		password := "Maple-" + randomText(14)
+		c.post(t, "/account", map[string]string{"username": name, "identity": identity, "password": password}).want(t, http.StatusAccepted)
 		m := in.d.takeMail(t, identity, "confirm")
 		if !strings.EqualFold(m.TakenUsername, name) {
 			t.Errorf("registering %s: the confirmation says taken_username %q, want it taken", name, m.TakenUsername)
 		}
-		c.post(t, "/account/confirm", map[string]string{"token": m.Token}).wantProblem(t, http.StatusBadRequest, "session.username_required")
-		c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": strings.ToLower(name)}).
+		c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": password}).wantProblem(t, http.StatusBadRequest, "session.username_required")
+		c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": password, "username": strings.ToLower(name)}).
 			wantProblem(t, http.StatusConflict, "session.username_taken")
-		c.post(t, "/account/confirm", map[string]string{"token": m.Token, "username": "not-" + randomText(8)}).want(t, http.StatusNoContent)
+		c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": password, "username": "not-" + randomText(8)}).want(t, http.StatusNoContent)
 	}
 	identity := "root-" + randomText(8) + "@example.com"
-	c.post(t, "/account", map[string]string{"username": "root", "identity": identity, "password": "Maple-" + randomText(14)}).want(t, http.StatusAccepted)
+	password := "Maple-" + randomText(14)
+	c.post(t, "/account", map[string]string{"username": "root", "identity": identity, "password": password}).want(t, http.StatusAccepted)
 	m := in.d.takeMail(t, identity, "confirm")
 	if m.TakenUsername != "" {
 		t.Errorf("root is not in restricted_usernames, yet taken: %+v", m)
 	}
-	c.post(t, "/account/confirm", map[string]string{"token": m.Token}).want(t, http.StatusNoContent)
+	c.post(t, "/account/confirm", map[string]string{"token": m.Token, "password": password}).want(t, http.StatusNoContent)
 }
 
 // TestRestrictedUsernamesDefault: without restricted_usernames, the
