@@ -95,7 +95,7 @@ func TestAdminInBrowser(t *testing.T) {
 func TestDocsInBrowser(t *testing.T) {
 	node := browserTools(t, "Swagger UI (scripts/docs-assets.sh)", fileExists("docs/swagger-ui/swagger-ui-bundle.js"))
 	in := sqliteDeployment(t).start(t, "docs")
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/docs.test.mjs")
 	cmd.Dir = adminDir
