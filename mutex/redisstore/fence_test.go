@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apicrud-go/apicrud/internal/testenv"
@@ -14,9 +15,14 @@ import (
 // TestFencingCounterExpires: a name's fencing counter expires once the
 // server's clock has passed its last token by the retention, and the
 // tokens handed out after it was created again are still greater than
-// every earlier one, over rounds of quick holds and expiries.
+// every earlier one, over rounds of quick holds and expiries; on a single
+// node, on Redis Cluster and through Sentinel.
 func TestFencingCounterExpires(t *testing.T) {
-	rdb := testenv.Redis(t)
+	testenv.EachRedis(t, testFencingCounterExpires)
+}
+
+func testFencingCounterExpires(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb := connect(t)
 	prefix := testenv.Prefix(t, rdb)
 	const retention = 50 * time.Millisecond
 	s := testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention)))
@@ -55,7 +61,11 @@ func TestFencingCounterExpires(t *testing.T) {
 // gets a TTL too. Names no longer locked therefore never keep keys
 // forever.
 func TestFencingCounterAhead(t *testing.T) {
-	rdb := testenv.Redis(t)
+	testenv.EachRedis(t, testFencingCounterAhead)
+}
+
+func testFencingCounterAhead(t *testing.T, connect func(testing.TB) redis.UniversalClient) {
+	rdb := connect(t)
 	prefix := testenv.Prefix(t, rdb)
 	const retention = time.Second
 	s := testenv.Must(mutexredis.New(rdb, mutexredis.WithPrefix(prefix), mutexredis.WithFenceRetention(retention)))

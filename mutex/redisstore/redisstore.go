@@ -30,7 +30,9 @@ var (
 
 // Store is the Redis mutex.Store: for each lock name, the holder's token
 // at <prefix>{<name>}:lock (with the lock's TTL) and the fencing counter at
-// <prefix>{<name>}:fence (no TTL). It is safe for concurrent use. Use New.
+// <prefix>{<name>}:fence (kept until the server's clock has passed its last
+// token by the retention, WithFenceRetention). It is safe for concurrent
+// use. Use New.
 // It does not own the client: closing the client is the caller's business.
 type Store struct {
 	rdb    redis.Scripter
