@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // actionsField is the JSON member that carries a record's actions when a
@@ -104,29 +106,62 @@ func (r *Resource[T]) pageActions(ctx context.Context, page *Page[T]) error {
 // withActions returns the JSON object of rec with the member "rbac" set to
 // actions.
 func withActions(rec any, actions string) (json.RawMessage, error) {
+	return withMembers(rec, &actions, nil)
+}
+
+// withMembers returns the JSON object of rec with the member "rbac" set to
+// *actions (when not nil) and a member per expansion of ex. The names
+// cannot clash with the record's own: NewResource refuses expansions named
+// like a field, and ?actions=true a record with an "rbac" field.
+func withMembers(rec any, actions *string, ex Expanded) (json.RawMessage, error) {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
 	}
-	a, _ := json.Marshal(actions)
 	b = bytes.TrimSpace(b)
 	if len(b) < 2 || b[0] != '{' {
 		return nil, fmt.Errorf("crud: a record is not a JSON object")
 	}
-	out := make([]byte, 0, len(b)+len(a)+10)
-	out = append(out, `{"`+actionsField+`":`...)
-	out = append(out, a...)
-	if len(b) > 2 {
+	out := make([]byte, 0, len(b)+32*(len(ex)+1))
+	out = append(out, '{')
+	if actions != nil {
+		a, _ := json.Marshal(*actions)
+		out = append(out, `"`+actionsField+`":`...)
+		out = append(out, a...)
 		out = append(out, ',')
+	}
+	for _, k := range slices.Sorted(maps.Keys(ex)) {
+		v, _ := json.Marshal(ex[k]) // a *string: the text or null
+		out = append(out, '"')
+		out = append(out, k...) // a validated name: [a-z][a-z0-9_]*
+		out = append(out, `":`...)
+		out = append(out, v...)
+		out = append(out, ',')
+	}
+	if len(b) == 2 { // an empty record: drop the last comma, if any
+		out = bytes.TrimSuffix(out, []byte(","))
+		return append(out, '}'), nil
 	}
 	return append(out, b[1:]...), nil
 }
 
-// actionsItems returns the page's items, each with its actions.
+// actionsItems returns the page's items, each with its actions and
+// expansions when the query asked for them.
 func actionsItems[T any](page *Page[T]) ([]json.RawMessage, error) {
+	if page.Actions != nil && len(page.Actions) != len(page.Items) || page.Expanded != nil && len(page.Expanded) != len(page.Items) {
+		return nil, fmt.Errorf("crud: a page's actions or expansions do not match its items")
+	}
 	items := make([]json.RawMessage, len(page.Items))
 	for i := range page.Items {
-		b, err := withActions(&page.Items[i], page.Actions[i])
+		var a *string
+		if page.Actions != nil {
+			a = &page.Actions[i]
+		}
+		var ex Expanded
+		if page.Expanded != nil {
+			ex = page.Expanded[i]
+		}
+		b, err := withMembers(&page.Items[i], a, ex)
 		if err != nil {
 			return nil, err
 		}

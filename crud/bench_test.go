@@ -243,3 +243,60 @@ func BenchmarkCountModes(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListExpand measures a page of 100 contacts, each linked to a
+// group, without and with ?expand=owner,grp (two LEFT JOINs whose
+// conditions carry the targets' read filters), and, for comparison, the
+// list with its relation field alone and without relations.
+func BenchmarkListExpand(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *sqlx.DB) {
+		fx := newRelationFixture(b, db)
+		ctx := as(b.Context(), alice)
+		if _, err := db.Exec(db.Rebind("INSERT INTO person (id, uid, name, privacy) VALUES (?, ?, ?, ?)"), alice.uid, alice.uid, "Alice", "public"); err != nil {
+			b.Fatal(err)
+		}
+		g := fx.group(b, alice, "G", "secret")
+		for i := range 100 {
+			c, err := fx.contacts.Create(ctx, &linked{contact: contact{Name: fmt.Sprintf("n%03d", i)}, Groups: []string{g}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Exec(db.Rebind("UPDATE contact SET list_id = ? WHERE id = ?"), g, c.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		plain := newContactsResource(b, db)
+		for _, v := range []struct {
+			name string
+			find func() (int, error)
+		}{
+			{"no-relations", func() (int, error) { p, err := plain.Find(ctx, Query{}); return len(p.Items), err }},
+			{"relation", func() (int, error) { p, err := fx.contacts.Find(ctx, Query{}); return len(p.Items), err }},
+			{"relation+expand", func() (int, error) {
+				p, err := fx.contacts.Find(ctx, Query{Expand: []string{"owner", "grp"}})
+				if err == nil && *p.Expanded[0]["grp"] != "G" {
+					return 0, fmt.Errorf("expanded %v", p.Expanded[0])
+				}
+				return len(p.Items), err
+			}},
+		} {
+			b.Run(v.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if n, err := v.find(); err != nil || n != 100 {
+						b.Fatal(n, err)
+					}
+				}
+			})
+		}
+	})
+}
+
+// newContactsResource is a contact resource over an existing table.
+func newContactsResource(b *testing.B, db *sqlx.DB) *Resource[contact] {
+	res, err := NewResource[contact](db, "contact", WithAuthorizer(testAuth{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res
+}

@@ -146,6 +146,39 @@
 // the page). [Resource.Actions] gives the string of one record. A record
 // type with a JSON field named "rbac" cannot ask for them (400).
 //
+// # Relations
+//
+// [WithRelation] declares a many-to-many field: an exported []string field
+// of T without a db tag (Groups []string `json:"groups"`) holding the ids
+// of the records of another resource (the [Relation]'s Target) linked
+// through a join table of two columns. Reads fill it with the linked
+// records that are active and that the caller may read on the target (its
+// Authorizer's filter, in SQL); writes (Create, Update naming the field,
+// PUT with it in the body; [Resource.SetRelated], [Resource.AddRelated],
+// [Resource.RemoveRelated] in Go) accept only ids the caller may read (else
+// 400 for the field), replace only the links the caller can see, and run
+// in the record's transaction after a lock on its row. The Relation's
+// Limit (apicrud's limit_related, such as members per list, which a host
+// backs with a grant) is checked under that lock: concurrent adds cannot
+// pass it (403 crud.limit_exceeded). A purge deletes the record's links.
+// Queries: one per relation for a get, a write's answer or a whole list
+// page (never one per record); a write adds a lock, a read of the
+// record's links and one of the ids' targets, and at most one DELETE and
+// one INSERT per relation.
+//
+// # Expansion
+//
+// [WithExpansions] declares what a read may carry of the records a field
+// points at: ?expand=owner,category (Query.Expand; [Resource.GetExpanded])
+// adds to each record a member per name holding a text field of the
+// target (by default its title, such as "name"), as apicrud's get showed
+// a record's owner and category names. Each expansion is a LEFT JOIN in
+// the record's own query whose condition carries the target's read
+// filter: the text of a target the caller may not read, or that is gone,
+// is null, and a list page costs the same queries with expansions as
+// without. An expand value that is not declared is a 400 that lists the
+// declared ones.
+//
 // # Trashcan
 //
 // A [Trashcan] lists, shows, restores and purges the soft-deleted records

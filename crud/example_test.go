@@ -3,6 +3,7 @@ package crud_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -244,4 +245,51 @@ func ExampleAPI_Handler() {
 	// GET /api/v1/note 200 application/json
 	// PATCH /api/v1/note 405 application/problem+json GET, HEAD, POST
 	// GET /api/v1/nothing 404 application/problem+json
+}
+
+// Board pins one note and links several.
+type Board struct {
+	ID      string   `db:"id" json:"id"`
+	UID     string   `db:"uid" json:"uid"`
+	Name    string   `db:"name" json:"name" crud:"writable,required"`
+	Privacy string   `db:"privacy" json:"privacy" crud:"writable,default=secret"`
+	Pinned  *string  `db:"pinned" json:"pinned" crud:"writable"`
+	Notes   []string `json:"notes"` // a relation: no db tag
+}
+
+// A board links notes through the join table board_note, at most two per
+// board, and shows the title of its pinned note with expand.
+func ExampleWithRelation() {
+	db := openNotes()
+	db.MustExec(`CREATE TABLE board (id TEXT PRIMARY KEY, uid TEXT NOT NULL, name TEXT NOT NULL, privacy TEXT NOT NULL, pinned TEXT)`)
+	db.MustExec(`CREATE TABLE board_note (board_id TEXT NOT NULL, note_id TEXT NOT NULL, PRIMARY KEY (board_id, note_id))`)
+	notes, err := crud.NewResource[Note](db, "note", crud.WithAuthorizer(owners{}))
+	if err != nil {
+		panic(err)
+	}
+	boards, err := crud.NewResource[Board](db, "board", crud.WithAuthorizer(owners{}),
+		crud.WithRelation(crud.Relation{Field: "notes", Table: "board_note", Local: "board_id", Foreign: "note_id", Target: notes,
+			Limit: func(ctx context.Context, owner string) (int64, error) { return 2, nil }}), // a grant, in a real service
+		crud.WithExpansions(crud.Expansion{Name: "pinned_title", Field: "pinned", Target: notes, Show: "title"}))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.WithValue(context.Background(), uidKey{}, "u-ann")
+	milk, _ := notes.Create(ctx, &Note{Title: "milk"})
+	eggs, _ := notes.Create(ctx, &Note{Title: "eggs"})
+	flour, _ := notes.Create(ctx, &Note{Title: "flour"})
+	board, err := boards.Create(ctx, &Board{Name: "shopping", Pinned: &milk.ID, Notes: []string{milk.ID, eggs.ID}})
+	if err != nil {
+		panic(err)
+	}
+	_, err = boards.AddRelated(ctx, board.ID, "notes", flour.ID)
+	fmt.Println(errors.Is(err, crud.ErrLimitExceeded))
+	got, ex, err := boards.GetExpanded(ctx, board.ID, "pinned_title")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(got.Notes), *ex["pinned_title"])
+	// Output:
+	// true
+	// 2 milk
 }

@@ -43,6 +43,10 @@ type Query struct {
 	// Actions asks for the caller's actions on each item (Page.Actions);
 	// over HTTP, ?actions=true adds them to each item as "rbac".
 	Actions bool
+	// Expand names expansions of the resource (see Expansion) whose texts
+	// each item carries (Page.Expanded); over HTTP, ?expand=owner,category
+	// adds them to each item as members of those names.
+	Expand []string
 }
 
 // Page is one page of a list. Its JSON form is {"items", "count",
@@ -63,6 +67,9 @@ type Page[T any] struct {
 	// Actions holds, when the query asked for them, the caller's actions
 	// on each item, Actions[i] those on Items[i] (see Resource.Actions).
 	Actions []string `json:"-"`
+	// Expanded holds, when the query asked for expansions, the texts
+	// Items[i]'s references point at in Expanded[i].
+	Expanded []Expanded `json:"-"`
 }
 
 // MarshalJSON writes the page, leaving out "count" when nothing was
@@ -73,7 +80,7 @@ func (p Page[T]) MarshalJSON() ([]byte, error) {
 		Count      *int64 `json:"count,omitempty"`
 		CursorNext string `json:"cursor_next,omitempty"`
 	}
-	if p.Actions != nil {
+	if p.Actions != nil || p.Expanded != nil {
 		items, err := actionsItems(&p)
 		if err != nil {
 			return nil, err
@@ -240,6 +247,9 @@ func (r *Resource[T]) queryFromValues(get func(string) string) (Query, bool, err
 		q.Offset = n
 	}
 	q.Cursor = get("cursor_next")
+	if q.Expand, err = parseExpandParam(get("expand")); err != nil {
+		return q, false, err
+	}
 	switch v := get("actions"); v {
 	case "", "false", "0":
 	case "true", "1":

@@ -221,3 +221,66 @@ func FuzzTrashRange(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExpand: any expand parameter is either a list of declared
+// expansions or a 400 for "expand"; it never panics.
+func FuzzExpand(f *testing.F) {
+	fx := newRelationFixture(f, testenv.SQLiteDB(f))
+	for _, s := range []string{"", "owner", "owner,grp", "grp,grp", ",", "owner,", " owner", "OWNER", "owner\x00", strings.Repeat("owner,", 60)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		names, err := parseExpandParam(s)
+		var exps []*expansion
+		if err == nil {
+			exps, err = fx.contacts.parseExpand(names)
+		}
+		if err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != "expand" {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if len(s) > maxExpandLen || len(exps) > len(fx.contacts.expands) {
+			t.Fatalf("%q: accepted %d expansions", s, len(exps))
+		}
+		for _, e := range exps {
+			if fx.contacts.expands[e.name] != e {
+				t.Fatalf("%q: undeclared expansion %q", s, e.name)
+			}
+		}
+	})
+}
+
+// FuzzRelationBody: any JSON value of a relation field decodes to valid
+// ids within the bound or is a 400 for the field.
+func FuzzRelationBody(f *testing.F) {
+	fx := newRelationFixture(f, testenv.SQLiteDB(f))
+	for _, s := range []string{`[]`, `null`, `["x-1","x-2"]`, `"x-1"`, `[1]`, `[null]`, `[["x"]]`, `{"a":1}`, `["a b"]`, `["` + strings.Repeat("a", 200) + `"]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		body := map[string]json.RawMessage{"groups": json.RawMessage(s)}
+		if !json.Valid([]byte(s)) {
+			return
+		}
+		rec := new(linked)
+		present, _, err := fx.contacts.decodeBody(body, rec, true)
+		if err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != "groups" {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if len(present) != 1 || len(rec.Groups) > maxRelated {
+			t.Fatalf("%q: %d fields, %d ids", s, len(present), len(rec.Groups))
+		}
+		for _, id := range rec.Groups {
+			if !validID(id) {
+				t.Fatalf("%q: accepted id %q", s, id)
+			}
+		}
+	})
+}

@@ -104,7 +104,12 @@ func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
 		writeError(w, fieldErr("actions", CodeBadFilter, "must be true or false"))
 		return
 	}
-	rec, err := r.Get(req.Context(), req.PathValue("id"))
+	names, err := parseExpandParam(req.URL.Query().Get("expand"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	rec, ex, err := r.GetExpanded(req.Context(), req.PathValue("id"), names...)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -113,14 +118,18 @@ func (r *Resource[T]) serveGet(w http.ResponseWriter, req *http.Request) {
 	if et := r.ETag(rec); et != "" {
 		w.Header().Set("ETag", et)
 	}
-	if !actions {
+	if !actions && ex == nil {
 		writeJSON(w, http.StatusOK, rec)
 		return
 	}
-	a, err := r.Actions(req.Context(), rec)
+	var a *string
+	if actions {
+		s, aerr := r.Actions(req.Context(), rec)
+		a, err = &s, aerr
+	}
 	var body json.RawMessage
 	if err == nil {
-		body, err = withActions(rec, a)
+		body, err = withMembers(rec, a, ex)
 	}
 	if err != nil {
 		writeError(w, err)
@@ -304,7 +313,7 @@ func (r *Resource[T]) serveList(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Preference-Applied", "count="+page.Counted.String())
 	}
 	setListHeaders(w, r.name, page.Start, len(page.Items), page.Count, page.Counted != CountNone)
-	if ranged && page.Actions != nil {
+	if ranged && (page.Actions != nil || page.Expanded != nil) {
 		items, err := actionsItems(page)
 		if err != nil {
 			writeError(w, err)
@@ -474,6 +483,8 @@ func problemFor(w http.ResponseWriter, err error) problem.Problem {
 	case errors.Is(err, ErrUnauthenticated):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 		return problem.Problem{Status: http.StatusUnauthorized, Detail: "authentication is required", Code: CodeUnauthenticated}
+	case errors.Is(err, errRelatedLimit):
+		return problem.Problem{Status: http.StatusForbidden, Detail: "the record is linked to as many records as allowed", Code: CodeLimitExceeded}
 	case errors.Is(err, ErrLimitExceeded):
 		return problem.Problem{Status: http.StatusForbidden, Detail: "the record limit of the account is reached", Code: CodeLimitExceeded}
 	case errors.As(err, &sc):

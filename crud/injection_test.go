@@ -221,3 +221,55 @@ func TestSQLInjection(t *testing.T) {
 		require.Zero(t, n)
 	})
 }
+
+// TestSQLInjectionLinks sends the corpus as expand values and as relation
+// ids, as bob: every one is a 400, nothing leaks alice's secret group or
+// a database error, and the join table holds only what was written.
+func TestSQLInjectionLinks(t *testing.T) {
+	corpus := sqlInjectionCorpus()
+	testenv.EachDB(t, func(t *testing.T, db *sqlx.DB) {
+		fx := newRelationFixture(t, db)
+		secret := fx.group(t, alice, "alice-secret-group", "secret")
+		pub := fx.group(t, bob, "bob-public-group", "public")
+		mine, err := fx.contacts.Create(as(t.Context(), bob), &linked{contact: contact{Name: "bob's"}, Groups: []string{pub}})
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		fx.contacts.Routes(mux, "")
+		do := func(method, target string, body []byte) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(method, target, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, req.WithContext(as(req.Context(), bob)))
+			return rec
+		}
+		jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+		for _, p := range corpus {
+			for what, rec := range map[string]*httptest.ResponseRecorder{
+				"list expand": do("GET", "/contact?expand="+url.QueryEscape(p), nil),
+				"get expand":  do("GET", "/contact/"+mine.ID+"?expand=owner,"+url.QueryEscape(p), nil),
+				"create ids":  do("POST", "/contact", []byte(`{"name":"n","groups":[`+jsonStr(p)+`]}`)),
+				"update ids":  do("PUT", "/contact/"+mine.ID, []byte(`{"groups":[`+jsonStr(pub)+`,`+jsonStr(p)+`]}`)),
+				"ids type":    do("PUT", "/contact/"+mine.ID, []byte(`{"groups":`+jsonStr(p)+`}`)),
+			} {
+				if rec.Code != http.StatusBadRequest {
+					t.Fatalf("%s %q: status %d: %.300s", what, p, rec.Code, rec.Body.String())
+				}
+				body := rec.Body.String()
+				for _, m := range dbErrorMarkers {
+					if strings.Contains(body, m) && !strings.Contains(p, m) {
+						t.Fatalf("%s %q: response leaks %q: %.300s", what, p, m, body)
+					}
+				}
+				if strings.Contains(body, secret) || strings.Contains(body, "alice-secret-group") {
+					t.Fatalf("%s %q: response leaks alice's group: %.300s", what, p, body)
+				}
+			}
+		}
+		var n int
+		require.NoError(t, db.Get(&n, "SELECT COUNT(*) FROM contact_grp"))
+		require.Equal(t, 1, n, "only bob's own link")
+		got, err := fx.contacts.Get(as(t.Context(), bob), mine.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{pub}, got.Groups)
+	})
+}

@@ -82,6 +82,8 @@ type field struct {
 	sort      bool
 	omitEmpty bool
 
+	rel *relation // a many-to-many field (WithRelation), not a column
+
 	tagWritable bool
 	tagNoFilter bool
 	tagNoSort   bool
@@ -400,6 +402,9 @@ func (f *field) validate(name string, v reflect.Value, privacy []string) error {
 		}
 		v = v.Elem()
 	}
+	if f.rel != nil {
+		return f.rel.validateIDs(name, v)
+	}
 	if f.kind != kindString {
 		if f.kind == kindFloat {
 			if x := v.Float(); x != x { // NaN cannot come from JSON, but be explicit
@@ -436,6 +441,9 @@ func (f *field) jsonType() string {
 		return "number"
 	case kindBool:
 		return "boolean"
+	}
+	if f.rel != nil {
+		return "array of ids"
 	}
 	return "value"
 }

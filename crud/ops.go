@@ -83,6 +83,11 @@ func (r *Resource[T]) createRecord(ctx context.Context, rec *T, present map[*fie
 	if err != nil {
 		return nil, err
 	}
+	links := relationsIn(rec, present)
+	linkLimits, err := r.relationLimits(ctx, rec, links)
+	if err != nil {
+		return nil, err
+	}
 	args := r.values(rec)
 	err = r.inTx(ctx, "create", func(tx *sqlx.Tx) error {
 		if err := r.lockOwner(ctx, tx, "create", owner, limit); err != nil {
@@ -92,6 +97,9 @@ func (r *Resource[T]) createRecord(ctx context.Context, rec *T, present map[*fie
 			return r.dbError(ctx, "create", err)
 		}
 		if err := r.checkOwned(ctx, tx, owner, limit); err != nil {
+			return err
+		}
+		if err := r.writeLinks(ctx, tx, rec, links, linkLimits); err != nil {
 			return err
 		}
 		if h := r.hooks.AfterCreate; h != nil {
@@ -104,6 +112,11 @@ func (r *Resource[T]) createRecord(ctx context.Context, rec *T, present map[*fie
 	}
 	if h := r.hooks.Committed; h != nil {
 		h(context.WithoutCancel(ctx), ChangeCreated, r.ID(rec))
+	}
+	for _, rel := range r.rels {
+		if _, set := links[rel]; !set {
+			fieldOf(rec, rel.f).Set(reflect.ValueOf([]string{}))
+		}
 	}
 	return rec, nil
 }
@@ -252,29 +265,44 @@ func (r *Resource[T]) countOwned(ctx context.Context, tx *sqlx.Tx, owner string)
 // Get returns the record id. A record that does not exist, is soft-deleted
 // or that the caller may not read ('r') is ErrNotFound alike.
 func (r *Resource[T]) Get(ctx context.Context, id string) (*T, error) {
+	var rec *T
+	var err error
 	if r.tracer != nil {
-		return r.traceGet(ctx, id)
+		rec, _, err = r.traceGet(ctx, id, nil)
+	} else {
+		rec, _, err = r.get(ctx, id, nil)
 	}
-	return r.get(ctx, id)
+	return rec, err
 }
 
-func (r *Resource[T]) get(ctx context.Context, id string) (*T, error) {
+// get reads record id with the texts of exps (nil Expanded without).
+func (r *Resource[T]) get(ctx context.Context, id string, exps []*expansion) (*T, Expanded, error) {
 	if err := r.checkOp(ctx, OpGet); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rec, err := r.loadOne(ctx, r.db, id, true)
+	var rec *T
+	var ex Expanded
+	var err error
+	if len(exps) > 0 {
+		rec, ex, err = r.loadExpanded(ctx, id, exps)
+	} else {
+		rec, err = r.loadOne(ctx, r.db, id, true)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !r.allowed(ctx, ActionRead, rec, r.attrs(rec)) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
+	}
+	if err := r.loadRelated(ctx, r.db, rec); err != nil {
+		return nil, nil, err
 	}
 	if h := r.hooks.AfterGet; h != nil {
 		if err := r.hookError(ctx, "AfterGet", h(ctx, rec)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return rec, nil
+	return rec, ex, nil
 }
 
 // Update changes the named fields (JSON names) of record id to their values
@@ -321,6 +349,12 @@ func (r *Resource[T]) update(ctx context.Context, id string, cond precondition, 
 }
 
 func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondition, patch map[*field]reflect.Value) (*T, error) {
+	return r.updateLinks(ctx, id, cond, patch, nil)
+}
+
+// updateLinks is updateRecord, which also changes the links ops names
+// (nil: the relation fields of patch are set).
+func (r *Resource[T]) updateLinks(ctx context.Context, id string, cond precondition, patch map[*field]reflect.Value, ops map[*relation]linkOp) (*T, error) {
 	if err := r.checkOp(ctx, OpUpdate); err != nil {
 		return nil, err
 	}
@@ -354,6 +388,14 @@ func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondi
 		for f, v := range patch {
 			fieldOf(rec, f).Set(v)
 		}
+		links := ops
+		if links == nil {
+			links = relationsIn(rec, patchFields(patch))
+		}
+		linkLimits, err := r.relationLimits(ctx, rec, links)
+		if err != nil {
+			return err
+		}
 		if h := r.hooks.BeforeUpdate; h != nil {
 			if err := r.hookError(ctx, "BeforeUpdate", h(ctx, old, rec)); err != nil {
 				return err
@@ -375,18 +417,7 @@ func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondi
 		if verField != nil {
 			setVersion(fieldOf(rec, verField), oldVersion+1)
 		}
-		var sets []string
-		var args []any
-		for _, f := range m.fields {
-			if f.role == roleID {
-				continue
-			}
-			nv := fieldOf(rec, f)
-			if f.role == roleModified || f.role == roleVersion || !equalValue(fieldOf(old, f), nv) {
-				sets = append(sets, f.qcol+" = ?")
-				args = append(args, bindValue(nv))
-			}
-		}
+		sets, args := r.changedColumns(old, rec)
 		return r.tryTx(ctx, "update", func(tx *sqlx.Tx) error {
 			if len(sets) > 0 {
 				g, gargs := r.guard(old)
@@ -394,6 +425,12 @@ func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondi
 				if err := r.execGuarded(ctx, tx, "update", q, append(args, gargs...), old); err != nil {
 					return err
 				}
+			}
+			if err := r.writeLinks(ctx, tx, rec, links, linkLimits); err != nil {
+				return err
+			}
+			if err := r.loadRelated(ctx, tx, rec); err != nil {
+				return err
 			}
 			if h := r.hooks.AfterUpdate; h != nil {
 				if err := r.hookError(ctx, "AfterUpdate", h(ctx, tx, old, rec)); err != nil {
@@ -412,6 +449,24 @@ func (r *Resource[T]) updateRecord(ctx context.Context, id string, cond precondi
 	}
 	r.committed(ctx, ChangeUpdated, id)
 	return result, nil
+}
+
+// changedColumns returns the SET clauses and arguments that write rec over
+// old: the changed columns, and modified and version always.
+func (r *Resource[T]) changedColumns(old, rec *T) ([]string, []any) {
+	var sets []string
+	var args []any
+	for _, f := range r.m.fields {
+		if f.role == roleID {
+			continue
+		}
+		nv := fieldOf(rec, f)
+		if f.role == roleModified || f.role == roleVersion || !equalValue(fieldOf(old, f), nv) {
+			sets = append(sets, f.qcol+" = ?")
+			args = append(args, bindValue(nv))
+		}
+	}
+	return sets, args
 }
 
 // guard returns the WHERE condition that matches old only if it has not
@@ -571,6 +626,9 @@ func (r *Resource[T]) deleteOne(ctx context.Context, tx *sqlx.Tx, old *T, soft b
 func (r *Resource[T]) setStatus(ctx context.Context, tx *sqlx.Tx, old *T, soft bool, status string) error {
 	g, gargs := r.guard(old)
 	if !soft {
+		if err := r.unlinkAll(ctx, tx, r.ID(old)); err != nil {
+			return err
+		}
 		return r.execGuarded(ctx, tx, "delete", tx.Rebind("DELETE FROM "+r.table+" WHERE "+g), gargs, old)
 	}
 	m := r.m

@@ -112,6 +112,8 @@ type config struct {
 	logger         *slog.Logger
 	dialect        string
 	tp             trace.TracerProvider
+	relations      []Relation
+	expansions     []Expansion
 }
 
 // WithAuthorizer sets the authorizer that guards every operation. It is

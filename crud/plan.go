@@ -2,6 +2,7 @@ package crud
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -30,6 +31,13 @@ type plan struct {
 	// planner's estimate, made from statistics over all rows, would then
 	// tell about rows the caller cannot see.
 	restricted bool
+	// The expansions of the page query: their select list, LEFT JOINs
+	// (whose arguments precede args), and the texts fetch scanned.
+	expand   []*expansion
+	expCols  string
+	joins    string
+	joinArgs []any
+	expanded []Expanded
 }
 
 // and adds a condition (already parenthesized if it holds OR).
@@ -65,14 +73,17 @@ func (r *Resource[T]) selectSQL(p *plan) (string, []any) {
 	sq.Grow(len(r.selectCols) + len(where) + len(p.after) + 128)
 	sq.WriteString("SELECT ")
 	sq.WriteString(r.selectCols)
+	sq.WriteString(p.expCols)
 	if p.window {
 		sq.WriteString(", COUNT(*) OVER ()")
 	}
 	sq.WriteString(" FROM ")
 	sq.WriteString(r.table)
+	sq.WriteString(p.joins)
 	sq.WriteString(" WHERE ")
 	sq.WriteString(where)
-	args := make([]any, 0, len(p.args)+len(p.afterArgs)+2)
+	args := make([]any, 0, len(p.joinArgs)+len(p.args)+len(p.afterArgs)+2)
+	args = append(args, p.joinArgs...)
 	args = append(args, p.args...)
 	if p.after != "" {
 		sq.WriteString(" AND ")
@@ -111,16 +122,23 @@ func (r *Resource[T]) fetch(ctx context.Context, op string, p *plan, items []T) 
 		return nil, 0, r.dbError(ctx, op, err)
 	}
 	defer rows.Close()
-	dest := make([]any, 0, len(r.m.fields)+1)
+	dest := make([]any, 0, len(r.m.fields)+len(p.expand)+1)
+	vals := make([]sql.NullString, len(p.expand))
 	var total int64
 	for rows.Next() {
 		items = append(items, *new(T))
 		dest = r.scanDest(&items[len(items)-1], dest)
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
 		if p.window {
 			dest = append(dest, &total)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, r.dbError(ctx, op, err)
+		}
+		if len(p.expand) > 0 {
+			p.expanded = append(p.expanded, expandedOf(p.expand, vals))
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -165,8 +183,15 @@ func (r *Resource[T]) listPlan(ctx context.Context, q Query) (*plan, *cursor, er
 	if err != nil {
 		return nil, nil, err
 	}
+	exps, err := r.parseExpand(q.Expand)
+	if err != nil {
+		return nil, nil, err
+	}
 	p := &plan{sort: sort, limit: limit, offset: q.Offset, start: int64(q.Offset), count: q.Count,
-		window: q.Count == CountExact, digest: cf.digest, restricted: strings.TrimSpace(perm) != "1=1"}
+		window: q.Count == CountExact, digest: cf.digest, restricted: strings.TrimSpace(perm) != "1=1", expand: exps}
+	if p.expCols, p.joins, p.joinArgs, err = r.expandSQL(ctx, exps); err != nil {
+		return nil, nil, err
+	}
 	if c, a := r.activeCond(); c != "" {
 		p.and(c, a...)
 	}
@@ -282,6 +307,18 @@ func (r *Resource[T]) find(ctx context.Context, q Query) (*Page[T], error) {
 		return nil, err
 	}
 	r.cutPage(page, p)
+	if len(p.expand) > 0 {
+		page.Expanded = p.expanded[:len(page.Items)]
+	}
+	if len(r.rels) > 0 {
+		recs := make([]*T, len(page.Items))
+		for i := range page.Items {
+			recs[i] = &page.Items[i]
+		}
+		if err := r.loadRelated(ctx, r.db, recs...); err != nil {
+			return nil, err
+		}
+	}
 	if h := r.hooks.AfterList; h != nil {
 		if err := r.hookError(ctx, "AfterList", h(ctx, page)); err != nil {
 			return nil, err

@@ -75,6 +75,11 @@ type Resource[T any] struct {
 	getSQL     string
 
 	caches cacheLinks[T] // attached by NewCached
+
+	tgt         *target               // r as others' relations and expansions see it
+	rels        []*relation           // WithRelation, in declaration order
+	expands     map[string]*expansion // WithExpansions, by name
+	expandNames []string              // sorted
 }
 
 // NewResource describes the resource name served from db with records of
@@ -167,6 +172,12 @@ func NewResourceWithHooks[T any](db *sqlx.DB, name string, hooks Hooks[T], opts 
 	if r.limits != nil && m.role(roleOwner) == nil {
 		return nil, fmt.Errorf("%w: WithOwnerLimit on resource %q without an owner column", ErrConfig, name)
 	}
+	if err := r.addExpansions(c.expansions); err != nil {
+		return nil, err
+	}
+	if err := r.addRelations(c.relations); err != nil {
+		return nil, err
+	}
 	if err := r.setFieldSets(c); err != nil {
 		return nil, err
 	}
@@ -205,6 +216,7 @@ func NewResourceWithHooks[T any](db *sqlx.DB, name string, hooks Hooks[T], opts 
 		}
 	}
 	r.buildSQL()
+	r.tgt = r.buildTarget()
 	return r, nil
 }
 
@@ -235,6 +247,14 @@ func (r *Resource[T]) setFieldSets(c *config) error {
 	} else {
 		for _, f := range m.fields {
 			f.writable = f.tagWritable
+		}
+		for _, rel := range r.rels {
+			rel.f.writable = true
+		}
+	}
+	for _, rel := range r.rels {
+		if rel.f.writable {
+			r.writable = append(r.writable, rel.f)
 		}
 	}
 	for _, f := range m.fields {

@@ -227,6 +227,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 			}
 		}
 	}
+	r.describeLinks(rec, create, update)
 	if r.m.byJSON[actionsField] == nil {
 		rec.Properties[actionsField] = &openapi.Schema{Type: "string", ReadOnly: true, Pattern: "^d?ru?$",
 			Description: "With ?actions=true: the caller's actions on the record, d (delete), r (read), u (update)."}
@@ -288,8 +289,8 @@ func (r *Resource[T]) describe(s *specBuilder) {
 			Schema: &openapi.Schema{Type: "integer", Minimum: ptrFloat(1), Maximum: ptrFloat(float64(r.pageMax)), Default: r.pageDefault}}
 		coll.Get = &openapi.Operation{
 			OperationID: "list" + name, Summary: "List " + r.name + " records", Tags: tags,
-			Parameters: []*openapi.Parameter{paramRef("filter"), paramRef("sort"), paramRef("order"), limit,
-				paramRef("offset"), paramRef("cursor_next"), paramRef("range"), paramRef("Prefer"), paramRef("actions")},
+			Parameters: params(paramRef("filter"), paramRef("sort"), paramRef("order"), limit,
+				paramRef("offset"), paramRef("cursor_next"), paramRef("range"), paramRef("Prefer"), paramRef("actions"), r.expandParam()),
 			Responses: resps, Security: sec(OpList, true),
 		}
 	}
@@ -302,7 +303,7 @@ func (r *Resource[T]) describe(s *specBuilder) {
 		resps := errs("401", "403", "404")
 		resps["200"] = &openapi.Response{Description: "The record.", Content: jsonContent(openapi.Ref(name)), Headers: etag}
 		item.Get = &openapi.Operation{OperationID: "get" + name, Summary: "Get a " + r.name, Tags: tags,
-			Parameters: []*openapi.Parameter{paramRef("actions")}, Responses: resps, Security: sec(OpGet, true)}
+			Parameters: params(paramRef("actions"), r.expandParam()), Responses: resps, Security: sec(OpGet, true)}
 	}
 	if r.ops&OpUpdate != 0 {
 		resps := errs("400", "401", "403", "404", "409", "412", "413", "415")

@@ -60,11 +60,11 @@ func (r *Resource[T]) traceCreate(ctx context.Context, rec *T, present map[*fiel
 	return out, err
 }
 
-func (r *Resource[T]) traceGet(ctx context.Context, id string) (*T, error) {
+func (r *Resource[T]) traceGet(ctx context.Context, id string, exps []*expansion) (*T, Expanded, error) {
 	ctx, span := r.startSpan(ctx, "Get", tracing.DBOperation.String("SELECT"), attrID.String(id))
-	out, err := r.get(ctx, id)
+	out, ex, err := r.get(ctx, id, exps)
 	endSpan(span, 1, err)
-	return out, err
+	return out, ex, err
 }
 
 func (r *Resource[T]) traceUpdate(ctx context.Context, id string, cond precondition, patch map[*field]reflect.Value) (*T, error) {
