@@ -195,96 +195,104 @@ const (
 
 var errPayload = errors.New("malformed payload")
 
+// payloadClaims are the claims of a payload as read, before the checks.
+type payloadClaims struct {
+	verified
+	seen          int // claim bits read
+	exp, nbf, iat time.Time
+	issOK, audOK  bool
+}
+
 // readClaims decodes a verified payload and checks its claims at now.
 func (s *signer) readClaims(p string, now time.Time) (*verified, error) {
 	d := jsonReader{s: p}
-	var (
-		c                     verified
-		seen                  int
-		exp, nbf, iat         time.Time
-		issOK, audOK, invalid bool
-	)
+	var c payloadClaims
 	d.ws()
 	if !d.eat('{') {
 		return nil, errPayload
 	}
 	d.ws()
-	first := true
-	for !d.eat('}') {
+	for first := true; !d.eat('}'); first = false {
 		if !first && (!d.eat(',') || !d.ws()) {
 			return nil, errPayload
 		}
-		first = false
 		name, ok := d.str()
 		if !ok || !d.ws() || !d.eat(':') || !d.ws() {
 			return nil, errPayload
 		}
-		bit := 0
-		switch name {
-		case "iss":
-			bit = claimIss
-			v, ok := d.str()
-			invalid, issOK = invalid || !ok, v == s.issuer
-		case "sub":
-			bit = claimSub
-			c.Subject, ok = d.str()
-			invalid = invalid || !ok
-		case "aud":
-			bit = claimAud
-			audOK, ok = d.audience(s.audience)
-			invalid = invalid || !ok
-		case "exp":
-			bit = claimExp
-			exp, ok = d.numericDate()
-			invalid = invalid || !ok
-		case "nbf":
-			bit = claimNbf
-			nbf, ok = d.numericDate()
-			invalid = invalid || !ok
-		case "iat":
-			bit = claimIat
-			iat, ok = d.numericDate()
-			invalid = invalid || !ok
-		case "jti":
-			bit = claimJti
-			c.ID, ok = d.str()
-			invalid = invalid || !ok
-		case "scope":
-			bit = claimScope
-			c.Scope, ok = d.str()
-			invalid = invalid || !ok
-		default:
-			invalid = invalid || !d.skip(0)
-		}
-		if invalid || seen&bit != 0 {
+		bit, ok := s.readClaim(&d, name, &c)
+		if !ok || c.seen&bit != 0 {
 			return nil, errPayload
 		}
-		seen |= bit
+		c.seen |= bit
 		d.ws()
 	}
 	if d.ws(); d.i != len(d.s) {
 		return nil, errPayload
 	}
+	if err := s.check(&c, now); err != nil {
+		return nil, err
+	}
+	return &c.verified, nil
+}
+
+// readClaim reads the value of claim name into c and returns its bit (0
+// for a claim Validate does not use, whose value is only checked to be
+// well-formed).
+func (s *signer) readClaim(d *jsonReader, name string, c *payloadClaims) (bit int, ok bool) {
+	switch name {
+	case "iss":
+		var v string
+		v, ok = d.str()
+		c.issOK = v == s.issuer
+		return claimIss, ok
+	case "sub":
+		c.Subject, ok = d.str()
+		return claimSub, ok
+	case "aud":
+		c.audOK, ok = d.audience(s.audience)
+		return claimAud, ok
+	case "exp":
+		c.exp, ok = d.numericDate()
+		return claimExp, ok
+	case "nbf":
+		c.nbf, ok = d.numericDate()
+		return claimNbf, ok
+	case "iat":
+		c.iat, ok = d.numericDate()
+		return claimIat, ok
+	case "jti":
+		c.ID, ok = d.str()
+		return claimJti, ok
+	case "scope":
+		c.Scope, ok = d.str()
+		return claimScope, ok
+	}
+	return 0, d.skip(0)
+}
+
+// check applies the rules of a session token to claims read.
+func (s *signer) check(c *payloadClaims, now time.Time) error {
 	switch {
-	case seen&claimExp == 0:
-		return nil, errors.New("exp required")
-	case !now.Before(exp.Add(s.leeway)):
-		return nil, errors.New("expired")
-	case seen&claimNbf != 0 && now.Before(nbf.Add(-s.leeway)):
-		return nil, errors.New("not valid yet")
-	case seen&claimIat != 0 && now.Before(iat.Add(-s.leeway)):
-		return nil, errors.New("used before issued")
-	case !issOK:
-		return nil, errors.New("wrong or missing issuer")
-	case !audOK:
-		return nil, errors.New("wrong or missing audience")
+	case c.seen&claimExp == 0:
+		return errors.New("exp required")
+	case !now.Before(c.exp.Add(s.leeway)):
+		return errors.New("expired")
+	case c.seen&claimNbf != 0 && now.Before(c.nbf.Add(-s.leeway)):
+		return errors.New("not valid yet")
+	case c.seen&claimIat != 0 && now.Before(c.iat.Add(-s.leeway)):
+		return errors.New("used before issued")
+	case !c.issOK:
+		return errors.New("wrong or missing issuer")
+	case !c.audOK:
+		return errors.New("wrong or missing audience")
 	case len(c.ID) != jtiLen || validUID(c.Subject) != nil:
-		return nil, errors.New("malformed jti or sub")
+		return errors.New("malformed jti or sub")
 	}
 	if _, err := b64url.Strict().DecodeString(c.ID); err != nil {
-		return nil, errors.New("malformed jti")
+		return errors.New("malformed jti")
 	}
-	return &c, nil
+	return nil
 }
 
 // jsonReader reads JSON (RFC 8259) from s, starting at i. Each method

@@ -73,9 +73,17 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	b := &backends{kind: "redis", rdb: rdb, close: func(context.Context) error { return rdb.Close() }}
+	b := &backends{kind: "redis", rdb: rdb}
 	var errs [9]error
-	b.sessions, errs[0] = sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:"))
+	// Sessions validated recently answer from process memory; a revocation
+	// reaches every instance within 100 ms (sessionredis.WithCache).
+	sessions, err := sessionredis.New(rdb, sessionredis.WithPrefix(prefix+"session:"), sessionredis.WithCache(rdb, 0, 0))
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("redis_prefix: %w", err)
+	}
+	b.sessions = sessions
+	b.close = func(ctx context.Context) error { return errors.Join(sessions.Close(ctx), rdb.Close()) }
 	// The login state keeps the prefix it shared with the sessions before
 	// the session package was split: no key moves.
 	b.logins, errs[8] = loginredis.New(rdb, loginredis.WithPrefix(prefix+"session:"))
@@ -87,7 +95,7 @@ func newBackends(ctx context.Context, redisURL, prefix string) (*backends, error
 	b.records, errs[6] = crudredis.New(rdb, crudredis.WithPrefix(prefix+"crud:"))
 	b.idempotency, errs[7] = idempotencyredis.New(rdb, idempotencyredis.WithPrefix(prefix+"idempotency:"))
 	if err := errors.Join(errs[:]...); err != nil {
-		_ = rdb.Close()
+		_ = b.close(ctx)
 		return nil, fmt.Errorf("redis_prefix: %w", err)
 	}
 	return b, nil

@@ -19,6 +19,7 @@
 //	                                 l: sealed last use (client address, user agent, time), once refreshed};
 //	                                 key TTL = the idle deadline (capped by the absolute one)
 //	apicrud:session:{<uid>}:idx      sorted set id → absolute deadline: the per-user index; expires with its last session
+//	apicrud:session:invalidate       pub/sub channel: "<uid> <id>" or "<uid>" for each session changed or ended
 //
 // <id> is base64url(SHA-256(token secret)); the token itself is never
 // stored. All keys of one user share the hash tag {<uid>}, so every script
@@ -31,17 +32,32 @@
 // Every method is one round trip: one EVALSHA of an embedded Lua script
 // (go-redis falls back to EVAL once per script and connection after a
 // NOSCRIPT reply). Scripts read the clock with TIME, so all instances
-// agree on deadlines.
+// agree on deadlines. The scripts that change or end a session publish
+// it on the invalidation channel, whether or not any instance caches.
 //
-//	Create       1  create.lua   (session hash + index)
-//	Get          1  get.lua      (read; refreshes only when due: PEXPIRE + HSET r, l)
-//	Replace      1  replace.lua  (compare-and-swap of the sealed bytes)
-//	Delete       1  delete.lua
-//	DeleteAll    1  deleteall.lua (all of a user's sessions, or all but one)
+//	Create       1  create.lua   (session hash + index; publishes only when it replaces a session)
+//	Get          1  get.lua      (read; refreshes only when due: PEXPIRE + HSET r, l); 0 from the cache
+//	Replace      1  replace.lua  (compare-and-swap of the sealed bytes; publishes)
+//	Delete       1  delete.lua   (publishes)
+//	DeleteAll    1  deleteall.lua (all of a user's sessions, or all but one; publishes)
 //	List         1  list.lua     (prunes dead index entries)
 //
 // So session.Manager.Validate costs one round trip
-// (TestValidateIsOneRoundTrip counts them), and so do Create and Delete.
+// (TestValidateIsOneRoundTrip counts them), none when the cache answers,
+// and Create and Delete one each.
+//
+// # Cache
+//
+// WithCache keeps the sessions an instance read in its memory, so that a
+// live session is validated without a round trip, and subscribes to the
+// invalidation channel: a session changed or ended on any instance is
+// dropped by every other within a bound (100 ms by default) that holds
+// even when the subscription breaks or silently stops delivering, because
+// the cache answers only while a ping sent within the bound has come back
+// through the subscription (TestCacheRevocationBound,
+// TestCacheSubscriptionKilled, TestCachePartition). It costs each
+// instance one pub/sub connection and four pings per bound (40 a second
+// by default). Logout on the instance that performs it is immediate.
 //
 // # Failure
 //

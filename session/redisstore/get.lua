@@ -3,7 +3,8 @@
 -- KEYS[1] session hash
 -- ARGV[1] idle ms (0: no idle timeout), ARGV[2] refresh-after ms,
 -- ARGV[3] sealed last use ("" : none)
--- Returns false, or {data, absolute deadline ms, refreshed 0|1}.
+-- Returns false, or {data, absolute deadline ms, refreshed 0|1, ms since the
+-- last refresh, ms until the key expires}.
 local v = redis.call('HMGET', KEYS[1], 'd', 'a', 'r')
 if not v[1] then return false end
 local t = redis.call('TIME')
@@ -14,8 +15,9 @@ if abs == nil or now >= abs then
   return false
 end
 local refreshed = 0
+local age = now - (tonumber(v[3]) or 0)
 local idle = tonumber(ARGV[1])
-if (idle > 0 or ARGV[3] ~= '') and now - (tonumber(v[3]) or 0) >= tonumber(ARGV[2]) then
+if (idle > 0 or ARGV[3] ~= '') and age >= tonumber(ARGV[2]) then
   if idle > 0 then
     local ttl = abs - now
     if idle < ttl then ttl = idle end
@@ -27,5 +29,6 @@ if (idle > 0 or ARGV[3] ~= '') and now - (tonumber(v[3]) or 0) >= tonumber(ARGV[
     redis.call('HSET', KEYS[1], 'r', string.format('%.0f', now))
   end
   refreshed = 1
+  age = 0
 end
-return {v[1], v[2], refreshed}
+return {v[1], v[2], refreshed, age, redis.call('PTTL', KEYS[1])}

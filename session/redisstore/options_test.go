@@ -1,9 +1,11 @@
 package redisstore_test
 
 import (
+	"testing"
+	"time"
+
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
-	"testing"
 
 	sessionredis "github.com/apicrud-go/apicrud/session/redisstore"
 )
@@ -17,6 +19,16 @@ func TestOptionsRejectBadValues(t *testing.T) {
 	for _, p := range []string{"", "a{b}:", "tenant}", "with space:", "tab\t", "nul\x00", string(make([]byte, 129))} {
 		s, err := sessionredis.New(rdb, sessionredis.WithPrefix(p))
 		require.ErrorIs(t, err, sessionredis.ErrOption, "prefix %q", p)
+		require.Nil(t, s)
+	}
+	for _, o := range []sessionredis.Option{
+		sessionredis.WithCache(nil, 0, 0),
+		sessionredis.WithCache(rdb, time.Millisecond, 0),
+		sessionredis.WithCache(rdb, time.Minute, 0),
+		sessionredis.WithCache(rdb, 0, -1),
+	} {
+		s, err := sessionredis.New(rdb, o)
+		require.ErrorIs(t, err, sessionredis.ErrOption)
 		require.Nil(t, s)
 	}
 	s, err := sessionredis.New(rdb, sessionredis.WithPrefix("myapp:"), nil)

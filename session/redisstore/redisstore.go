@@ -42,8 +42,14 @@ var (
 // not own the client: closing the client is the caller's business. Use
 // New; the zero value is not usable.
 type Store struct {
-	rdb    redis.Scripter
-	prefix string
+	rdb     redis.Scripter
+	prefix  string
+	channel string // <prefix>invalidate
+	cache   *cache // nil without WithCache
+
+	cacheSub   Subscriber
+	cacheStale time.Duration
+	cacheSize  int
 }
 
 var _ session.Store = (*Store)(nil)
@@ -67,7 +73,8 @@ func WithPrefix(prefix string) Option {
 
 // New returns a Store on rdb: a *redis.Client, *redis.ClusterClient,
 // *redis.Ring, a Sentinel failover client, or any redis.Scripter.
-// An invalid option value is an error wrapping ErrOption.
+// An invalid option value is an error wrapping ErrOption. With WithCache,
+// New starts the cache's subscription, which Close stops.
 func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix}
 	for _, opt := range opts {
@@ -78,7 +85,23 @@ func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	s.channel = s.prefix + "invalidate"
+	if s.cacheSub != nil {
+		s.cache = newCache(s.cacheSub, s.channel, s.cacheStale, s.cacheSize)
+	}
 	return s, nil
+}
+
+// Close stops what New started (the subscription of WithCache), waiting
+// at most until ctx ends. It never closes the client. Without WithCache
+// it does nothing; the Store keeps working afterwards, without a cache.
+func (s *Store) Close(ctx context.Context) error {
+	if s.cache == nil {
+		return nil
+	}
+	err := s.cache.close(ctx)
+	s.cache.flush() // nothing is served any more: no ping comes back
+	return err
 }
 
 func (s *Store) sessionKey(uid, id string) string { return rediskey.Tagged(s.prefix, uid, ":s:"+id) }
@@ -102,15 +125,29 @@ func wrap(op string, err error) error {
 // Create implements session.Store: one round trip (create.lua).
 func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, absolute time.Duration) error {
 	keys := []string{s.sessionKey(uid, id), s.indexKey(uid)}
-	if err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1)).Err(); err != nil {
+	err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1), s.channel, uid+" "+id).Err()
+	if s.cache != nil {
+		s.cache.drop(uid, id)
+	}
+	if err != nil {
 		return wrap("create", err)
 	}
 	return nil
 }
 
 // Get implements session.Store: one round trip (get.lua), which also
-// refreshes the session when due (idle deadline and last use).
+// refreshes the session when due (idle deadline and last use); none when
+// WithCache can answer.
 func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (session.Entry, bool, error) {
+	refreshes := idle > 0 || len(use) > 0 // a due refresh must reach Redis
+	var epoch uint64
+	var sent int64
+	if s.cache != nil {
+		if e, ok := s.cache.get(uid, id, refreshes, refreshAfter); ok {
+			return e, true, nil
+		}
+		epoch, sent = s.cache.epoch.Load(), s.cache.now()
+	}
 	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter), use).Result()
 	if errors.Is(err, redis.Nil) {
 		return session.Entry{}, false, nil
@@ -119,7 +156,7 @@ func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time
 		return session.Entry{}, false, wrap("get", err)
 	}
 	arr, ok := v.([]any)
-	if !ok || len(arr) != 3 {
+	if !ok || len(arr) != 5 {
 		return session.Entry{}, false, wrap("get", rediskey.ErrReply)
 	}
 	data, ok := arr[0].(string)
@@ -134,30 +171,55 @@ func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time
 	if err != nil {
 		return session.Entry{}, false, wrap("get", err)
 	}
-	return session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs), Refreshed: refreshed == 1}, true, nil
+	age, err := rediskey.Int64(arr[3])
+	if err != nil {
+		return session.Entry{}, false, wrap("get", err)
+	}
+	pttl, err := rediskey.Int64(arr[4])
+	if err != nil {
+		return session.Entry{}, false, wrap("get", err)
+	}
+	e := session.Entry{ID: id, Data: []byte(data), Expires: time.UnixMilli(abs), Refreshed: refreshed == 1}
+	if s.cache != nil && pttl > 0 && (!refreshes || refreshAfter > 0) {
+		s.cache.put(uid, id, &cached{data: []byte(data), expires: e.Expires,
+			refreshed: sent - age*int64(time.Millisecond), gone: sent + pttl*int64(time.Millisecond)}, epoch)
+	}
+	return e, true, nil
 }
 
-// Replace implements session.Store: one round trip (replace.lua).
+// Replace implements session.Store: one round trip (replace.lua), which
+// publishes the change to every instance's cache.
 func (s *Store) Replace(ctx context.Context, uid, id string, old, data []byte) (bool, error) {
-	n, err := replaceScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, old, data).Int64()
+	n, err := replaceScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, old, data, s.channel, uid+" "+id).Int64()
+	if s.cache != nil {
+		s.cache.drop(uid, id) // changed, or a compare-and-swap that failed on a stale copy
+	}
 	if err != nil {
 		return false, wrap("replace", err)
 	}
 	return n == 1, nil
 }
 
-// Delete implements session.Store: one round trip (delete.lua).
+// Delete implements session.Store: one round trip (delete.lua), which
+// publishes the revocation to every instance's cache.
 func (s *Store) Delete(ctx context.Context, uid, id string) (bool, error) {
-	n, err := deleteScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id), s.indexKey(uid)}, id).Int64()
+	n, err := deleteScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id), s.indexKey(uid)}, id, s.channel, uid+" "+id).Int64()
+	if s.cache != nil {
+		s.cache.drop(uid, id)
+	}
 	if err != nil {
 		return false, wrap("delete", err)
 	}
 	return n == 1, nil
 }
 
-// DeleteAll implements session.Store: one round trip (deleteall.lua).
+// DeleteAll implements session.Store: one round trip (deleteall.lua),
+// which publishes the revocation to every instance's cache.
 func (s *Store) DeleteAll(ctx context.Context, uid, keep string) (int, error) {
-	n, err := deleteAllScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid), keep).Int64()
+	n, err := deleteAllScript.Run(ctx, s.rdb, []string{s.indexKey(uid)}, s.sessionPrefix(uid), keep, s.channel, uid).Int64()
+	if s.cache != nil {
+		s.cache.drop(uid, "")
+	}
 	if err != nil {
 		return 0, wrap("delete all", err)
 	}
