@@ -67,6 +67,7 @@ type serviceConfig struct {
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	IdempotencyTTL time.Duration `config:"idempotency_ttl" default:"24h" min:"1s" doc:"how long the answer to a POST or PATCH with an Idempotency-Key is kept for a retry"`
 	Tracing        string        `config:"tracing" default:"auto" enum:"auto,off,stdout,otlp" doc:"OpenTelemetry traces: otlp sends them to the collector of OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables), stdout prints them (development), auto is otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set and off otherwise"`
+	StepUpMaxAge   time.Duration `config:"stepup_max_age" default:"10m" min:"1s" doc:"how recent the authentication behind a sensitive operation must be (changing the password, enrolling or removing TOTP, creating an API key); older sessions get 401 session.reauthentication_required and renew it with POST <base_url>/auth/reauth"`
 	PProf          bool          `config:"pprof" default:"false" doc:"serve Go's runtime profiles at <base_url>/debug/pprof/ to admins and to the metrics scrape key"`
 	// TestSleepAfterCommit lets a test kill the process between a create's
 	// commit and its answer.
@@ -99,13 +100,17 @@ type app struct {
 	grants   *grants.Grants
 	sessions *session.Manager
 	logins   *login.Manager
-	limiter  *ratelimit.Limiter
-	idem     *idempotency.Keeper
-	metrics  *metrics.Recorder
-	locks    *mutex.Locker
-	registry *registry.Client
-	catalog  *i18n.Catalog
-	res      *resources
+	// stepUp guards the sensitive operations (a factor, a password, an
+	// API key): the session must have authenticated within stepup_max_age.
+	stepUp     func(http.Handler) http.Handler
+	stepUpRule session.StepUp
+	limiter    *ratelimit.Limiter
+	idem       *idempotency.Keeper
+	metrics    *metrics.Recorder
+	locks      *mutex.Locker
+	registry   *registry.Client
+	catalog    *i18n.Catalog
+	res        *resources
 
 	providers identityProviders // delegated login (oidc_providers), by name
 
@@ -302,6 +307,10 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 	closing(a.sessions.Close)
+	a.stepUpRule = session.StepUp{MaxAge: cfg.StepUpMaxAge}
+	if a.stepUp, err = a.sessions.RequireStepUp(a.stepUpRule); err != nil {
+		return nil, err
+	}
 	if a.logins, err = login.New(a.sessions, a.accounts,
 		login.WithStore(a.be.logins),
 		login.WithMemberships(members),

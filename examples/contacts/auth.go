@@ -122,6 +122,24 @@ func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, newTokenBody(s, tok))
 }
 
+// reauth is POST /auth/reauth {password, otp?}: the session's
+// authentication is renewed (auth_time now; amr pwd, or pwd otp mfa).
+func (a *app) reauth(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Password string `json:"password"`
+		OTP      string `json:"otp"`
+	}
+	s, ok := loginSession(w, r)
+	if !ok || !readJSON(w, r, &in) {
+		return
+	}
+	if err := a.logins.Reauthenticate(r.Context(), s, in.Password, in.OTP); err != nil {
+		login.WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"auth_time": s.AuthTime.UTC(), "amr": s.AMR})
+}
+
 // loginSession returns the caller's interactive session (not an API key),
 // or answers 401.
 func loginSession(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
@@ -162,7 +180,24 @@ func (a *app) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		login.WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"backup_codes": codes})
+	out := map[string]any{"backup_codes": codes}
+	if login.Restricted(s) {
+		// The enrolment the session owed is done: a full session
+		// replaces it.
+		full, tok, err := a.logins.Unrestrict(r.Context(), s)
+		if err != nil {
+			login.WriteError(w, err)
+			return
+		}
+		if tok != "" {
+			if err := a.ensureProfileFor(r, full.UID); err != nil {
+				a.internalError(w, r, "profile", err)
+				return
+			}
+			out["token"] = string(tok)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // disableTOTP is DELETE /auth/totp {password, otp}.
@@ -281,6 +316,10 @@ func (a *app) setPassword(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s, ok := loginSession(w, r)
 		if !ok {
+			return
+		}
+		if err := a.stepUpRule.Check(s, time.Now()); err != nil {
+			a.authError(w, r, err)
 			return
 		}
 		err = a.logins.ChangePassword(r.Context(), s.UID, in.OldPassword, in.Password)
@@ -443,7 +482,9 @@ func problemConflict(w http.ResponseWriter, field, detail string) {
 // keys at once.
 func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Status string `json:"status"`
+		Status             string `json:"status"`
+		MFARequired        *bool  `json:"mfa_required"`
+		PasswordMustChange *bool  `json:"password_must_change"`
 	}
 	if !admin(w, r) {
 		return
@@ -452,12 +493,13 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := login.Status(in.Status)
-	if st != login.StatusActive && st != login.StatusDisabled {
+	if st != login.StatusActive && st != login.StatusDisabled && (st != "" || in.MFARequired == nil && in.PasswordMustChange == nil) {
 		writeProblemField(w, http.StatusBadRequest, "contacts.bad_status", "status", "must be active or disabled")
 		return
 	}
 	uid := r.PathValue("uid")
-	if _, ok, err := a.accounts.Get(r.Context(), uid); err != nil || !ok {
+	acct, ok, err := a.accounts.Get(r.Context(), uid)
+	if err != nil || !ok {
 		if err != nil {
 			a.internalError(w, r, "accounts", err)
 			return
@@ -465,9 +507,24 @@ func (a *app) setAccountStatus(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "crud.not_found", "")
 		return
 	}
-	if err := a.logins.SetStatus(r.Context(), uid, st); err != nil {
-		login.WriteError(w, err)
-		return
+	if in.MFARequired != nil || in.PasswordMustChange != nil {
+		req := login.Requirements{MFA: acct.MFARequired, PasswordChange: acct.PasswordMustChange}
+		if in.MFARequired != nil {
+			req.MFA = *in.MFARequired
+		}
+		if in.PasswordMustChange != nil {
+			req.PasswordChange = *in.PasswordMustChange
+		}
+		if err := a.logins.SetRequirements(r.Context(), uid, req); err != nil {
+			login.WriteError(w, err)
+			return
+		}
+	}
+	if st != "" {
+		if err := a.logins.SetStatus(r.Context(), uid, st); err != nil {
+			login.WriteError(w, err)
+			return
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -42,7 +42,7 @@ type scenario struct {
 
 // suite is every scenario of TestEndToEnd.
 func suite() []scenario {
-	return slices.Concat(accountScenarios(), crudScenarios(), operationScenarios(), oauthScenarios())
+	return slices.Concat(accountScenarios(), crudScenarios(), operationScenarios(), oauthScenarios(), assuranceScenarios())
 }
 
 // TestEndToEnd starts the real service in each configuration, SQLite with

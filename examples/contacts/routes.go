@@ -50,6 +50,13 @@ func (a *app) handler() http.Handler {
 		// login throttle are security checks and stay.
 		h = a.limiter.Handler(h)
 	}
+	// A session that owes TOTP enrolment or a password change may only
+	// do that (and log out).
+	h = a.logins.Restrict(login.Restrictions{
+		MFAEnrolment:   []string{"POST " + p + "/auth/totp", "PUT " + p + "/auth/totp"},
+		PasswordChange: []string{"PUT " + p + "/account/password"},
+		Always:         []string{"DELETE " + p + "/auth"},
+	})(h)
 	h = a.sessions.Authenticate(h)
 	h = a.logins.Clients(h) // the client address and remember-device cookie of login throttling
 	h = publicClient(p+"/auth/token", h)

@@ -31,8 +31,9 @@ type (
 		Secret string `json:"secret"`
 		URI    string `json:"uri" doc:"otpauth:// URI for an authenticator app"`
 	}
-	backupCodes struct {
+	confirmTOTPBody struct {
 		BackupCodes []string `json:"backup_codes" doc:"shown once"`
+		Token       string   `json:"token,omitempty" doc:"the token of the full session that replaces a session restricted to enrolment"`
 	}
 	disableTOTPRequest struct {
 		Password string `json:"password"`
@@ -46,6 +47,19 @@ type (
 	}
 	statusBody struct {
 		Status string `json:"status"`
+	}
+	accountRequest struct {
+		Status             string `json:"status,omitempty" doc:"active or disabled"`
+		MFARequired        *bool  `json:"mfa_required,omitempty" doc:"require TOTP: until enrolled, a login may only enrol it"`
+		PasswordMustChange *bool  `json:"password_must_change,omitempty" doc:"require a new password: until changed, a login may only change it"`
+	}
+	reauthRequest struct {
+		Password string `json:"password"`
+		OTP      string `json:"otp,omitempty" doc:"a TOTP or backup code: the new authentication then counts two factors"`
+	}
+	reauthBody struct {
+		AuthTime time.Time `json:"auth_time"`
+		AMR      []string  `json:"amr" doc:"RFC 8176 authentication methods: pwd, otp, mfa"`
 	}
 	confirmRequest struct {
 		Token    string `json:"token"`
@@ -123,12 +137,19 @@ func (a *app) operations() []operation {
 			Schemes: session, Status: 204}, a.logout),
 		op(crud.Endpoint{Method: "POST", Path: "/auth/otp", ID: "completeTOTP", Tag: "auth", Summary: "Give the second factor of a login that awaits it",
 			Schemes: session, Request: otpRequest{}, Status: 201, Response: tokenBody{}, Errors: []int{429}}, a.completeTOTP),
-		op(crud.Endpoint{Method: "POST", Path: "/auth/totp", ID: "enrollTOTP", Tag: "auth", Summary: "Start TOTP enrolment: a secret and its otpauth URI",
-			Schemes: session, Status: 201, Response: totpEnrolment{}, Errors: []int{400}}, a.enrollTOTP),
+		op(crud.Endpoint{Method: "POST", Path: "/auth/reauth", ID: "reauthenticate", Tag: "auth",
+			Summary:     "Authenticate again (password, and a code for two factors): the session's auth_time becomes now",
+			Description: "What a 401 session.reauthentication_required asks for; the token stays the same.",
+			Schemes:     session, Request: reauthRequest{}, Response: reauthBody{}, Errors: []int{401, 409, 429}}, a.reauth),
+		{crud.Endpoint{Method: "POST", Path: "/auth/totp", ID: "enrollTOTP", Tag: "auth", Summary: "Start TOTP enrolment: a secret and its otpauth URI",
+			Description: "Needs a recent authentication (401 session.reauthentication_required: POST /auth/reauth).",
+			Schemes:     session, Status: 201, Response: totpEnrolment{}, Errors: []int{400, 401}}, a.stepUp(http.HandlerFunc(a.enrollTOTP))},
 		op(crud.Endpoint{Method: "PUT", Path: "/auth/totp", ID: "confirmTOTP", Tag: "auth", Summary: "Confirm TOTP enrolment with a code; returns the backup codes once",
-			Schemes: session, Request: otpRequest{}, Response: backupCodes{}}, a.confirmTOTP),
-		op(crud.Endpoint{Method: "DELETE", Path: "/auth/totp", ID: "disableTOTP", Tag: "auth", Summary: "Turn TOTP off (password and a code required)",
-			Schemes: session, Request: disableTOTPRequest{}, Status: 204}, a.disableTOTP),
+			Description: "A session that could only enrol TOTP (mfa_required) gets a full session's token in the answer.",
+			Schemes:     session, Request: otpRequest{}, Response: confirmTOTPBody{}}, a.confirmTOTP),
+		{crud.Endpoint{Method: "DELETE", Path: "/auth/totp", ID: "disableTOTP", Tag: "auth", Summary: "Turn TOTP off (password and a code required)",
+			Description: "Needs a recent authentication (401 session.reauthentication_required: POST /auth/reauth).",
+			Schemes:     session, Request: disableTOTPRequest{}, Status: 204, Errors: []int{401}}, a.stepUp(http.HandlerFunc(a.disableTOTP))},
 		op(crud.Endpoint{Method: "GET", Path: "/auth/oidc/{provider}", ID: "delegatedLogin", Tag: "auth",
 			Summary:     "Delegated login: 302 to the login page of a provider of oidc_providers (authorization code with PKCE)",
 			Description: "Sets a short-lived sealed cookie that binds the provider's answer to this browser. Open it in a browser, not from a script.",
@@ -141,7 +162,8 @@ func (a *app) operations() []operation {
 			Summary:   "Register an account; a confirmation link goes to the identity. With registration closed only admins create accounts (201, active at once); others get 403",
 			Anonymous: true, Request: registerRequest{}, Status: 202, Response: statusBody{}, Errors: []int{403, 429}}, strict(http.HandlerFunc(a.register))},
 		op(crud.Endpoint{Method: "PUT", Path: "/account/{uid}", ID: "setAccountStatus", Tag: "account",
-			Summary: "Enable or disable an account (admins); disabling ends its sessions and API keys", Request: statusBody{}, Status: 204, Errors: []int{403, 404}}, a.setAccountStatus),
+			Summary: "Enable or disable an account, require TOTP or a new password (admins); disabling ends its sessions and API keys, a new requirement its sessions",
+			Request: accountRequest{}, Status: 204, Errors: []int{403, 404}}, a.setAccountStatus),
 		{crud.Endpoint{Method: "POST", Path: "/account/confirm", ID: "confirmAccount", Tag: "account",
 			Summary:   "Confirm an account with the token of its link and the password chosen at registration, optionally choosing another username (required when the one registered was taken: the link's message says so)",
 			Anonymous: true, Request: confirmRequest{}, Status: 204, Errors: []int{401, 409, 429}}, strict(http.HandlerFunc(a.confirm))},
@@ -149,9 +171,11 @@ func (a *app) operations() []operation {
 			Summary:   "Send a password-reset link (the answer never tells whether the account exists)",
 			Anonymous: true, Request: resetRequest{}, Status: 202, Errors: []int{429}}, strict(http.HandlerFunc(a.requestReset))},
 		op(crud.Endpoint{Method: "PUT", Path: "/account/password", ID: "setPassword", Tag: "account", Summary: "Set a new password with a reset token, or with the old password",
-			Anonymous: true, Request: passwordRequest{}, Status: 204, Errors: []int{401}}, a.setPassword),
-		op(crud.Endpoint{Method: "POST", Path: "/apikey", ID: "createAPIKey", Tag: "apikey", Summary: "Create an API key; the key is shown this once",
-			Schemes: session, Request: apiKeyRequest{}, Status: 201, Response: object{}, Errors: []int{403, 409}}, a.createAPIKey),
+			Description: "With the old password, needs a recent authentication (401 session.reauthentication_required: POST /auth/reauth).",
+			Anonymous:   true, Request: passwordRequest{}, Status: 204, Errors: []int{401}}, a.setPassword),
+		{crud.Endpoint{Method: "POST", Path: "/apikey", ID: "createAPIKey", Tag: "apikey", Summary: "Create an API key; the key is shown this once",
+			Description: "Needs a recent authentication (401 session.reauthentication_required: POST /auth/reauth).",
+			Schemes:     session, Request: apiKeyRequest{}, Status: 201, Response: object{}, Errors: []int{401, 403, 409}}, a.stepUp(http.HandlerFunc(a.createAPIKey))},
 		op(crud.Endpoint{Method: "GET", Path: "/apikey", ID: "listAPIKeys", Tag: "apikey", Summary: "The caller's API keys", Response: items{}}, a.listAPIKeys),
 		op(crud.Endpoint{Method: "DELETE", Path: "/apikey/{id}", ID: "revokeAPIKey", Tag: "apikey", Summary: "Revoke an API key", Status: 204, Errors: []int{404}}, a.revokeAPIKey),
 		op(crud.Endpoint{Method: "GET", Path: "/grant", ID: "listGrants", Tag: "grant", Summary: "The caller's effective usage limits", Response: items{}, Errors: []int{403}}, a.listGrants),
