@@ -12,6 +12,10 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/apicrud-go/apicrud/internal/tracing"
 )
 
 // Client is the client of a request as sessions record it: its address
@@ -222,6 +226,24 @@ func validSessionID(id string) bool {
 // nothing about other users. Revoking the caller's own current session
 // logs it out. It costs one store round trip.
 func (m *Manager) Revoke(ctx context.Context, uid, id string) (bool, error) {
+	if m.tracer == nil {
+		return m.revoke(ctx, uid, id)
+	}
+	ctx, span := m.tracer.Start(ctx, "apicrud.session.Revoke", trace.WithAttributes(tracing.UserID.String(uid), tracing.SessionID.String(tracing.Hash(id))))
+	found, err := m.revoke(ctx, uid, id)
+	span.SetAttributes(attrCount.Int(b2i(found)))
+	tracing.End(span, err, errCode(err))
+	return found, err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (m *Manager) revoke(ctx context.Context, uid, id string) (bool, error) {
 	if err := validUID(uid); err != nil {
 		return false, err
 	}
@@ -240,6 +262,17 @@ func (m *Manager) Revoke(ctx context.Context, uid, id string) (bool, error) {
 // not stored (an API-key request) it ends them all. It costs one store
 // round trip.
 func (m *Manager) DeleteOthers(ctx context.Context, s *Session) (int, error) {
+	if m.tracer == nil || s == nil {
+		return m.deleteOthers(ctx, s)
+	}
+	ctx, span := m.tracer.Start(ctx, "apicrud.session.RevokeOthers", trace.WithAttributes(sessionAttrs(s)...))
+	n, err := m.deleteOthers(ctx, s)
+	span.SetAttributes(attrCount.Int(n))
+	tracing.End(span, err, errCode(err))
+	return n, err
+}
+
+func (m *Manager) deleteOthers(ctx context.Context, s *Session) (int, error) {
 	if s == nil {
 		return 0, ErrNoSession
 	}

@@ -13,6 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/apicrud-go/apicrud/session"
 )
@@ -387,4 +390,80 @@ func FuzzCleanUserAgent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		checkCleanUserAgent(t, in, session.CleanUserAgent(in))
 	})
+}
+
+// TestDevicesTracing: Revoke and DeleteOthers make spans that name the
+// user and the hashed session id, never the id.
+func TestDevicesTracing(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	e := newEnv(t, session.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))))
+	ctx := t.Context()
+	a, _, err := e.m.Create(ctx, "u-1", nil, session.Extra{})
+	require.NoError(t, err)
+	b, _, err := e.m.Create(ctx, "u-1", nil, session.Extra{})
+	require.NoError(t, err)
+	_, _, err = e.m.Create(ctx, "u-1", nil, session.Extra{})
+	require.NoError(t, err)
+	found, err := e.m.Revoke(ctx, "u-1", b.ID)
+	require.NoError(t, err)
+	require.True(t, found)
+	n, err := e.m.DeleteOthers(ctx, a)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	var names []string
+	for _, sp := range rec.Ended() {
+		names = append(names, sp.Name())
+		set := attribute.NewSet(sp.Attributes()...)
+		for _, kv := range sp.Attributes() {
+			require.NotContains(t, kv.Value.String(), a.ID)
+			require.NotContains(t, kv.Value.String(), b.ID)
+		}
+		switch sp.Name() {
+		case "apicrud.session.Revoke":
+			require.Equal(t, int64(1), mustValue(t, set, "apicrud.session.count").AsInt64())
+			require.Len(t, mustValue(t, set, "session.id").AsString(), 16)
+		case "apicrud.session.RevokeOthers":
+			require.Equal(t, int64(1), mustValue(t, set, "apicrud.session.count").AsInt64())
+			require.Equal(t, "u-1", mustValue(t, set, "user.id").AsString())
+		}
+	}
+	require.Equal(t, []string{"apicrud.session.Create", "apicrud.session.Create", "apicrud.session.Create", "apicrud.session.Revoke", "apicrud.session.RevokeOthers"}, names)
+}
+
+func mustValue(t *testing.T, set attribute.Set, key attribute.Key) attribute.Value {
+	t.Helper()
+	v, ok := set.Value(key)
+	require.True(t, ok, "attribute %s", key)
+	return v
+}
+
+// BenchmarkValidateLastUse measures what recording the last use adds to
+// Validate on the memory store: the last use is sealed on every call
+// (the store decides whether it is due), so "on" pays one AES-256-GCM
+// seal of about 100 bytes more than "off".
+func BenchmarkValidateLastUse(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts []session.Option
+	}{
+		{"off", []session.Option{session.WithLastUse(0)}},
+		{"on", nil},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			mem := session.NewMemoryStore()
+			b.Cleanup(func() { _ = mem.Close(context.Background()) })
+			m, err := session.New(newSealer(b), testSecret, append([]session.Option{session.WithStore(mem)}, c.opts...)...)
+			require.NoError(b, err)
+			ctx := session.NewClientContext(context.Background(), laptop)
+			_, tok, err := m.Create(ctx, "u-1", []string{"user"}, session.Extra{})
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Validate(ctx, string(tok)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -14,8 +14,8 @@ import (
 // WithTracerProvider makes the Manager emit an OpenTelemetry span for each
 // session operation: "apicrud.session.Validate" (also under
 // Authenticate), "apicrud.session.Create", "apicrud.session.Renew",
-// "apicrud.session.Revoke" (Delete) and "apicrud.session.RevokeAll"
-// (DeleteAll), with the account (user.id), the login method, the roles
+// "apicrud.session.Revoke" (Delete and Revoke), "apicrud.session.RevokeAll"
+// (DeleteAll) and "apicrud.session.RevokeOthers" (DeleteOthers), with the account (user.id), the login method, the roles
 // count and the session id hashed (session.id; session.previous_id for
 // the session Renew ends); never the token or the id itself. A refused
 // token is an outcome ("invalid", "no_session") with the reason; a store

@@ -69,6 +69,8 @@ type serviceConfig struct {
 	Tracing        string        `config:"tracing" default:"auto" enum:"auto,off,stdout,otlp" doc:"OpenTelemetry traces: otlp sends them to the collector of OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables), stdout prints them (development), auto is otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set and off otherwise"`
 	StepUpMaxAge   time.Duration `config:"stepup_max_age" default:"10m" min:"1s" doc:"how recent the authentication behind a sensitive operation must be (changing the password, enrolling or removing TOTP, creating an API key); older sessions get 401 session.reauthentication_required and renew it with POST <base_url>/auth/reauth"`
 	PProf          bool          `config:"pprof" default:"false" doc:"serve Go's runtime profiles at <base_url>/debug/pprof/ to admins and to the metrics scrape key"`
+	SessionIPs     bool          `config:"session_ips" default:"true" doc:"sessions record the client address of the login and of the last use (GET /auth/sessions shows them to their user); an address is personal data: false records none"`
+	SessionLastUse time.Duration `config:"session_last_use" default:"1m" doc:"how often at most a session's last use (time, client address, user agent) is recorded, in the session read each request makes anyway; 0 records none, otherwise at least 1s"`
 	// TestSleepAfterCommit lets a test kill the process between a create's
 	// commit and its answer.
 	TestSleepAfterCommit time.Duration `config:"test_sleep_after_commit" doc:"testing only: how long to wait before sending the answer of a POST or PATCH (after its commit and after its Idempotency-Key record); never set it in production"`
@@ -300,6 +302,9 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		session.WithRefreshTTL(cfg.JWTRefreshTTL()),
 		session.WithRoleScopes(a.policy.ScopesFor),
 		session.WithIdleTimeout(cfg.SessionIdleTTL(), 0.1),
+		session.WithClientIP(a.limiter.ClientIP), // the address sessions record, as the rate limits see it
+		session.WithClientRecording(cfg.SessionIPs, true),
+		session.WithLastUse(cfg.SessionLastUse),
 		session.WithTrustedOrigins(origins...),
 		session.WithLogger(log),
 		session.WithTracerProvider(tp),
