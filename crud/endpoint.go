@@ -119,35 +119,43 @@ func (a *API) Describe(eps ...Endpoint) error {
 	return nil
 }
 
-func (a *API) add(ep endpoint) error {
-	bad := func(why string) error {
-		return fmt.Errorf("%w: endpoint %s %s: %s", ErrConfig, ep.Method, ep.Path, why)
-	}
+// invalid says what is wrong with ep on its own, or "".
+func (ep *Endpoint) invalid() string {
 	switch {
 	case !slices.Contains(endpointMethods, ep.Method):
-		return bad("method must be one of " + strings.Join(endpointMethods, ", "))
+		return "method must be one of " + strings.Join(endpointMethods, ", ")
 	case !strings.HasPrefix(ep.Path, "/") || strings.ContainsAny(ep.Path, " \t?#"):
-		return bad("path must start with / and hold no spaces, query or fragment")
+		return "path must start with / and hold no spaces, query or fragment"
 	case ep.ID == "" || ep.Summary == "" || ep.Tag == "":
-		return bad("ID, Summary and Tag are required")
+		return "ID, Summary and Tag are required"
 	case ep.Status != 0 && (ep.Status < 200 || ep.Status > 299) && !redirect(ep.Status):
-		return bad("Status must be a 2xx code or a redirect")
+		return "Status must be a 2xx code or a redirect"
 	case redirect(ep.Status) && ep.Response != nil:
-		return bad("a redirect has no Response")
+		return "a redirect has no Response"
 	case ep.RequestType != "" && ep.RequestType != jsonContentType && ep.RequestType != formContentType:
-		return bad("RequestType must be " + jsonContentType + " or " + formContentType)
+		return "RequestType must be " + jsonContentType + " or " + formContentType
 	case ep.RequestType == formContentType && (ep.Request == nil || reflect.TypeOf(ep.Request).Kind() != reflect.Struct):
-		return bad("a form body needs a struct Request")
+		return "a form body needs a struct Request"
 	}
 	for code := range ep.ErrorBodies {
-		if !slices.Contains(ep.Errors, code) && !(code == http.StatusBadRequest && ep.Request != nil) {
-			return bad("ErrorBodies for status " + strconv.Itoa(code) + ", which Errors does not list")
+		if !slices.Contains(ep.Errors, code) && (code != http.StatusBadRequest || ep.Request == nil) {
+			return "ErrorBodies for status " + strconv.Itoa(code) + ", which Errors does not list"
 		}
 	}
 	for _, e := range ep.Errors {
 		if e < 400 || e > 599 {
-			return bad("Errors must be 4xx or 5xx codes, got " + strconv.Itoa(e))
+			return "Errors must be 4xx or 5xx codes, got " + strconv.Itoa(e)
 		}
+	}
+	return ""
+}
+
+func (a *API) add(ep endpoint) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: endpoint %s %s: %s", ErrConfig, ep.Method, ep.Path, why)
+	}
+	if why := ep.invalid(); why != "" {
+		return bad(why)
 	}
 	for _, s := range ep.Schemes {
 		if _, ok := a.schemes[s]; !ok {
