@@ -120,6 +120,33 @@
 // [WithClientRecording] turns either off; [WithLastUse](0) records no
 // last use.
 //
+// # Step-up
+//
+// Each session records how and when its user authenticated: [Session.AMR]
+// holds the authentication methods references of RFC 8176 that its creator
+// gave in [Extra.AMR] (package login sets "pwd", "otp", "fed", and "mfa"
+// for two factors), [Session.AuthTime] the time (the login's, until
+// [Manager.Reauthenticate] records a later one). [Manager.Renew],
+// [Manager.Issue] and [Manager.Refresh] keep both: a refresh is no
+// authentication. Tokens carry them in the amr and auth_time claims as of
+// signing (RFC 9068); the server judges from the stored session.
+//
+// A [StepUp] is what a sensitive operation asks of that authentication: at
+// most MaxAge old, and two factors when MFA is set. [Manager.RequireStepUp]
+// returns the middleware that refuses other sessions (an API key, which
+// records no authentication, among them) with [ErrReauthenticate] inside a
+// [*StepUpError]: [WriteError] answers 401, problem code
+// "session.reauthentication_required", and the RFC 9470 challenge
+//
+//	WWW-Authenticate: Bearer error="insufficient_user_authentication",
+//	  error_description="…", max_age="600", acr_values="mfa"
+//
+// ([StepUp.Check] makes the same decision without HTTP). The client then
+// authenticates again (package login's Reauthenticate checks the password
+// and a code and calls [Manager.Reauthenticate], one read-modify-write of
+// the record: one round trip to read, one to write) and retries with the
+// same token.
+//
 // # Security
 //
 //   - Session tokens carry 256 random bits (crypto/rand). The store keys a

@@ -75,6 +75,33 @@
 // [Manager.EnrollTOTP], [Manager.ConfirmTOTP], [Manager.DisableTOTP] and
 // [Manager.RememberDevice] manage the second factor.
 //
+// # Step-up and restricted sessions
+//
+// Every session records its login's methods in session.Session.AMR: "pwd"
+// for a password, "fed" for a delegated login, plus "otp" and "mfa" when
+// a TOTP or backup code was given (a remember-device cookie is no
+// factor: such a login records "pwd" only). [Manager.Reauthenticate]
+// checks the password again (and a code, for two factors), throttled like
+// a login, and records the new authentication in the same session: what
+// a client does when a session.StepUp refuses a sensitive request.
+//
+// An administrator may require of an account ([Manager.SetRequirements],
+// [Requirements]; stored as [Account.MFARequired] and
+// [Account.PasswordMustChange] by every AccountStore) that it enrol TOTP,
+// or change its password, before anything else. Until it does, every
+// login — Login, CompleteTOTP, LoginWith, and so the OAuth2 token
+// endpoint built on them — gives a restricted session: it holds only
+// [RoleMFAEnrolment] or [RolePasswordChange] (both when both are owed),
+// none of the account's roles, so its token carries none of their scopes;
+// a refresh keeps it so (a refresh never widens scopes) and
+// [Manager.RefreshRoles] too. The [Manager.Restrict] middleware refuses
+// such a session every request but those its [Restrictions] allow, with
+// 403 "session.password_change_required" (owed first) or
+// "session.mfa_enrolment_required". A password change clears the
+// requirement and ends the sessions (the next login is full); after
+// ConfirmTOTP, [Manager.Unrestrict] replaces the restricted session with a
+// full one. Requiring something new ends the account's sessions.
+//
 // [WriteError] writes every error of this package and of package session
 // as problem+json; the problem codes keep the "session." prefix
 // ("session.invalid_credentials", "session.locked", "session.busy" …)

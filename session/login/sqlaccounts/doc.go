@@ -25,6 +25,12 @@
 // The same statement runs unchanged on the three databases. Timestamps are
 // integers so that no driver's time-zone handling is involved.
 //
+// The second release adds the account requirements (migration 00002;
+// CreateTable adds them to a table that lacks them):
+//
+//	mfa_required         BOOLEAN NOT NULL DEFAULT FALSE -- Account.MFARequired
+//	password_must_change BOOLEAN NOT NULL DEFAULT FALSE -- Account.PasswordMustChange
+//
 // # Concurrency
 //
 // The Store is safe for concurrent use. Update is a compare-and-swap on
