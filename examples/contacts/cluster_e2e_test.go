@@ -198,9 +198,9 @@ func testTwoInstancesAreOneService(t *testing.T, d *deployment) {
 				t.Fatalf("session keys of %s: %v %v, want at least one", u.uid, keys, err)
 			}
 			for _, k := range keys {
-				data, err := d.rdb.Get(ctx, k).Result()
+				data, err := d.rdb.HGet(ctx, k, "d").Result()
 				if err != nil {
-					t.Fatalf("GET %s: %v", k, err)
+					t.Fatalf("HGET %s d: %v", k, err)
 				}
 				for _, plain := range []string{u.token, u.username, `"user"`, u.uid} {
 					if strings.Contains(k, u.token) || strings.Contains(data, plain) {
