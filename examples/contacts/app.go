@@ -35,6 +35,8 @@ import (
 	"github.com/apicrud-go/apicrud/registry"
 	"github.com/apicrud-go/apicrud/session"
 	"github.com/apicrud-go/apicrud/session/login"
+	"github.com/apicrud-go/apicrud/session/login/passkey"
+	passkeysql "github.com/apicrud-go/apicrud/session/login/passkey/sqlstore"
 	"github.com/apicrud-go/apicrud/session/login/sqlaccounts"
 )
 
@@ -102,6 +104,7 @@ type app struct {
 	grants   *grants.Grants
 	sessions *session.Manager
 	logins   *login.Manager
+	passkeys *passkey.Manager // nil when public_url names no host
 	// stepUp guards the sensitive operations (a factor, a password, an
 	// API key): the session must have authenticated within stepup_max_age.
 	stepUp     func(http.Handler) http.Handler
@@ -208,6 +211,10 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 	grantStore, err := sqlstore.New(a.db)
+	if err != nil {
+		return nil, err
+	}
+	passkeyStore, err := passkeysql.New(a.db)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +328,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		login.WithMemberships(members),
 		login.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL(), subject: a.noticeSubject}),
 		login.WithCredentialsChanged(a.credentialsChanged),
+		login.WithFactors(passkey.Factors(passkeyStore)),
 		login.WithIssuer(cfg.JWTIssuer()),
 		login.WithLinkTTL(cfg.TokenTTL(), cfg.TokenTTL()),
 		login.WithThrottle(throttles),
@@ -335,6 +343,9 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 	closing(a.logins.Close)
+	if err := a.newPasskeys(passkeyStore, origins); err != nil {
+		return nil, err
+	}
 	if a.providers, err = newIdentityProviders(cfg, a.cipher); err != nil {
 		return nil, err
 	}
@@ -396,7 +407,8 @@ func (a *app) bootstrap(ctx context.Context) error {
 	err = migrate.Up(ctx, a.db.DB, a.dialect,
 		migrate.Set{Name: "accounts", FS: sqlaccounts.Migrations()},
 		migrate.Set{Name: "apikeys", FS: apikeysql.Migrations()},
-		migrate.Set{Name: "grants", FS: sqlstore.Migrations()})
+		migrate.Set{Name: "grants", FS: sqlstore.Migrations()},
+		migrate.Set{Name: "passkeys", FS: passkeysql.Migrations()})
 	if err == nil {
 		err = createTables(ctx, a.db, a.dialect)
 	}
@@ -419,6 +431,11 @@ func (a *app) bootstrap(ctx context.Context) error {
 func (a *app) credentialsChanged(ctx context.Context, uid, reason string) error {
 	if reason != login.ReasonPasswordReset && reason != login.ReasonDeleted && reason != login.ReasonDelegatedActivation {
 		return nil
+	}
+	if a.passkeys != nil {
+		if _, err := a.passkeys.RemoveAll(ctx, uid); err != nil {
+			return err
+		}
 	}
 	keys, err := a.apikeys.List(ctx, uid)
 	if err != nil {

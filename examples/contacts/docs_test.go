@@ -52,7 +52,8 @@ func TestDocs(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/api/v1/auth", "/api/v1/docs", "/api/v1/openapi.json", "/api/v1/contact/{id}", "/api/v1/list/{id}/member/{uid}"} {
+	for _, p := range []string{"/api/v1/auth", "/api/v1/docs", "/api/v1/openapi.json", "/api/v1/contact/{id}", "/api/v1/list/{id}/member/{uid}",
+		"/api/v1/auth/passkey", "/api/v1/auth/passkey/login", "/api/v1/auth/passkey/factor/challenge"} {
 		if doc.Paths[p] == nil {
 			t.Errorf("%s is not documented", p)
 		}
