@@ -27,6 +27,7 @@ func crudScenarios() []scenario {
 		{"paging through 1,000 records has no duplicates or gaps", testPagination},
 		{"a deleted record waits in the trashcan, is restored, and is purged for good", testTrashcan},
 		{"the contacts grant caps the records an account keeps, restores included", testOwnerLimit},
+		{"issue 23: contacts and messages in several lists, and names by expand", testRelations},
 	}
 }
 

@@ -173,6 +173,12 @@ func schema(dialect string) []string {
 			privacy VARCHAR(16) NOT NULL, list_id ` + id + `, ` + common + `)` + engine,
 		`CREATE TABLE IF NOT EXISTS message (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, subject VARCHAR(128) NOT NULL,
 			content ` + text + ` NOT NULL, list_id ` + id + `, privacy VARCHAR(16) NOT NULL, ` + common + `)` + engine,
+		// A contact in several lists, a message to several lists (crud
+		// relations: the contact's and the message's "lists").
+		`CREATE TABLE IF NOT EXISTS contact_in_list (contact_id ` + id + ` NOT NULL, list_id ` + id + ` NOT NULL,
+			PRIMARY KEY (contact_id, list_id))` + engine,
+		`CREATE TABLE IF NOT EXISTS message_to_list (message_id ` + id + ` NOT NULL, list_id ` + id + ` NOT NULL,
+			PRIMARY KEY (message_id, list_id))` + engine,
 		`CREATE TABLE IF NOT EXISTS settings (id ` + id + ` PRIMARY KEY, uid ` + id + ` NOT NULL, locale VARCHAR(16) NOT NULL,
 			timezone VARCHAR(64) NOT NULL, default_privacy VARCHAR(16) NOT NULL, default_category_id ` + id + `,
 			notify_email BOOLEAN NOT NULL, ` + common + `)` + engine,
@@ -190,6 +196,8 @@ func schema(dialect string) []string {
 		"CREATE INDEX list_privacy ON list (privacy)",
 		"CREATE INDEX contact_privacy ON contact (privacy)",
 		"CREATE INDEX message_privacy ON message (privacy)",
+		"CREATE INDEX contact_in_list_list ON contact_in_list (list_id)",
+		"CREATE INDEX message_to_list_list ON message_to_list (list_id)",
 	}
 	if dialect != dialectMySQL { // MySQL has no CREATE INDEX IF NOT EXISTS
 		for i, s := range idx {

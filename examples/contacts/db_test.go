@@ -69,7 +69,7 @@ func TestSchemaIndexes(t *testing.T) {
 			dialectPostgres: "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
 			dialectMySQL:    "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = ?",
 		}[dialect]
-		for _, name := range []string{"person_privacy", "list_privacy", "contact_privacy", "message_privacy", "contact_uid"} {
+		for _, name := range []string{"person_privacy", "list_privacy", "contact_privacy", "message_privacy", "contact_uid", "contact_in_list_list", "message_to_list_list"} {
 			var n int
 			if err := db.GetContext(t.Context(), &n, q, name); err != nil {
 				t.Fatal(err)

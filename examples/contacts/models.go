@@ -32,6 +32,9 @@ type Contact struct {
 	Created  time.Time  `db:"created" json:"created"`
 	Modified *time.Time `db:"modified" json:"modified"`
 	Version  int64      `db:"version" json:"version"`
+	// Lists are the lists the contact is in that the caller may read
+	// (a crud relation through contact_in_list).
+	Lists []string `json:"lists,omitempty"`
 }
 
 // List is a group of people: its members hold the roles
@@ -62,6 +65,10 @@ type Message struct {
 	Created  time.Time  `db:"created" json:"created"`
 	Modified *time.Time `db:"modified" json:"modified"`
 	Version  int64      `db:"version" json:"version"`
+	// Lists are further lists the message is addressed to that the caller
+	// may read (a crud relation through message_to_list); list_id is the
+	// list whose members may read it.
+	Lists []string `json:"lists,omitempty"`
 }
 
 // Category groups lists. Every account gets a "default" one.

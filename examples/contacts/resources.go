@@ -56,6 +56,13 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	if r.person, err = crud.NewResource[Person](a.db, "person", common()...); err != nil {
 		return nil, err
 	}
+	if r.category, err = crud.NewResource[Category](a.db, "category", common()...); err != nil {
+		return nil, err
+	}
+	// ?expand=owner shows the name of a record's owner (their person
+	// record), ?expand=category a list's category name, each only when
+	// the caller may read it.
+	owner := crud.Expansion{Name: "owner", Field: "uid", Target: r.person}
 	if r.list, err = crud.NewResourceWithHooks(a.db, "list", crud.Hooks[List]{
 		BeforeCreate: func(ctx context.Context, l *List) error { return a.mayFile(ctx, "category_id", l.CategoryID) },
 		BeforeUpdate: func(ctx context.Context, old, l *List) error {
@@ -67,7 +74,8 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 		Committed: a.listCommitted,
 	}, common(
 		crud.WithOwnerLimit("lists", a.grants),
-		crud.WithDefaultCategory(a.defaultCategory))...); err != nil {
+		crud.WithDefaultCategory(a.defaultCategory),
+		crud.WithExpansions(owner, crud.Expansion{Name: "category", Field: "category_id", Target: r.category}))...); err != nil {
 		return nil, err
 	}
 	// A contact shared with a list, and a message posted to one, are
@@ -77,7 +85,9 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 	// rule). Owning the record is not enough.
 	if r.contact, err = crud.NewResource[Contact](a.db, "contact", common(
 		crud.WithOwnerLimit("contacts", a.grants),
-		crud.WithScopeResource(r.list))...); err != nil {
+		crud.WithScopeResource(r.list),
+		crud.WithRelation(crud.Relation{Field: "lists", Table: "contact_in_list", Local: "contact_id", Foreign: "list_id", Target: r.list}),
+		crud.WithExpansions(owner))...); err != nil {
 		return nil, err
 	}
 	if r.message, err = crud.NewResourceWithHooks(a.db, "message", crud.Hooks[Message]{
@@ -92,10 +102,9 @@ func (a *app) newResources(secret []byte) (*resources, error) {
 			}
 			return err
 		},
-	}, common(crud.WithScopeResource(r.list))...); err != nil {
-		return nil, err
-	}
-	if r.category, err = crud.NewResource[Category](a.db, "category", common()...); err != nil {
+	}, common(crud.WithScopeResource(r.list),
+		crud.WithRelation(crud.Relation{Field: "lists", Table: "message_to_list", Local: "message_id", Foreign: "list_id", Target: r.list}),
+		crud.WithExpansions(owner))...); err != nil {
 		return nil, err
 	}
 	// Settings are created with the account's profile; clients read and
