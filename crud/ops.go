@@ -84,6 +84,11 @@ func (r *Resource[T]) createRecord(ctx context.Context, rec *T, present map[*fie
 		return nil, err
 	}
 	links := relationsIn(rec, present)
+	for rel, op := range links {
+		if len(op.ids) == 0 {
+			delete(links, rel) // a new record has no links to replace
+		}
+	}
 	linkLimits, err := r.relationLimits(ctx, rec, links)
 	if err != nil {
 		return nil, err
