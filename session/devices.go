@@ -153,12 +153,27 @@ func useAdditionalData(uid, id string) []byte {
 	return []byte("apicrud/session/use\x00" + uid + "\x00" + id)
 }
 
-// sealUse seals the last use of session id of uid by the client in ctx,
-// at now; nil when last uses are not recorded.
-func (m *Manager) sealUse(ctx context.Context, uid, id string, now time.Time) ([]byte, error) {
+// useFunc returns the function the store calls to seal the last use of
+// session id of uid by the client in ctx, when it is due; nil when last
+// uses are not recorded. Sealing only when due keeps its cost (about a
+// microsecond) off the requests that record nothing.
+func (m *Manager) useFunc(ctx context.Context, uid, id string) func() []byte {
 	if m.cfg.lastUse <= 0 {
-		return nil, nil
+		return nil
 	}
+	return func() []byte {
+		p, err := m.sealUse(ctx, uid, id, time.Now())
+		if err != nil {
+			m.log.WarnContext(ctx, "session: last use not recorded", "uid", uid, "id", id, "err", err)
+			return nil
+		}
+		return p
+	}
+}
+
+// sealUse seals the last use of session id of uid by the client in ctx,
+// at now.
+func (m *Manager) sealUse(ctx context.Context, uid, id string, now time.Time) ([]byte, error) {
 	c := m.recordedClient(ctx)
 	p := make([]byte, 0, 1+8+1+16+len(c.UserAgent))
 	p = append(p, useVersion)

@@ -49,7 +49,7 @@ func (failingStore) Create(context.Context, string, string, []byte, time.Duratio
 	return errDown
 }
 
-func (failingStore) Get(context.Context, string, string, time.Duration, time.Duration, []byte) (session.Entry, bool, error) {
+func (failingStore) Get(context.Context, string, string, time.Duration, time.Duration, func() []byte) (session.Entry, bool, error) {
 	return session.Entry{}, false, errDown
 }
 
@@ -69,7 +69,7 @@ type countingStore struct {
 	gets, refreshes int
 }
 
-func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after time.Duration, use []byte) (session.Entry, bool, error) {
+func (c *countingStore) Get(ctx context.Context, uid, id string, idle, after time.Duration, use func() []byte) (session.Entry, bool, error) {
 	e, ok, err := c.Store.Get(ctx, uid, id, idle, after, use)
 	c.mu.Lock()
 	c.gets++

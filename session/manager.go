@@ -415,11 +415,7 @@ func (m *Manager) validate(ctx context.Context, token string) (*Session, error) 
 		return nil, err
 	}
 	id := sessionID(c.ID)
-	use, err := m.sealUse(ctx, c.Subject, id, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	s, _, err := m.load(ctx, c.Subject, id, m.cfg.idle, m.refreshAfter, use)
+	s, _, err := m.load(ctx, c.Subject, id, m.cfg.idle, m.refreshAfter, m.useFunc(ctx, c.Subject, id))
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +424,7 @@ func (m *Manager) validate(ctx context.Context, token string) (*Session, error) 
 }
 
 // load reads, opens and checks one session.
-func (m *Manager) load(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (*Session, *record, error) {
+func (m *Manager) load(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use func() []byte) (*Session, *record, error) {
 	e, ok, err := m.store.Get(ctx, uid, id, idle, refreshAfter, use)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: get: %w", ErrUnavailable, err)

@@ -102,9 +102,10 @@ func (s *MemoryStore) Create(_ context.Context, uid, id string, data []byte, idl
 }
 
 // Get implements Store.
-func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (Entry, bool, error) {
+func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter time.Duration, use func() []byte) (Entry, bool, error) {
 	var e Entry
-	var found bool
+	var found, due bool
+	var stamp time.Time // the refresh time seen when a use is due
 	now := time.Now()
 	s.users.Update(uid, func(u *memUser, _ time.Duration, exists bool) (*memUser, time.Duration, memstore.Action) {
 		if !exists {
@@ -118,24 +119,48 @@ func (s *MemoryStore) Get(_ context.Context, uid, id string, idle, refreshAfter 
 			delete(u.sessions, id)
 			return keep(u)
 		}
-		if (idle > 0 || len(use) > 0) && now.Sub(ss.refreshed) >= refreshAfter {
-			if idle > 0 {
-				ss.idleAt = now.Add(idle)
-				if ss.idleAt.After(ss.absAt) {
-					ss.idleAt = ss.absAt
-				}
-			}
-			if len(use) > 0 {
-				ss.use = bytes.Clone(use)
-			}
-			ss.refreshed = now
+		switch {
+		case use != nil && now.Sub(ss.refreshed) >= refreshAfter:
+			due, stamp = true, ss.refreshed // refreshed below, once use is sealed
+		case idle > 0 && now.Sub(ss.refreshed) >= refreshAfter:
+			ss.refresh(now, idle, nil)
 			e.Refreshed = true
 		}
 		found = true
 		e.ID, e.Data, e.Expires = id, bytes.Clone(ss.data), ss.absAt
 		return u, 0, memstore.Keep
 	})
+	if due {
+		sealed := use() // outside the critical section
+		s.users.Update(uid, func(u *memUser, _ time.Duration, exists bool) (*memUser, time.Duration, memstore.Action) {
+			if !exists {
+				return u, 0, memstore.Keep
+			}
+			// Another call may have refreshed it meanwhile: then this
+			// use is not due any more.
+			if ss, ok := u.sessions[id]; ok && !ss.expired(now) && ss.refreshed.Equal(stamp) {
+				ss.refresh(now, idle, sealed)
+				e.Refreshed = true
+			}
+			return u, 0, memstore.Keep
+		})
+	}
 	return e, found, nil
+}
+
+// refresh pushes the idle deadline of s (when idle > 0) and stores its
+// last use (when not empty), at now.
+func (s *memSession) refresh(now time.Time, idle time.Duration, use []byte) {
+	if idle > 0 {
+		s.idleAt = now.Add(idle)
+		if s.idleAt.After(s.absAt) {
+			s.idleAt = s.absAt
+		}
+	}
+	if len(use) > 0 {
+		s.use = bytes.Clone(use)
+	}
+	s.refreshed = now
 }
 
 // Replace implements Store.

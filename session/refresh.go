@@ -273,10 +273,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string, scopes []str
 		return nil, fmt.Errorf("%w: %w", ErrInvalidScope, err)
 	}
 	hash := refreshHash(secret)
-	use, err := m.sealUse(ctx, uid, id, time.Now())
-	if err != nil {
-		return nil, err
-	}
+	use := m.useFunc(ctx, uid, id)
 	sawCurrent := false
 	for range casRetries {
 		e, ok, err := m.store.Get(ctx, uid, id, m.cfg.idle, 0, use)

@@ -30,13 +30,18 @@ type Store interface {
 
 	// Get returns session id of uid; ok is false when it does not exist or
 	// has expired. When at least refreshAfter has passed since the session
-	// was created or last refreshed, and idle > 0 or use is not empty, Get
+	// was created or last refreshed, and idle > 0 or use is not nil, Get
 	// refreshes it in the same step: it pushes the idle deadline to idle
 	// from now when idle > 0 (never past the absolute deadline), stores
-	// use as the session's last use when use is not empty (Entry.Use of
-	// List), and sets Entry.Refreshed; otherwise Get writes nothing.
-	// refreshAfter <= 0 refreshes on every call.
-	Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (e Entry, ok bool, err error)
+	// what use returns as the session's last use when that is not empty
+	// (Entry.Use of List), and sets Entry.Refreshed; otherwise Get writes
+	// nothing. refreshAfter <= 0 refreshes on every call.
+	//
+	// use seals the last use, which costs time: Get calls it at most once
+	// per call, never while holding a lock, and only when the refresh is
+	// due — or, in a store that decides remotely (in a script), before
+	// each round trip it makes.
+	Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use func() []byte) (e Entry, ok bool, err error)
 
 	// Replace stores data as session id of uid only if the session still
 	// holds old (compare-and-swap), keeping its deadlines and last use, and reports

@@ -138,8 +138,8 @@ func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, a
 // Get implements session.Store: one round trip (get.lua), which also
 // refreshes the session when due (idle deadline and last use); none when
 // WithCache can answer.
-func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use []byte) (session.Entry, bool, error) {
-	refreshes := idle > 0 || len(use) > 0 // a due refresh must reach Redis
+func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time.Duration, use func() []byte) (session.Entry, bool, error) {
+	refreshes := idle > 0 || use != nil // a due refresh must reach Redis
 	var epoch uint64
 	var sent int64
 	if s.cache != nil {
@@ -148,7 +148,11 @@ func (s *Store) Get(ctx context.Context, uid, id string, idle, refreshAfter time
 		}
 		epoch, sent = s.cache.epoch.Load(), s.cache.now()
 	}
-	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter), use).Result()
+	var sealed []byte
+	if use != nil {
+		sealed = use() // the script decides whether it is due
+	}
+	v, err := getScript.Run(ctx, s.rdb, []string{s.sessionKey(uid, id)}, ms(idle), ms(refreshAfter), sealed).Result()
 	if errors.Is(err, redis.Nil) {
 		return session.Entry{}, false, nil
 	}

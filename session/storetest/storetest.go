@@ -410,13 +410,13 @@ func testLastUse(t *testing.T, s session.Store) {
 	require.NoError(t, s.Create(t.Context(), uid, "u", []byte("x"), time.Minute, time.Hour))
 	require.Nil(t, useOf(t, s, uid, "u"), "a new session has no last use")
 	// Not due: nothing is written.
-	e, ok, err := s.Get(t.Context(), uid, "u", time.Minute, time.Hour, []byte("use-1"))
+	e, ok, err := s.Get(t.Context(), uid, "u", time.Minute, time.Hour, sealed("use-1"))
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.False(t, e.Refreshed)
 	require.Nil(t, useOf(t, s, uid, "u"), "a use must not be stored before the refresh is due")
 	// Due: the use is stored with the refresh.
-	e, ok, err = s.Get(t.Context(), uid, "u", time.Minute, 0, []byte("use-2\x00\xff"))
+	e, ok, err = s.Get(t.Context(), uid, "u", time.Minute, 0, sealed("use-2\x00\xff"))
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.True(t, e.Refreshed)
@@ -448,12 +448,12 @@ func testLastUseWithoutIdle(t *testing.T, s session.Store) {
 	uid := rnd("u-")
 	created := time.Now()
 	require.NoError(t, s.Create(t.Context(), uid, "n", []byte("x"), 0, time.Hour))
-	e, _, err := s.Get(t.Context(), uid, "n", 0, time.Hour, []byte("early"))
+	e, _, err := s.Get(t.Context(), uid, "n", 0, time.Hour, sealed("early"))
 	require.NoError(t, err)
 	require.False(t, e.Refreshed, "not due yet")
 	var early atomic.Bool
 	require.Eventually(t, func() bool {
-		e, ok, err := s.Get(t.Context(), uid, "n", 0, 200*time.Millisecond, []byte("late"))
+		e, ok, err := s.Get(t.Context(), uid, "n", 0, 200*time.Millisecond, sealed("late"))
 		if err != nil || !ok {
 			return false
 		}
@@ -469,3 +469,6 @@ func testLastUseWithoutIdle(t *testing.T, s session.Store) {
 	_, found := get(t, s, uid, "n")
 	require.True(t, found, "a last use must not give the session an idle timeout")
 }
+
+// sealed returns a use function that gives b.
+func sealed(b string) func() []byte { return func() []byte { return []byte(b) } }
