@@ -135,7 +135,13 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 	if _, err := call("POST", base+"/account", "", map[string]string{"username": "bench", "name": "Bench", "identity": "bench@example.com", "password": userPW}, nil); err != nil {
 		return err
 	}
-	token, err := outboxToken(filepath.Join(dir, "outbox"))
+	var token string
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		// The confirmation is delivered by the service's notify queue, after the answer.
+		if token, err = outboxToken(filepath.Join(dir, "outbox")); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
