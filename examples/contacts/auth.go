@@ -20,6 +20,9 @@ type tokenBody struct {
 	UID     string    `json:"uid"`
 	Roles   []string  `json:"roles"`
 	Expires time.Time `json:"expires"`
+	// Resources is the registry's url_map (login_url_map): the "resources"
+	// of the Python original's login answer.
+	Resources map[string]string `json:"resources,omitempty" doc:"with login_url_map on: each top-level resource of the services in the registry and the URL of the API that serves it (the registry's url_map)"`
 }
 
 func newTokenBody(s *session.Session, tok session.Token) tokenBody {
@@ -53,7 +56,26 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusCreated, newTokenBody(s, tok))
+	body := newTokenBody(s, tok)
+	body.Resources = a.urlMap(r.Context(), s)
+	writeJSON(w, http.StatusCreated, body)
+}
+
+// urlMap is the "resources" of a login answer: with login_url_map on, the
+// registry's url_map of every service in it (one registry Find: one round
+// trip on Redis), as the Python original's login answered; nil when it is
+// off, for a session still waiting for its second factor, and when the
+// registry cannot be read (the login stands; the failure is logged).
+func (a *app) urlMap(ctx context.Context, s *session.Session) map[string]string {
+	if !a.cfg.LoginURLMap || s.HasRole(session.RolePendingTOTP) {
+		return nil
+	}
+	res, err := a.registry.Find(ctx, "")
+	if err != nil {
+		a.log.WarnContext(ctx, "login url_map: registry", "err", err)
+		return nil
+	}
+	return res.URLMap
 }
 
 // countLogin counts login attempts by outcome.
@@ -119,7 +141,9 @@ func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusInternalServerError, "http.500", "")
 		return
 	}
-	writeJSON(w, http.StatusCreated, newTokenBody(s, tok))
+	body := newTokenBody(s, tok)
+	body.Resources = a.urlMap(r.Context(), s)
+	writeJSON(w, http.StatusCreated, body)
 }
 
 // reauth is POST /auth/reauth {password, otp?}: the session's
