@@ -209,6 +209,7 @@ func TestIDsStable(t *testing.T) {
 		"session.password_too_long",
 		"session.password_common",
 		"session.password_similar",
+		"session.password_breached",
 		"accesscontrol.unauthenticated",
 		"accesscontrol.forbidden",
 		"ratelimit.exceeded",

@@ -119,7 +119,7 @@ func (a *app) resetAdminPassword(ctx context.Context) error {
 	if !ok {
 		return errors.New("-reset-admin-password: there is no admin account")
 	}
-	if err := a.logins.CheckPassword(pw, acct.Username, acct.Identity); err != nil {
+	if err := a.logins.CheckPassword(ctx, pw, acct.Username, acct.Identity); err != nil {
 		return fmt.Errorf("-reset-admin-password: admin_password: %w", err)
 	}
 	if len(pw) > 72 {

@@ -163,6 +163,18 @@
 //     the account or the service); a [PasswordError] says why, with a
 //     code per reason. The estimator reads at most 64 characters, so a
 //     long password cannot make it run for seconds.
+//   - Optionally ([WithBreachCheck]), a new password that passed those
+//     checks is looked up in a corpus of breached passwords through a
+//     [BreachChecker]: package hibp asks the Pwned Passwords API of Have
+//     I Been Pwned with k-anonymity (five hexadecimal digits of the
+//     SHA-1 leave the process, the answer is padded), or a host plugs its
+//     own corpus. A breached password is a [PasswordError] of code
+//     session.password_breached (400). Each check has a timeout (2 s by
+//     default) and runs outside the hashing slots, so a slow corpus holds
+//     none; a failed or timed-out check fails open by default (the
+//     password is accepted on the local checks, with a warning logged)
+//     or, with BreachCheck.FailClosed, answers 503 and changes nothing.
+//     Logins never consult the corpus.
 //   - An unknown account and a wrong password give the same error after
 //     the same work (a dummy argon2id verification).
 //   - Throttling ([Throttles]) keys on the account and the client address

@@ -71,6 +71,11 @@ var (
 	// ErrUnverifiedIdentity reports a delegated login whose provider did not
 	// verify the e-mail address.
 	ErrUnverifiedIdentity = errors.New("login: identity not verified by the provider")
+	// ErrBreachCheck reports a breached-password check that failed or
+	// timed out with BreachCheck.FailClosed: the new password was neither
+	// accepted nor refused. The error also wraps session.ErrUnavailable
+	// (503 in WriteError) and the checker's error.
+	ErrBreachCheck = errors.New("login: breached-password check failed")
 )
 
 // Errors of the NotifyQueue.
@@ -111,6 +116,9 @@ const (
 	CodePasswordTooLong  = "session.password_too_long"
 	CodePasswordCommon   = "session.password_common"
 	CodePasswordSimilar  = "session.password_similar"
+	// CodePasswordBreached: the BreachChecker (WithBreachCheck) found the
+	// password in a corpus of breached passwords.
+	CodePasswordBreached = "session.password_breached"
 	// The strength estimate's reasons (PasswordPolicy.MinScore).
 	CodePasswordRepetitive = "session.password_repetitive"
 	CodePasswordSequence   = "session.password_sequence"

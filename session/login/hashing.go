@@ -79,8 +79,20 @@ func (m *Manager) hash(ctx context.Context, password string) (string, error) {
 // checkAndHash checks a new password against the policy for the account
 // and hashes it, both in one hashing slot: the strength estimate costs as
 // much CPU as a hash for a long password, so it is bounded alike (ErrBusy
-// when no slot came free in time, nothing checked).
+// when no slot came free in time, nothing checked). With a breach check
+// (WithBreachCheck) the slot is given back while the check waits on the
+// network: policy in one slot, the breach check in none, the hash in
+// another.
 func (m *Manager) checkAndHash(ctx context.Context, password, username, identity, name string) (string, error) {
+	if m.cfg.breach.Checker != nil {
+		if err := m.checkPolicy(ctx, password, username, identity, name); err != nil {
+			return "", err
+		}
+		if err := m.checkBreached(ctx, password); err != nil {
+			return "", err
+		}
+		return m.hash(ctx, password)
+	}
 	if err := m.hashes.acquire(ctx); err != nil {
 		return "", err
 	}
@@ -89,6 +101,16 @@ func (m *Manager) checkAndHash(ctx context.Context, password, username, identity
 		return "", err
 	}
 	return hashPassword(password, m.cfg.argon), nil
+}
+
+// checkPolicy checks a new password against the policy for the account in
+// a hashing slot.
+func (m *Manager) checkPolicy(ctx context.Context, password, username, identity, name string) error {
+	if err := m.hashes.acquire(ctx); err != nil {
+		return err
+	}
+	defer m.hashes.release()
+	return m.cfg.policy.CheckAccount(password, username, identity, name)
 }
 
 // verify checks password against an encoded hash within the bound. err is

@@ -40,6 +40,7 @@ type config struct {
 	deviceCookie string
 	deviceTTL    time.Duration
 	policy       PasswordPolicy
+	breach       BreachCheck
 	argon        Argon2Params
 	hashSlots    int
 	hashWait     time.Duration
@@ -211,6 +212,27 @@ func WithPasswordPolicy(p PasswordPolicy) Option {
 		}
 		p.Words = slices.Clone(p.Words)
 		c.policy = p
+		return nil
+	}
+}
+
+// WithBreachCheck turns on the breached-password check of new passwords
+// (Register, CreateAccount, ResetPassword, ChangePassword, CheckPassword):
+// a password the Checker finds is refused with a PasswordError of code
+// CodePasswordBreached, as a common password is. The check runs after the
+// local policy passed (so a password the policy refuses never reaches the
+// Checker) and outside the hashing slots of WithHashConcurrency (so a slow
+// corpus never holds a slot). Default: none; with a Checker, a 2 s timeout
+// and fail open (see BreachCheck.FailClosed for why).
+func WithBreachCheck(b BreachCheck) Option {
+	return func(c *config) error {
+		if b.Timeout < 0 || b.Timeout > maxBreachTimeout {
+			return optionError("breach check timeout %v outside [0, %v]", b.Timeout, maxBreachTimeout)
+		}
+		if b.Timeout == 0 {
+			b.Timeout = DefaultBreachTimeout
+		}
+		c.breach = b
 		return nil
 	}
 }

@@ -66,10 +66,15 @@ func (m *Manager) newAccount(ctx context.Context, a NewAccount, needIdentity boo
 }
 
 // CheckPassword applies the password policy to a new password of the
-// account with username and identity: nil, or a *PasswordError saying
-// why not. Use it to validate a form before submitting it.
-func (m *Manager) CheckPassword(password, username, identity string) error {
-	return m.cfg.policy.Check(password, username, identity)
+// account with username and identity, and then the breach check
+// (WithBreachCheck): nil, or a *PasswordError saying why not, or the
+// error of a breach check that failed closed. Use it to validate a form
+// before submitting it.
+func (m *Manager) CheckPassword(ctx context.Context, password, username, identity string) error {
+	if err := m.cfg.policy.Check(password, username, identity); err != nil {
+		return err
+	}
+	return m.checkBreached(ctx, password)
 }
 
 // Register creates a pending account (role "pending" until confirmed) and
