@@ -74,6 +74,13 @@ type serviceConfig struct {
 	PProf          bool          `config:"pprof" default:"false" doc:"serve Go's runtime profiles at <base_url>/debug/pprof/ to admins and to the metrics scrape key"`
 	SessionIPs     bool          `config:"session_ips" default:"true" doc:"sessions record the client address of the login and of the last use (GET /auth/sessions shows them to their user); an address is personal data: false records none"`
 	SessionLastUse time.Duration `config:"session_last_use" default:"1m" doc:"how often at most a session's last use (time, client address, user agent) is recorded, in the session read each request makes anyway; 0 records none, otherwise at least 1s"`
+
+	// The breached-password check (breach.go): off unless asked for.
+	PasswordBreachCheck      bool          `config:"password_breach_check" default:"false" doc:"refuse new passwords found in the Pwned Passwords corpus of Have I Been Pwned (or the mirror at password_breach_url), sending it only five hexadecimal digits of the password's SHA-1; off by default: with it on, the service calls that URL at every registration and password change"`
+	PasswordBreachURL        string        `config:"password_breach_url" default:"https://api.pwnedpasswords.com/range/" doc:"range endpoint of the breached-password check: the Pwned Passwords API or a mirror serving its format"`
+	PasswordBreachTimeout    time.Duration `config:"password_breach_timeout" default:"2s" min:"1ms" max:"30s" doc:"how long a breached-password check may take"`
+	PasswordBreachFailClosed bool          `config:"password_breach_fail_closed" default:"false" doc:"when the breached-password check fails or times out, refuse the new password (503) instead of accepting it on the local checks alone"`
+
 	// TestSleepAfterCommit lets a test kill the process between a create's
 	// commit and its answer.
 	TestSleepAfterCommit time.Duration `config:"test_sleep_after_commit" doc:"testing only: how long to wait before sending the answer of a POST or PATCH (after its commit and after its Idempotency-Key record); never set it in production"`
@@ -324,7 +331,12 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	if a.stepUp, err = a.sessions.RequireStepUp(a.stepUpRule); err != nil {
 		return nil, err
 	}
+	breach, err := breachCheck(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if a.logins, err = login.New(a.sessions, a.accounts,
+		breach,
 		login.WithStore(a.be.logins),
 		login.WithMemberships(members),
 		login.WithNotifier(&outbox{dir: cfg.OutboxDir, publicURL: cfg.PublicURL(), subject: a.noticeSubject}),
