@@ -179,7 +179,7 @@ func TestBreachCheckFailure(t *testing.T) {
 		login.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))))
 	_, err := open.m.Register(t.Context(), login.NewAccount{Username: "bob", Identity: "bob@example.com", Password: "Fail-Open-Passphrase-Mango-31"})
 	require.NoError(t, err, "fail open")
-	require.NoError(t, open.m.Confirm(t.Context(), open.notes.last(t, login.NoticeConfirm).Token))
+	require.NoError(t, open.m.Confirm(t.Context(), open.notes.last(t, login.NoticeConfirm).Token, "Fail-Open-Passphrase-Mango-31"))
 	_, _, err = open.m.Login(from(t.Context(), victim), "bob", "Fail-Open-Passphrase-Mango-31", "")
 	require.NoError(t, err, "the password was set")
 	require.NoError(t, open.m.CheckPassword(t.Context(), breachedPassword, "dave", "dave@example.com"), "fail open: not known to be breached")
