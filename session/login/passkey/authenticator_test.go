@@ -84,11 +84,11 @@ func (c cbor) item(v any) cbor {
 }
 
 func (a *authenticator) coseKey() []byte {
-	x := make([]byte, 32)
-	y := make([]byte, 32)
-	a.key.PublicKey.X.FillBytes(x)
-	a.key.PublicKey.Y.FillBytes(y)
-	return cbor(nil).item([]any{1, 2, 3, -7, -1, 1, -2, x, -3, y})
+	point, err := a.key.PublicKey.Bytes() // 0x04 || X || Y
+	if err != nil {
+		panic(err)
+	}
+	return cbor(nil).item([]any{1, 2, 3, -7, -1, 1, -2, point[1:33], -3, point[33:65]})
 }
 
 func (a *authenticator) authData(attested bool) []byte {
