@@ -547,7 +547,11 @@ func TestValidation(t *testing.T) {
 					continue
 				}
 				require.NoError(t, err)
-				require.NoError(t, lock.Release(t.Context()))
+				err = lock.Release(t.Context())
+				if c.ttl < time.Second && errors.Is(err, mutex.ErrNotHeld) {
+					continue // a 1 ms lock may expire before Release on a loaded machine
+				}
+				require.NoError(t, err)
 			}
 		})
 	}
