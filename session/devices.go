@@ -174,19 +174,22 @@ func (m *Manager) useFunc(ctx context.Context, uid, id string) func() []byte {
 // sealUse seals the last use of session id of uid by the client in ctx,
 // at now.
 func (m *Manager) sealUse(ctx context.Context, uid, id string, now time.Time) ([]byte, error) {
-	c := m.recordedClient(ctx)
-	p := make([]byte, 0, 1+8+1+16+len(c.UserAgent))
-	p = append(p, useVersion)
-	p = binary.BigEndian.AppendUint64(p, uint64(now.UnixMilli()))
-	ip := c.IP.AsSlice()
-	p = append(p, byte(len(ip)))
-	p = append(p, ip...)
-	p = append(p, c.UserAgent...)
-	out, err := m.sealer.Seal(p, useAdditionalData(uid, id))
+	out, err := m.sealer.Seal(encodeUse(now, m.recordedClient(ctx)), useAdditionalData(uid, id))
 	if err != nil {
 		return nil, fmt.Errorf("session: sealing: %w", err)
 	}
 	return out, nil
+}
+
+// encodeUse returns the payload of a last use: at and c.
+func encodeUse(at time.Time, c Client) []byte {
+	ip := c.IP.AsSlice()
+	p := make([]byte, 0, 1+8+1+len(ip)+len(c.UserAgent))
+	p = append(p, useVersion)
+	p = binary.BigEndian.AppendUint64(p, uint64(at.UnixMilli()))
+	p = append(p, byte(len(ip)))
+	p = append(p, ip...)
+	return append(p, c.UserAgent...)
 }
 
 var errBadUse = errors.New("session: stored last use does not open")
