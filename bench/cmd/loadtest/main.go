@@ -199,7 +199,7 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 	fmt.Fprintf(&out, "`wrk -t%d -c%d` on loopback, PostgreSQL and Redis on the same machine, the two servers in %d alternating "+
 		"rounds of %s each (the one that starts alternates); the ratio is the median of the per-round ratios example req/s ÷ bare req/s, "+
 		"with their range. The example service "+
-		"authenticates a Bearer session (1 Redis round trip), rate-limits the caller (1 round trip), applies the access-control "+
+		"authenticates a Bearer session (no Redis round trip while its session cache answers, 1 otherwise), rate-limits the caller (1 round trip), applies the access-control "+
 		"filter in SQL and serves localized problem+json errors and metrics; the bare handler (bench/cmd/bare) runs the same "+
 		"query with net/http + sqlx + encoding/json and nothing else. %d contacts, of which the caller owns all; 100 per page.\n\n",
 		threads, conns, rounds, rt, records)
