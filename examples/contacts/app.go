@@ -113,9 +113,8 @@ type app struct {
 	sessions *session.Manager
 	logins   *login.Manager
 	passkeys *passkey.Manager // nil when public_url names no host
-	// stepUp guards the sensitive operations (a factor, a password, an
-	// API key): the session must have authenticated within stepup_max_age.
-	stepUp     func(http.Handler) http.Handler
+	// stepUpRule is what the sensitive operations (a factor, a password,
+	// an API key) ask: an authentication within stepup_max_age (stepUp).
 	stepUpRule session.StepUp
 	limiter    *ratelimit.Limiter
 	idem       *idempotency.Keeper
@@ -328,9 +327,6 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	}
 	closing(a.sessions.Close)
 	a.stepUpRule = session.StepUp{MaxAge: cfg.StepUpMaxAge}
-	if a.stepUp, err = a.sessions.RequireStepUp(a.stepUpRule); err != nil {
-		return nil, err
-	}
 	breach, err := breachCheck(cfg)
 	if err != nil {
 		return nil, err

@@ -146,6 +146,21 @@ func (a *app) completeTOTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, body)
 }
 
+// stepUp lets through the requests whose session authenticated within
+// stepup_max_age (session.StepUp.Check, as the session.Manager's
+// RequireStepUp middleware decides); the others get 401
+// session.reauthentication_required with an RFC 9470 challenge.
+func (a *app) stepUp(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := session.FromContext(r.Context())
+		if err := a.stepUpRule.Check(s, time.Now()); err != nil {
+			a.authError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // reauth is POST /auth/reauth {password, otp?}: the session's
 // authentication is renewed (auth_time now; amr pwd, or pwd otp mfa).
 func (a *app) reauth(w http.ResponseWriter, r *http.Request) {
