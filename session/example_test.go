@@ -94,3 +94,41 @@ func ExampleManager_Authenticate() {
 	// 200 hello u-42 ([user])
 	// 401 {"title":"Unauthorized","status":401,"detail":"invalid or expired credentials","code":"session.invalid_token"}
 }
+
+// A sensitive route asks for two factors: a password-only session is
+// refused with an RFC 9470 challenge until it authenticates again.
+func ExampleManager_RequireStepUp() {
+	ctx := context.Background()
+	m, err := session.New(newCipher(), exampleSecret())
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close(ctx)
+	stepUp, err := m.RequireStepUp(session.StepUp{MFA: true})
+	if err != nil {
+		panic(err)
+	}
+	h := m.Authenticate(stepUp(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+	})))
+	s, tok, err := m.Create(ctx, "u-1", []string{"user"}, session.Extra{AMR: []string{"pwd"}})
+	if err != nil {
+		panic(err)
+	}
+	call := func() {
+		r := httptest.NewRequest(http.MethodPost, "/apikey", nil)
+		r.Header.Set("Authorization", "Bearer "+string(tok))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	call()
+	// The host checked a password and a one-time code again.
+	if err := m.Reauthenticate(ctx, s, []string{"pwd", "otp", "mfa"}); err != nil {
+		panic(err)
+	}
+	call()
+	// Output:
+	// 401 Bearer error="insufficient_user_authentication", error_description="A more recent or stronger authentication is required", acr_values="mfa"
+	// 201
+}
