@@ -359,21 +359,7 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 
-	defs, err := metrics.ParseDefinitions(metricDefinitions)
-	if err != nil {
-		return nil, err
-	}
-	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants),
-		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log), metrics.WithTracerProvider(tp)); err != nil {
-		return nil, err
-	}
-	closing(a.metrics.Close)
-	if a.registry, err = registry.New(a.cipher, registry.WithStore(a.be.registry),
-		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log), registry.WithTracerProvider(tp)); err != nil {
-		return nil, err
-	}
-	closing(a.registry.Close)
-	if a.catalog, err = i18n.New(i18n.WithFS(localeFiles, "locales/*.yaml")); err != nil {
+	if err := a.newReporting(closing); err != nil {
 		return nil, err
 	}
 	if a.res, err = a.newResources(secret); err != nil {
@@ -387,6 +373,31 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 		return nil, err
 	}
 	return a, nil
+}
+
+// newReporting builds what the service reports through: its metrics, its
+// registry entry and its message catalog; closing takes what must be
+// closed.
+func (a *app) newReporting(closing func(func(context.Context) error)) error {
+	cfg, log, tp := a.cfg, a.log, a.tp
+	defs, err := metrics.ParseDefinitions(metricDefinitions)
+	if err != nil {
+		return err
+	}
+	if a.metrics, err = metrics.New(defs, metrics.WithStore(a.be.metrics), metrics.WithLimits(a.grants),
+		metrics.WithResourceFunc(a.resourceOf), metrics.WithLogger(log), metrics.WithTracerProvider(tp)); err != nil {
+		return err
+	}
+	closing(a.metrics.Close)
+	if a.registry, err = registry.New(a.cipher, registry.WithStore(a.be.registry),
+		registry.WithHeartbeat(cfg.RegistryInterval(), cfg.RegistryTTL()), registry.WithLogger(log), registry.WithTracerProvider(tp)); err != nil {
+		return err
+	}
+	closing(a.registry.Close)
+	if a.catalog, err = i18n.New(i18n.WithFS(localeFiles, "locales/*.yaml")); err != nil {
+		return err
+	}
+	return nil
 }
 
 // grantDefaults are the grant defaults of cfg: default_grants, and the
