@@ -74,7 +74,30 @@
 //   - round trips: Allow is 1 (EVALSHA of one Lua script that reads
 //     redis.call("TIME"), falling back to EVAL once after NOSCRIPT); Reset
 //     is 1. A LimitSource may add its own (none while its answer is kept,
-//     see WithLimitSourceTTL).
+//     see WithLimitSourceTTL). WithReservation makes a busy key's checks
+//     1 round trip per batch (see Approximate mode).
+//
+// # Approximate mode (reservations)
+//
+// WithReservation(batch, hold) trades exactness for round trips, as the
+// global rate limiters of Envoy and WSO2 do; it is off by default. A
+// Limiter on the Redis store then takes a busy key's events from Redis in
+// batches and spends them in its memory for at most hold: one round trip
+// per batch of up to batch events instead of one per event, two (a denied
+// batch, then exactly n) when a batch no longer fits, near the limit, after
+// which the key's checks are exact for hold. A key's first check, and
+// checks of a key quiet for hold, are exact, and each reservation is at
+// most twice what the previous one spent, so sparse callers lose nothing.
+// The bounds: over any span w, all instances together allow a key at most
+// what the exact limiter allows over w + hold (hold × rate events more);
+// each instance strands at most batch - 1 reserved events per key, which
+// the bucket refills at the limit's rate. Results served locally have
+// RetryAfter 0 and an estimated Remaining. The span of such a check has
+// "apicrud.ratelimit.local" = true. With a MemoryStore the option does
+// nothing: every check is exact and in memory already.
+//
+//	lim, err := ratelimit.New(ratelimit.WithStore(store),
+//		ratelimit.WithReservation(64, 100*time.Millisecond)) // +100 ms × rate at most
 //
 // Both stores pass ratelimit/storetest. There is no automatic fallback from
 // Redis to memory: a silent fallback would turn a shared limit into a

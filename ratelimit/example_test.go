@@ -112,3 +112,47 @@ func ExampleLimit_Validate() {
 	// 10 req/min (burst 30): <nil>
 	// 10 req/0s: ratelimit: invalid limit: period 0s must be positive
 }
+
+// remoteStore stands for a store shared by several instances, such as
+// ratelimitredis.New(rdb): it counts the round trips the Limiter makes.
+type remoteStore struct {
+	ratelimit.Store
+	trips int
+}
+
+func (s *remoteStore) Allow(ctx context.Context, key string, limit ratelimit.Limit, n int) (ratelimit.Result, error) {
+	s.trips++
+	return s.Store.Allow(ctx, key, limit, n)
+}
+
+// ExampleWithReservation: a busy key costs one round trip per batch of
+// events instead of one per check, for a bounded overshoot (here at most
+// 100 ms × 1,000 per second = 100 events over any span, across all
+// instances).
+func ExampleWithReservation() {
+	ctx := context.Background()
+	mem := ratelimit.NewMemoryStore()
+	defer mem.Close(ctx)
+	store := &remoteStore{Store: mem} // in production: ratelimitredis.New(rdb)
+	lim, err := ratelimit.New(
+		ratelimit.WithStore(store),
+		ratelimit.WithDefaultLimit(ratelimit.PerSecond(1000)),
+		ratelimit.WithReservation(64, 100*time.Millisecond),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	key := ratelimit.Key{Service: ratelimit.DefaultService, UID: "u-1234abcd"}
+	allowed := 0
+	for range 300 {
+		res, err := lim.Allow(ctx, key, 1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		allowed += res.Allowed
+	}
+	// Reservations of 1, 2, 4, ... 64 events, then 64 at a time.
+	fmt.Println(allowed, "allowed,", store.trips, "round trips")
+	// Output:
+	// 300 allowed, 10 round trips
+}

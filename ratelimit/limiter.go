@@ -74,6 +74,7 @@ type Limiter struct {
 	mem    *MemoryStore                  // store, when it is a MemoryStore: takes a Key as it is
 	owned  *MemoryStore                  // the store New created, closed by Close
 	limits *memstore.Store[sourceAnswer] // LimitSource answers (WithLimitSourceTTL), or nil
+	res    *reservations                 // WithReservation on a store other than a MemoryStore, or nil
 	cfg    config
 }
 
@@ -101,6 +102,9 @@ func New(opts ...Option) (*Limiter, error) {
 		l.store = l.owned
 	}
 	l.mem, _ = l.store.(*MemoryStore)
+	if l.mem == nil && cfg.resBatch > 0 {
+		l.res = newReservations(cfg.resBatch, cfg.resHold)
+	}
 	if cfg.source != nil && cfg.sourceTTL > 0 {
 		l.limits = memstore.New[sourceAnswer](time.Minute)
 	}
@@ -188,14 +192,16 @@ func (l *Limiter) Limit(ctx context.Context, key Key) (Limit, error) {
 // LimitSource's error when the check cannot be made.
 //
 // With the Redis store, Allow is one round trip (plus whatever the
-// LimitSource costs).
+// LimitSource costs); with WithReservation, a busy key's checks cost one
+// round trip per batch, the others none.
 func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
 	if l.tracer == nil {
-		return l.allow(ctx, key, n)
+		res, _, err := l.allow(ctx, key, n)
+		return res, err
 	}
 	ctx, span := l.tracer.Start(ctx, "apicrud.ratelimit.Allow", trace.WithAttributes(
 		attrService.String(key.Service), attrKeyKind.String(keyKind(key)), attrN.Int(n)))
-	res, err := l.allow(ctx, key, n)
+	res, local, err := l.allow(ctx, key, n)
 	if err == nil {
 		outcome := "allowed"
 		if res.Allowed == 0 && n > 0 {
@@ -203,47 +209,53 @@ func (l *Limiter) Allow(ctx context.Context, key Key, n int) (Result, error) {
 		}
 		span.SetAttributes(tracing.Outcome.String(outcome), attrLimit.String(res.Limit.String()),
 			attrRemaining.Int(res.Remaining), attrRetryAfter.Float64(res.RetryAfter.Seconds()))
+		if l.res != nil {
+			span.SetAttributes(attrLocal.Bool(local))
+		}
 	}
 	tracing.End(span, err, errCode(err))
 	return res, err
 }
 
-// allow is Allow without its span.
-func (l *Limiter) allow(ctx context.Context, key Key, n int) (Result, error) {
+// allow is Allow without its span; local reports a check served from
+// this Limiter's reservation (WithReservation).
+func (l *Limiter) allow(ctx context.Context, key Key, n int) (res Result, local bool, err error) {
 	if key.UID == "" && !key.IP.IsValid() {
-		return Result{}, fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
+		return Result{}, false, fmt.Errorf("%w: neither a UID nor an IP", ErrInvalidKey)
 	}
 	lim, err := l.Limit(ctx, key)
 	if err != nil {
-		return Result{}, err
+		return Result{}, false, err
 	}
 	if lim.Rate == 0 { // the LimitSource denies everything
 		if n < 0 {
-			return Result{}, fmt.Errorf("%w: n = %d", ErrInvalidN, n)
+			return Result{}, false, fmt.Errorf("%w: n = %d", ErrInvalidN, n)
 		}
 		if n == 0 {
-			return Result{Limit: lim}, nil
+			return Result{Limit: lim}, false, nil
 		}
-		return Result{Limit: lim, RetryAfter: lim.Period, ResetAfter: lim.Period}, nil
+		return Result{Limit: lim, RetryAfter: lim.Period, ResetAfter: lim.Period}, false, nil
 	}
 	if n < 0 || n > lim.MaxBurst() {
-		return Result{}, fmt.Errorf("%w: n = %d, burst %d", ErrInvalidN, n, lim.MaxBurst())
+		return Result{}, false, fmt.Errorf("%w: n = %d, burst %d", ErrInvalidN, n, lim.MaxBurst())
 	}
 	if l.mem != nil { // no key string, one lookup
 		if err := ctx.Err(); err != nil {
-			return Result{}, fmt.Errorf("ratelimit: allow: %w", err)
+			return Result{}, false, fmt.Errorf("ratelimit: allow: %w", err)
 		}
-		return l.mem.allowKey(&key, lim, n), nil
+		return l.mem.allowKey(&key, lim, n), false, nil
+	}
+	if l.res != nil && n > 0 {
+		return l.allowReserved(ctx, &key, lim, n)
 	}
 	sk, err := key.storeKey()
 	if err != nil {
-		return Result{}, err
+		return Result{}, false, err
 	}
-	res, err := l.store.Allow(ctx, sk, lim, n)
-	if err != nil {
-		return Result{}, fmt.Errorf("ratelimit: allow: %w", err)
+	if res, err = l.store.Allow(ctx, sk, lim, n); err != nil {
+		return Result{}, false, fmt.Errorf("ratelimit: allow: %w", err)
 	}
-	return res, nil
+	return res, false, nil
 }
 
 // Reset forgets key's bucket: its next request starts from a full burst
@@ -260,6 +272,10 @@ func (l *Limiter) Reset(ctx context.Context, key Key) error {
 		}
 		l.mem.resetKey(&key)
 		return nil
+	}
+	if l.res != nil {
+		k := limiterKey(&key)
+		l.res.drop(&k)
 	}
 	if err := l.store.Reset(ctx, sk); err != nil {
 		return fmt.Errorf("ratelimit: reset: %w", err)

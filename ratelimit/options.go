@@ -27,12 +27,16 @@ type config struct {
 	onError   func(*http.Request, error)
 	policy    string
 	tp        trace.TracerProvider
+	resBatch  int           // WithReservation; 0: exact
+	resHold   time.Duration // WithReservation
 }
 
 // WithTracerProvider makes the Limiter emit an OpenTelemetry span for every
 // Allow ("apicrud.ratelimit.Allow", with the service, whether the key is an
-// account or an IP, the limit, the remaining events and the outcome; never
-// the UID or the IP). Default: none, no span and no cost.
+// account or an IP, the limit, the remaining events and the outcome, and
+// with WithReservation whether the check was served from the Limiter's
+// reservation, "apicrud.ratelimit.local"; never the UID or the IP).
+// Default: none, no span and no cost.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) error {
 		c.tp = tp

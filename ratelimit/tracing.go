@@ -14,6 +14,9 @@ const (
 	attrLimit      = attribute.Key("apicrud.ratelimit.limit")
 	attrRemaining  = attribute.Key("apicrud.ratelimit.remaining")
 	attrRetryAfter = attribute.Key("apicrud.ratelimit.retry_after")
+	// attrLocal is set with WithReservation: whether the check was served
+	// from the Limiter's reservation, without a store round trip.
+	attrLocal = attribute.Key("apicrud.ratelimit.local")
 )
 
 // keyKind says what key is limited by, without saying who: "uid" or "ip".
