@@ -66,6 +66,8 @@ type serviceConfig struct {
 	PasswordScore  int           `config:"password_min_score" default:"3" min:"0" max:"4" doc:"least zxcvbn strength score (0-4) of a new password; 0 turns the estimate off"`
 	EncryptionSalt string        `config:"encryption_salt" doc:"the deployment's own argon2id salt for encryption_passphrase (at least 16 bytes, the same on every instance; generated into contacts.keys when the service runs alone); data sealed before it was set still opens"`
 	TrustedOrigins []string      `config:"trusted_origins" doc:"origins (scheme://host[:port]) whose pages may send POST, PUT and DELETE requests with the session cookie, besides public_url's"`
+	RateLimitBatch int           `config:"ratelimit_batch" default:"0" min:"0" max:"10000" doc:"with Redis, take each caller's rate-limit events from Redis in batches of up to this many and spend them in this instance for at most ratelimit_batch_hold: one round trip per batch instead of one per request, at the cost of at most ratelimit_batch_hold × rate more requests over any span (across all instances); 0 (the default) checks every request exactly; otherwise 2 to 10000"`
+	RateLimitHold  time.Duration `config:"ratelimit_batch_hold" default:"100ms" min:"1ms" max:"1m" doc:"how long an instance may spend events it reserved with ratelimit_batch; the longest it may overshoot the rate limit by (ratelimit_batch_hold × rate requests)"`
 	LimitCacheTTL  time.Duration `config:"limit_cache_ttl" default:"1s" doc:"how long an instance keeps an account's rate-limit grant before reading it again (0: every request)"`
 	IdempotencyTTL time.Duration `config:"idempotency_ttl" default:"24h" min:"1s" doc:"how long the answer to a POST or PATCH with an Idempotency-Key is kept for a retry"`
 	Tracing        string        `config:"tracing" default:"auto" enum:"auto,off,stdout,otlp" doc:"OpenTelemetry traces: otlp sends them to the collector of OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables), stdout prints them (development), auto is otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set and off otherwise"`
@@ -241,7 +243,12 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	}
 	closing(a.grants.Close)
 
+	reserve, err := rateLimitReservation(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if a.limiter, err = ratelimit.New(
+		reserve,
 		ratelimit.WithStore(a.be.limits),
 		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
 		ratelimit.WithLimitSource(a.grants),
@@ -570,4 +577,18 @@ func principalUID(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return p.UID(), true
+}
+
+// rateLimitReservation is the approximate mode of the per-principal rate
+// limit (ratelimit_batch, ratelimit_batch_hold), or nil for the exact one.
+// With in-memory backends it does nothing: every check is exact and local.
+func rateLimitReservation(cfg *serviceConfig) (ratelimit.Option, error) {
+	switch cfg.RateLimitBatch {
+	case 0:
+		return nil, nil
+	case 1:
+		return nil, fmt.Errorf("%w: ratelimit_batch: 1 is not a batch: 0 checks every request exactly, a batch is 2 to %d",
+			config.ErrInvalid, ratelimit.MaxReservationBatch)
+	}
+	return ratelimit.WithReservation(cfg.RateLimitBatch, cfg.RateLimitHold), nil
 }
