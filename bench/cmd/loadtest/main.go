@@ -50,8 +50,9 @@ func main() {
 	threads := flag.Int("threads", 2, "wrk threads")
 	records := flag.Int("records", 1000, "contacts to seed")
 	rounds := flag.Int("rounds", 5, "alternating rounds per endpoint, sharing -duration")
+	batch := flag.Int("ratelimit-batch", 64, "the example's ratelimit_batch: 0 checks every request's rate limit exactly (one Redis round trip)")
 	flag.Parse()
-	if err := run(*contactsBin, *bareBin, *duration, *conns, *threads, *records, max(*rounds, 1)); err != nil {
+	if err := run(*contactsBin, *bareBin, *duration, *conns, *threads, *records, max(*rounds, 1), *batch); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -63,12 +64,13 @@ type target struct {
 }
 
 type measure struct {
-	rps     float64
-	latency string
-	non2xx  string
+	rps      float64
+	requests int64
+	latency  string
+	non2xx   string
 }
 
-func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, rounds int) (err error) {
+func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, rounds, batch int) (err error) {
 	ctx := context.Background()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk not found (Debian package wrk)")
@@ -106,7 +108,8 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 		"DATABASE_URL="+dbURL, "REDIS_URL=redis://"+env("APICRUD_TEST_REDIS", "127.0.0.1:6379")+"/0",
 		"APICRUD_REDIS_PREFIX="+prefix, "APICRUD_JWT_KEY="+rand.Text()+rand.Text(),
 		"APICRUD_ENCRYPTION_PASSPHRASE="+rand.Text(), "APICRUD_ADMIN_PASSWORD="+pw,
-		"APICRUD_RATELIMIT_REQUESTS=100000000", "APICRUD_LOG_LEVEL=error",
+		"APICRUD_RATELIMIT_REQUESTS=100000000", "APICRUD_RATELIMIT_BATCH="+strconv.Itoa(batch),
+		"APICRUD_RATELIMIT_BATCH_HOLD="+batchHold.String(), "APICRUD_LOG_LEVEL=error",
 		"APICRUD_OUTBOX_DIR="+filepath.Join(dir, "outbox"), "APICRUD_PUBLIC_URL=http://127.0.0.1:18081")
 	var logs bytes.Buffer
 	srv.Stdout, srv.Stderr = &logs, &logs
@@ -199,11 +202,13 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 	fmt.Fprintf(&out, "`wrk -t%d -c%d` on loopback, PostgreSQL and Redis on the same machine, the two servers in %d alternating "+
 		"rounds of %s each (the one that starts alternates); the ratio is the median of the per-round ratios example req/s ÷ bare req/s, "+
 		"with their range. The example service "+
-		"authenticates a Bearer session (no Redis round trip while its session cache answers, 1 otherwise), rate-limits the caller (1 round trip), applies the access-control "+
+		"authenticates a Bearer session (no Redis round trip while its session cache answers, 1 otherwise), rate-limits the caller (%s), applies the access-control "+
 		"filter in SQL and serves localized problem+json errors and metrics; the bare handler (bench/cmd/bare) runs the same "+
 		"query with net/http + sqlx + encoding/json and nothing else. %d contacts, of which the caller owns all; 100 per page.\n\n",
-		threads, conns, rounds, rt, records)
-	fmt.Fprintf(&out, "| endpoint | example req/s (median) | bare req/s (median) | ratio | range | example latency avg | bare latency avg |\n|---|---|---|---|---|---|---|\n")
+		threads, conns, rounds, rt, rateLimitCost(batch), records)
+	fmt.Fprintf(&out, "Redis scripts per request: the EVAL and EVALSHA calls Redis counted (`INFO commandstats`) during the example's runs, "+
+		"divided by its requests (every Redis round trip of these requests is one script; other clients of the same Redis count too).\n\n")
+	fmt.Fprintf(&out, "| endpoint | example req/s (median) | bare req/s (median) | ratio | range | example latency avg | bare latency avg | Redis scripts per request |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cases {
 		// Warm both (connection pools, caches), then measure.
 		for _, t := range []target{c.svc, c.baseln} {
@@ -213,6 +218,7 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 		}
 		var svc, bare, ratios []float64
 		var s, b measure
+		var scripts, requests int64 // Redis scripts run during the example's runs, and its requests
 		for r := range rounds {
 			order := []*measure{&s, &b}
 			targets := []target{c.svc, c.baseln}
@@ -221,9 +227,13 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 				targets[0], targets[1] = targets[1], targets[0]
 			}
 			for i, t := range targets {
+				before := scriptCalls(rdb)
 				m, err := wrk(t, rt, conns, threads)
 				if err != nil {
 					return err
+				}
+				if t.name == "contacts" {
+					scripts, requests = scripts+scriptCalls(rdb)-before, requests+m.requests
 				}
 				if m.non2xx != "" {
 					return fmt.Errorf("%s: non-2xx responses from %s: %q", c.name, t.name, m.non2xx)
@@ -233,11 +243,25 @@ func run(contactsBin, bareBin string, d time.Duration, conns, threads, records, 
 			svc, bare = append(svc, s.rps), append(bare, b.rps)
 			ratios = append(ratios, s.rps/b.rps)
 		}
-		fmt.Fprintf(&out, "| %s | %.0f | %.0f | **%.2f** | %.2f–%.2f | %s | %s |\n", c.name, median(svc), median(bare),
-			median(ratios), slices.Min(ratios), slices.Max(ratios), s.latency, b.latency)
+		fmt.Fprintf(&out, "| %s | %.0f | %.0f | **%.2f** | %.2f–%.2f | %s | %s | %.2f |\n", c.name, median(svc), median(bare),
+			median(ratios), slices.Min(ratios), slices.Max(ratios), s.latency, b.latency, float64(scripts)/float64(max(requests, 1)))
 	}
 	fmt.Print(out.String())
 	return nil
+}
+
+// batchHold is the example's ratelimit_batch_hold in the load test (its
+// default).
+const batchHold = 100 * time.Millisecond
+
+// rateLimitCost says what the example's rate limit costs per request.
+func rateLimitCost(batch int) string {
+	if batch == 0 {
+		return "exact: 1 Redis round trip per request"
+	}
+	return fmt.Sprintf("approximate mode, ratelimit_batch=%d: after the first few requests, 1 Redis round trip per %d requests of a caller "+
+		"(the check is in memory otherwise); at most %v × the caller's rate more requests over any span, across all instances",
+		batch, batch, batchHold)
 }
 
 // median returns the median of v.
@@ -250,10 +274,27 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// scriptCalls returns the EVAL, EVALSHA (and _RO) calls Redis has
+// counted since its start, or 0 when it cannot tell.
+func scriptCalls(rdb *redis.Client) int64 {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, m := range scriptStatRe.FindAllStringSubmatch(info, -1) {
+		c, _ := strconv.ParseInt(m[1], 10, 64)
+		n += c
+	}
+	return n
+}
+
 var (
-	rpsRe     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	latencyRe = regexp.MustCompile(`Latency\s+(\S+)`)
-	non2xxRe  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	scriptStatRe = regexp.MustCompile(`(?m)^cmdstat_(?:eval|evalsha|eval_ro|evalsha_ro):calls=(\d+)`)
+	requestsRe   = regexp.MustCompile(`(\d+) requests in`)
+	rpsRe        = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	latencyRe    = regexp.MustCompile(`Latency\s+(\S+)`)
+	non2xxRe     = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 )
 
 func wrk(t target, d time.Duration, conns, threads int) (measure, error) {
@@ -270,6 +311,9 @@ func wrk(t target, d time.Duration, conns, threads int) (measure, error) {
 	}
 	var res measure
 	res.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if r := requestsRe.FindSubmatch(out); r != nil {
+		res.requests, _ = strconv.ParseInt(string(r[1]), 10, 64)
+	}
 	if l := latencyRe.FindSubmatch(out); l != nil {
 		res.latency = string(l[1])
 	}
