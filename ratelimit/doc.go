@@ -175,7 +175,8 @@
 // Limiter, MemoryStore and the Redis store are safe for concurrent use by
 // multiple goroutines. Each check is atomic in its store: concurrent
 // requests on one key never pass more than the limit, in one process or
-// across instances sharing a Redis. A Limiter's configuration is fixed by
+// across instances sharing a Redis (with WithReservation, more by at most
+// the bound of the Approximate mode). A Limiter's configuration is fixed by
 // New. Close stops the sweeper of the MemoryStore that New created; a
 // Store given with WithStore is its creator's to close.
 package ratelimit
