@@ -50,7 +50,8 @@ func (c *compiled) allowed(ctx context.Context, action byte, resource string, at
 	}
 	v := c.viewOf(attrs)
 	v.fieldFn = field
-	return c.actions(principalOf(ctx).binding(c), ri, &v)&bit != 0
+	b := c.bind(principalOf(ctx).p)
+	return c.actions(&b, ri, &v)&bit != 0
 }
 
 // Filter returns a SQL condition with '?' placeholders, and its

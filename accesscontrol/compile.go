@@ -101,10 +101,9 @@ type compiled struct {
 	scopeIdx  map[string]int32
 	services  map[string][]int32 // service name -> scopes listing it
 	scopeRole map[string][]int32 // role name -> scopes granting it
-	anon      *binding
 	rules     int
 	// indexes is the index cache: the indexes of the role sets principals
-	// were last bound with, by hash (see bindInto).
+	// were last bound with, in pairs of slots (see cachedIndex).
 	indexes [indexSlots]atomic.Pointer[roleIndex]
 	seed    maphash.Seed
 	noRoles roleIndex // the index of no roles and no scopes
@@ -243,7 +242,6 @@ func compile(src *source, version uint64) *compiled {
 		}
 	}
 	c.compileScopes(src)
-	c.anon = &binding{c: c, roleIndex: &c.noRoles}
 	c.seed = maphash.MakeSeed()
 	return c
 }
@@ -319,33 +317,30 @@ func (c *compiled) memberRole(role string, pi int) (string, uint8) {
 	return "", 0
 }
 
-// binding is a principal indexed against one compiled policy: its uid,
-// the index of its roles and scopes (shared by the principals that hold
-// the same ones), and the grants of the last resources it was asked about.
-// It is built on the principal's first decision under a policy version and
-// cached in the principal; a decision on a resource intersects the
-// resource's grants with the index.
+// binding is a principal indexed against one compiled policy, for the
+// decisions of one call: the principal, its uid, and the index of its
+// roles and scopes (shared by the principals that hold the same ones). A
+// decision on a resource intersects the resource's grants with the index.
 type binding struct {
 	c   *compiled
-	pr  *principal // nil for the anonymous caller
+	pr  principal // the zero principal for the anonymous caller
 	uid string
 	*roleIndex
-	// cache holds the last grants computed, direct-mapped by resource
-	// index: (index + 1) << 32 | all << 16 | own; 0 empty.
-	cache [8]atomic.Uint64
 }
 
 // roleIndex is a set of roles and scopes indexed against one compiled
 // policy: the role ids its roles and role patterns have, its membership
 // levels, and the declared scopes it holds; all of it proportional to the
-// roles and scopes, not to the policy. It is immutable once built, and
-// shared through the policy's index cache by every principal that holds
-// the same roles (in the same order) and scopes.
+// roles and scopes, not to the policy. It is immutable once built but for
+// its cache of grants, and shared through the policy's index cache by
+// every principal that holds the same roles (in the same order) and
+// scopes.
 type roleIndex struct {
-	// roleKey and scopeKey are the key: the principal's roles as given
-	// (principal.roleKey) and its scopes sorted (a private copy, never
-	// modified).
+	// roleKey, nroles and scopeKey are the key: the principal's roles as
+	// given (principal.roleKey and nroles) and its scopes sorted (a private
+	// copy, never modified).
 	roleKey  string
+	nroles   int
 	scopeKey []string
 	hash     uint64
 	// ids are the role ids held, sorted; idSet is the same set as an
@@ -357,73 +352,108 @@ type roleIndex struct {
 	members []map[string]uint8
 	// scopes are the declared scopes held, sorted.
 	scopes []int32
+	// cache holds the last grants computed, direct-mapped by resource
+	// index: (index + 1) << 32 | all << 16 | own; 0 empty.
+	cache [8]atomic.Uint64
 }
 
 // Limits of the index cache of a compiled policy: how many role sets it
-// keeps (direct-mapped by their hash, a newer set replacing an older one
-// in its slot), and the largest set it keeps, so that its memory stays
-// bounded (a principal with more roles is indexed for itself alone).
+// keeps (1,024 pairs of slots, chosen by the set's hash: a new set takes
+// the first slot of its pair and moves the set there to the second, which
+// forgets the set that was in the second), and the
+// largest set it keeps, so that its memory stays bounded (a principal with
+// more roles is indexed for itself alone).
 const (
-	indexSlots    = 1024
+	indexSlots    = 2048
 	indexMaxRoles = 64
 	indexMaxBytes = 4096
 )
 
-// bindInto indexes pr against c into the zero binding b: the index of
-// pr's roles and scopes comes from c's index cache, or is built and put
-// there.
-func (c *compiled) bindInto(b *binding, pr *principal) {
-	b.c, b.pr, b.uid = c, pr, pr.id.UID
-	if pr.nroles == 0 && len(pr.scopes) == 0 {
-		b.roleIndex = &c.noRoles
-		return
+// indexable reports whether the index cache may keep pr's role set: it is
+// within the cache's limits.
+func indexable(pr *principal) bool {
+	sc := pr.scopes()
+	if pr.nroles+len(sc) > indexMaxRoles {
+		return false
 	}
-	h, cacheable := c.indexHash(pr)
-	if !cacheable {
-		b.roleIndex = c.index(pr, 0)
-		return
+	n := len(pr.roleKey)
+	for _, s := range sc {
+		n += len(s)
 	}
-	slot := &c.indexes[h&(indexSlots-1)]
-	if ix := slot.Load(); ix != nil && ix.hash == h && ix.roleKey == pr.roleKey && slices.Equal(ix.scopeKey, pr.scopes) {
-		b.roleIndex = ix
-		return
+	return n <= indexMaxBytes
+}
+
+// indexOf returns the index of pr's roles and scopes under c: the index
+// pr found for c before, or the one in c's index cache, or a new one (put
+// in the cache when pr's set is indexable).
+func (c *compiled) indexOf(pr *principal) *roleIndex {
+	x := pr.x
+	if pr.nroles == 0 && (x == nil || len(x.scopes) == 0) {
+		return &c.noRoles
+	}
+	if x == nil {
+		return c.cachedIndex(pr)
+	}
+	if bi := x.bound.Load(); bi != nil && bi.c == c {
+		return bi.ix
+	}
+	var ix *roleIndex
+	if x.own {
+		ix = c.index(pr, 0)
+	} else {
+		ix = c.cachedIndex(pr)
+	}
+	var bi *boundIndex
+	if x.claimed.CompareAndSwap(false, true) {
+		bi = &x.first
+		bi.c, bi.ix = c, ix
+	} else {
+		bi = &boundIndex{c: c, ix: ix}
+	}
+	x.bound.Store(bi)
+	return ix
+}
+
+// cachedIndex returns the index of pr's role set from c's index cache,
+// building it and putting it there when it is missing.
+func (c *compiled) cachedIndex(pr *principal) *roleIndex {
+	h := c.indexHash(pr)
+	i := h & (indexSlots - 1) &^ 1
+	first, second := &c.indexes[i], &c.indexes[i+1]
+	if ix := first.Load(); ix.matches(pr, h) {
+		return ix
+	}
+	if ix := second.Load(); ix.matches(pr, h) {
+		return ix
 	}
 	ix := c.index(pr, h)
-	slot.Store(ix)
-	b.roleIndex = ix
-}
-
-// bind returns pr indexed against c.
-func (c *compiled) bind(pr *principal) *binding {
-	b := new(binding)
-	c.bindInto(b, pr)
-	return b
-}
-
-// indexHash returns the hash of pr's roles and scopes under c's seed, and
-// whether the index cache may keep them (they are within its limits).
-func (c *compiled) indexHash(pr *principal) (uint64, bool) {
-	if pr.nroles+len(pr.scopes) > indexMaxRoles || len(pr.roleKey) > indexMaxBytes {
-		return 0, false
+	if old := first.Load(); old != nil {
+		second.Store(old)
 	}
+	first.Store(ix)
+	return ix
+}
+
+// matches reports whether ix (nil: an empty slot) is the index of pr's
+// role set, whose hash is h.
+func (ix *roleIndex) matches(pr *principal, h uint64) bool {
+	return ix != nil && ix.hash == h && ix.nroles == pr.nroles && ix.roleKey == pr.roleKey &&
+		slices.Equal(ix.scopeKey, pr.scopes())
+}
+
+// indexHash returns the hash of pr's roles and scopes under c's seed.
+func (c *compiled) indexHash(pr *principal) uint64 {
 	h := maphash.String(c.seed, pr.roleKey)
-	if len(pr.scopes) > 0 {
-		n := len(pr.roleKey)
-		for _, s := range pr.scopes {
-			h = (h ^ maphash.String(c.seed, s)) * 0x9e3779b97f4a7c15
-			n += len(s)
-		}
-		if n > indexMaxBytes {
-			return 0, false
-		}
+	for _, s := range pr.scopes() {
+		h = (h ^ maphash.String(c.seed, s)) * 0x9e3779b97f4a7c15
 	}
-	return h, true
+	return h
 }
 
 // index builds the index of pr's roles and scopes under c; hash is its
 // hash in the index cache.
 func (c *compiled) index(pr *principal, hash uint64) *roleIndex {
-	b := &roleIndex{roleKey: pr.roleKey, scopeKey: pr.scopes, hash: hash}
+	b := &roleIndex{roleKey: pr.roleKey, nroles: pr.nroles, scopeKey: pr.scopes(), hash: hash}
 	b.ids = b.idsBuf[:0]
 	if len(c.private) > 0 {
 		// Size the membership maps up front: a principal may hold
@@ -488,7 +518,7 @@ func (c *compiled) index(pr *principal, hash uint64) *roleIndex {
 			b.idSet[i] = id
 		}
 	}
-	for _, name := range pr.scopes {
+	for _, name := range pr.scopes() {
 		si, ok := c.scopeIdx[name]
 		if !ok || !pr.holdsAny(c.scopes[si].roleSet) {
 			continue

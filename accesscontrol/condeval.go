@@ -123,7 +123,7 @@ func heldScopes(c *compiled, b *binding, pr *principal) []string {
 	for _, si := range b.scopes {
 		out = append(out, c.scopes[si].name)
 	}
-	for _, s := range pr.scopes {
+	for _, s := range pr.scopes() {
 		if _, ok := c.scopeIdx[s]; !ok {
 			out = append(out, s)
 		}

@@ -130,7 +130,7 @@ func (c *compiled) actions(b *binding, ri int32, v *view) ActionSet {
 // condition is true. A rule whose actions are all granted already is not
 // evaluated.
 func (c *compiled) condActions(b *binding, r *compiledRes, v *view, acts ActionSet) ActionSet {
-	env := condEnv{c: c, b: b, pr: b.pr, v: v, now: v.now}
+	env := condEnv{c: c, b: b, pr: &b.pr, v: v, now: v.now}
 	for i := range r.conds {
 		cr := &r.conds[i]
 		if cr.actions&^acts == 0 || !c.condApplies(b, r, v, cr) {
@@ -168,7 +168,8 @@ func (p *Policy) Actions(pr Principal, resource string, rec Record) ActionSet {
 		return 0
 	}
 	v := c.view(&rec)
-	return c.actions(pr.binding(c), ri, &v)
+	b := c.bind(pr.p)
+	return c.actions(&b, ri, &v)
 }
 
 // AllowedFor reports whether p may perform action (a letter of Letters) on
@@ -186,7 +187,8 @@ func (p *Policy) AllowedFor(pr Principal, action byte, resource string, rec Reco
 		return false
 	}
 	v := c.view(&rec)
-	return c.actions(pr.binding(c), ri, &v)&bit != 0
+	b := c.bind(pr.p)
+	return c.actions(&b, ri, &v)&bit != 0
 }
 
 // Check is one rule (or privacy default, or scope) Explain considered.
@@ -304,7 +306,7 @@ type explainer struct {
 // roles returns the caller's roles sorted, so that Explain names the same
 // role whatever order the session gave them in.
 func (e *explainer) roles() []string {
-	if e.pr.p == nil {
+	if e.pr.p.nroles == 0 {
 		return nil
 	}
 	if e.sorted == nil {
@@ -386,7 +388,8 @@ func (e *explainer) rule(rule *ruleSrc) Check {
 		why += ", " + owhy
 	}
 	if ok && rule.cond != nil {
-		env := condEnv{c: e.c, b: e.pr.binding(e.c), pr: e.pr.p, v: e.v, now: e.v.now}
+		b := e.c.bind(e.pr.p)
+		env := condEnv{c: e.c, b: &b, pr: &b.pr, v: e.v, now: e.v.now}
 		switch env.eval(rule.cond.root) {
 		case tTrue:
 			why += ", when " + rule.cond.text + " is true"
@@ -402,7 +405,7 @@ func (e *explainer) rule(rule *ruleSrc) Check {
 
 func (e *explainer) scope(s *compiledScope, acts ActionSet) Check {
 	ch := Check{Entry: s.entry, Line: s.line, Actions: acts, Rule: "scope " + s.name + " : " + acts.String()}
-	held := e.pr.p != nil && containsSorted(e.pr.p.scopes, s.name)
+	held := containsSorted(e.pr.p.scopes(), s.name)
 	switch {
 	case !held:
 		ch.Reason = "the credential lacks scope " + quote(s.name)

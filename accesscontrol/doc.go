@@ -322,18 +322,25 @@
 //     below 100 ns in every case on an idle machine. The crud path (Allowed: principal from the
 //     context, record as an attribute map) adds the map lookups: about
 //     110 to 160 ns.
-//   - NewPrincipal copies the roles into one string (two allocations: the
-//     principal and its roles). Its first decision under a policy version
-//     finds the index of its roles in the policy's index cache, which
-//     keeps the indexes of the last 1,024 role sets principals were built
-//     with (direct-mapped by a hash of the roles and scopes; sets of up to
-//     64 roles and scopes and 4 KB): one hash and one comparison of the
-//     roles, no allocation. A role set not in the cache is indexed in time
-//     and memory proportional to its roles, whatever the size of the
+//   - NewPrincipal allocates nothing for a uid and up to eight roles
+//     (256 bytes) and nothing else: a single role is kept as given, several
+//     are copied into one string (one allocation); scopes, an account id,
+//     an authentication method, an API key id or more roles add one
+//     allocation. A decision finds the index of the principal's roles in
+//     the policy's index cache, which keeps the indexes of up to 2,048 role
+//     sets (pairs of slots chosen by a hash of the roles and scopes; sets
+//     of up to 64 roles and scopes and 4 KB): one hash and one comparison
+//     of the roles, no allocation; a principal with the extra allocation
+//     keeps the index it found, so that only its first decision under a
+//     policy version pays that. A role set not in the cache is indexed in
+//     time and memory proportional to its roles, whatever the size of the
 //     policy (about 50 ns of CPU per role), and put in the cache. A
 //     decision then intersects the resource's grants with the index (the
-//     last eight resources' answers are kept in the principal). A server
-//     that builds a Principal per request pays this once per request.
+//     last eight resources' answers are kept with the index, shared by the
+//     principals holding the same roles). NewPrincipal and a first decision
+//     for a principal of 3 roles: about 110 to 150 ns and one allocation
+//     on the 100,000-rule policy; for casbin's own workload (one role
+//     per user), no allocation.
 //     BenchmarkScaling measures 100 to 100,000 rules and 3 to 500 roles,
 //     cached and not.
 //   - FilterFor: about 1 µs for an owner, 7 µs for a member of 20 lists.

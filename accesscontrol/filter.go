@@ -141,13 +141,13 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 			return "", nil, fmt.Errorf("%w: %q for %q", ErrInvalidColumn, col, k)
 		}
 	}
-	b := pr.binding(c)
+	b := c.bind(pr.p)
 	r := &c.res[ri]
 	rp := b.grant(ri)
 	if (r.anyAll|rp.all)&bit != 0 {
 		return "1=1", nil, nil
 	}
-	q := filterQuery{c: c, b: b, pr: b.pr, r: r, bit: bit}
+	q := filterQuery{c: c, b: &b, pr: &b.pr, r: r, bit: bit}
 	q.uidCol, q.ownOK = columns["uid"]
 	q.ownOK = q.ownOK && b.uid != ""
 	q.privCol, q.hasPriv = columns["privacy"]

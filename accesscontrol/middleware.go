@@ -95,7 +95,7 @@ func (p *Policy) MayPerform(pr Principal, action byte, resource string) bool {
 	if bit == 0 || !ok {
 		return false
 	}
-	b := pr.binding(c)
+	b := c.bind(pr.p)
 	r := &c.res[ri]
 	acts := r.anyAll
 	rp := b.grant(ri)

@@ -35,56 +35,95 @@ type Identity struct {
 	APIKeyID string
 }
 
-// Principal is an immutable caller: an Identity plus the index that makes
-// decisions fast. Build one per request with NewPrincipal: it copies the
-// roles into one string (one allocation besides the principal's own). Its
-// first decision under a policy version finds the index of its roles in
-// the policy's index cache, which keeps the indexes of the last role sets
-// seen (1,024 of them; a set of more than 64 roles and scopes is indexed
-// for its principal alone): a hash and a comparison of the roles, no
-// allocation; a role set not in the cache is indexed in time proportional
-// to its roles, whatever the policy's size. Every later decision under that
-// version allocates nothing. The index is kept for one policy version at a
-// time: use one Principal per Policy. The zero Principal is the anonymous
-// caller. Principals are safe for concurrent use and cheap to copy.
+// Principal is an immutable caller: an Identity in a form that makes
+// decisions fast. Build one per request with NewPrincipal: a principal of a
+// uid and at most eight roles (up to 256 bytes in all) and nothing else is
+// built without allocating (its single role is kept as given; several are
+// copied into one string, one allocation); scopes, an account id, an
+// authentication method, an API key id, or more roles add one allocation.
+//
+// A decision finds the index of the principal's roles in the policy's
+// index cache, which keeps the indexes of the role sets seen last (up to
+// 2,048 of them; a set of more than 64 roles and scopes is indexed for its
+// principal alone): a hash and a comparison of the roles, no allocation. A
+// role set not in the cache is indexed in time proportional to its roles,
+// whatever the policy's size. A principal with the extra allocation keeps
+// the index it found for the policy version, so its later decisions under
+// that version skip the hash. The zero Principal is the anonymous caller.
+// Principals are safe for concurrent use and cheap to copy (a few words).
 type Principal struct {
-	p *principal
+	p principal
 }
 
 type principal struct {
-	id Identity // Roles nil (see roleKey); Scopes a private copy
-	// roleKey holds the roles as given, each preceded by its length
-	// (uvarint), in one string: one copy of the roles without a pointer
-	// per role, and the key of the policy's index cache. nroles is how
-	// many there are.
+	uid string
+	// roleKey holds the roles as given: the role itself when there is
+	// one, else each role preceded by its length (uvarint), in one string:
+	// one copy of the roles without a pointer per role, and the key of the
+	// policy's index cache. nroles is how many there are.
 	roleKey string
 	nroles  int
-	scopes  []string // sorted, unique
-	bound   atomic.Pointer[binding]
-	// first is the binding of the first policy version the principal is
-	// used with, allocated with it; claimed tells whether it was taken.
-	first   binding
+	x       *principalExt // nil: nothing but the uid and a few roles
+}
+
+// principalExt is the rest of a principal, allocated only when it has
+// some of it.
+type principalExt struct {
+	scopesGiven []string // as given
+	scopes      []string // sorted, unique
+	accountID   string
+	authMethod  string
+	apiKeyID    string
+	// own is set when the index cache does not keep this principal's role
+	// set (see indexable): its index is built for it alone.
+	own bool
+	// bound is the index found for the last policy version used; first
+	// is the first one, allocated with the principal, and claimed tells
+	// whether it was taken.
+	bound   atomic.Pointer[boundIndex]
+	first   boundIndex
 	claimed atomic.Bool
 }
 
+// boundIndex is the index of a principal's roles under one compiled
+// policy.
+type boundIndex struct {
+	c  *compiled
+	ix *roleIndex
+}
+
+// Limits of a principal without its extra allocation.
+const (
+	inlineRoles = 8
+	inlineBytes = 256
+)
+
 // NewPrincipal returns the principal of id. The roles and scopes are
-// copied.
+// copied (a single role, a string, is kept as given).
 func NewPrincipal(id Identity) Principal {
-	pr := &principal{id: id}
-	pr.id.Roles = nil
+	pr := principal{uid: id.UID}
 	pr.roleKey, pr.nroles = packRoles(id.Roles)
-	if len(id.Scopes) > 0 {
-		pr.id.Scopes = slices.Clone(id.Scopes)
-		pr.scopes = sortedUnique(id.Scopes)
+	if len(id.Scopes) > 0 || id.AccountID != "" || id.AuthMethod != "" || id.APIKeyID != "" ||
+		pr.nroles > inlineRoles || len(pr.roleKey) > inlineBytes {
+		x := &principalExt{accountID: id.AccountID, authMethod: id.AuthMethod, apiKeyID: id.APIKeyID}
+		if len(id.Scopes) > 0 {
+			x.scopesGiven = slices.Clone(id.Scopes)
+			x.scopes = sortedUnique(id.Scopes)
+		}
+		pr.x = x
+		x.own = !indexable(&pr)
 	}
 	return Principal{pr}
 }
 
-// packRoles returns roles as one string, each role preceded by its length
-// as a uvarint, and how many there are.
+// packRoles returns roles as one string and how many there are: the role
+// itself for one role, else each role preceded by its length as a uvarint.
 func packRoles(roles []string) (string, int) {
-	if len(roles) == 0 {
+	switch len(roles) {
+	case 0:
 		return "", 0
+	case 1:
+		return roles[0], 1
 	}
 	n := 0
 	for _, r := range roles {
@@ -116,6 +155,12 @@ func uvarintLen(n int) int {
 // eachRole calls yield with each role, in the order given, until it
 // returns false.
 func (pr *principal) eachRole(yield func(string) bool) {
+	if pr.nroles <= 1 {
+		if pr.nroles == 1 {
+			yield(pr.roleKey)
+		}
+		return
+	}
 	k := pr.roleKey
 	for len(k) > 0 {
 		n, w := uint64(k[0]), 1
@@ -153,6 +198,15 @@ func (pr *principal) hasRole(role string) bool {
 	return false
 }
 
+// scopes returns the credential's scopes, sorted (nil for none); not to
+// be modified.
+func (pr *principal) scopes() []string {
+	if pr.x == nil {
+		return nil
+	}
+	return pr.x.scopes
+}
+
 // sortedUnique returns a sorted copy of s without duplicates. Input that
 // is already sorted (as a session that stores sorted roles gives it) is
 // only copied.
@@ -168,30 +222,24 @@ func sortedUnique(s []string) []string {
 func Anonymous() Principal { return Principal{} }
 
 // Authenticated reports whether the principal has a uid.
-func (p Principal) Authenticated() bool { return p.p != nil && p.p.id.UID != "" }
+func (p Principal) Authenticated() bool { return p.p.uid != "" }
 
 // UID returns the caller's uid ("" when anonymous).
-func (p Principal) UID() string {
-	if p.p == nil {
-		return ""
-	}
-	return p.p.id.UID
-}
+func (p Principal) UID() string { return p.p.uid }
 
 // Identity returns a copy of the identity the principal was built from.
 func (p Principal) Identity() Identity {
-	if p.p == nil {
-		return Identity{}
+	id := Identity{UID: p.p.uid, Roles: p.p.roles()}
+	if x := p.p.x; x != nil {
+		id.Scopes = slices.Clone(x.scopesGiven)
+		id.AccountID, id.AuthMethod, id.APIKeyID = x.accountID, x.authMethod, x.apiKeyID
 	}
-	id := p.p.id
-	id.Roles = p.p.roles()
-	id.Scopes = slices.Clone(id.Scopes)
 	return id
 }
 
 // Roles returns a copy of the caller's roles, sorted, without duplicates.
 func (p Principal) Roles() []string {
-	if p.p == nil {
+	if p.p.nroles == 0 {
 		return nil
 	}
 	return sortedUnique(p.p.roles())
@@ -199,43 +247,33 @@ func (p Principal) Roles() []string {
 
 // Scopes returns a copy of the credential's scopes, sorted. Policy.HasScopesFor
 // tells which of them the policy lets the caller use.
-func (p Principal) Scopes() []string {
-	if p.p == nil {
-		return nil
-	}
-	return slices.Clone(p.p.scopes)
-}
+func (p Principal) Scopes() []string { return slices.Clone(p.p.scopes()) }
 
 // HasRole reports whether the caller holds role (exactly).
-func (p Principal) HasRole(role string) bool {
-	if p.p == nil {
-		return false
-	}
-	return p.p.hasRole(role)
-}
+func (p Principal) HasRole(role string) bool { return p.p.hasRole(role) }
 
 // AccountID returns the caller's account id.
 func (p Principal) AccountID() string {
-	if p.p == nil {
+	if p.p.x == nil {
 		return ""
 	}
-	return p.p.id.AccountID
+	return p.p.x.accountID
 }
 
 // AuthMethod returns how the caller authenticated.
 func (p Principal) AuthMethod() string {
-	if p.p == nil {
+	if p.p.x == nil {
 		return ""
 	}
-	return p.p.id.AuthMethod
+	return p.p.x.authMethod
 }
 
 // APIKeyID returns the prefix of the API key the caller used, if any.
 func (p Principal) APIKeyID() string {
-	if p.p == nil {
+	if p.p.x == nil {
 		return ""
 	}
-	return p.p.id.APIKeyID
+	return p.p.x.apiKeyID
 }
 
 // String returns "uid" or "anonymous", for messages.
@@ -243,24 +281,24 @@ func (p Principal) String() string {
 	if !p.Authenticated() {
 		return "anonymous"
 	}
-	return p.p.id.UID
+	return p.p.uid
 }
 
 // LogValue logs the uid, roles, scopes, method and key id (none of them a
 // secret).
 func (p Principal) LogValue() slog.Value {
-	if p.p == nil {
+	if p.p == (principal{}) {
 		return slog.StringValue("anonymous")
 	}
-	attrs := []slog.Attr{slog.String("uid", p.p.id.UID), slog.Any("roles", sortedUnique(p.p.roles()))}
-	if len(p.p.scopes) > 0 {
-		attrs = append(attrs, slog.Any("scopes", p.p.scopes))
+	attrs := []slog.Attr{slog.String("uid", p.p.uid), slog.Any("roles", p.Roles())}
+	if sc := p.p.scopes(); len(sc) > 0 {
+		attrs = append(attrs, slog.Any("scopes", sc))
 	}
-	if p.p.id.AuthMethod != "" {
-		attrs = append(attrs, slog.String("method", p.p.id.AuthMethod))
+	if m := p.AuthMethod(); m != "" {
+		attrs = append(attrs, slog.String("method", m))
 	}
-	if p.p.id.APIKeyID != "" {
-		attrs = append(attrs, slog.String("apikey", p.p.id.APIKeyID))
+	if k := p.APIKeyID(); k != "" {
+		attrs = append(attrs, slog.String("apikey", k))
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -274,25 +312,9 @@ func (pr *principal) holdsAny(set map[string]bool) bool {
 	return false
 }
 
-// binding returns the principal indexed against c, building it at most
-// once per policy version (a concurrent first use may build it twice; both
-// results are equal).
-func (p Principal) binding(c *compiled) *binding {
-	if p.p == nil {
-		return c.anon
-	}
-	if b := p.p.bound.Load(); b != nil && b.c == c {
-		return b
-	}
-	var b *binding
-	if p.p.claimed.CompareAndSwap(false, true) {
-		b = &p.p.first
-		c.bindInto(b, p.p)
-	} else {
-		b = c.bind(p.p)
-	}
-	p.p.bound.Store(b)
-	return b
+// bind returns pr indexed against c.
+func (c *compiled) bind(pr principal) binding {
+	return binding{c: c, pr: pr, uid: pr.uid, roleIndex: c.indexOf(&pr)}
 }
 
 type principalKey struct{}

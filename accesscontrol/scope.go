@@ -10,17 +10,17 @@ func (p *Policy) HasScopesFor(pr Principal, scopes ...string) bool {
 	if len(scopes) == 0 {
 		return true
 	}
-	if pr.p == nil {
+	if pr.p.x == nil { // no scopes
 		return false
 	}
 	c := p.cur.Load()
-	b := pr.binding(c)
+	b := c.bind(pr.p)
 	for _, s := range scopes {
 		if si, ok := c.scopeIdx[s]; ok {
 			if !b.holdsScope(si) {
 				return false
 			}
-		} else if !containsSorted(pr.p.scopes, s) {
+		} else if !containsSorted(pr.p.scopes(), s) {
 			return false
 		}
 	}
@@ -31,7 +31,7 @@ func (p *Policy) HasScopesFor(pr Principal, scopes ...string) bool {
 // FastAPI-style named endpoint such as "approve_payment"): it holds a
 // declared scope that lists the service.
 func (p *Policy) ServiceAllowed(pr Principal, service string) bool {
-	if pr.p == nil {
+	if pr.p.x == nil { // no scopes
 		return false
 	}
 	c := p.cur.Load()
@@ -39,7 +39,7 @@ func (p *Policy) ServiceAllowed(pr Principal, service string) bool {
 	if !ok {
 		return false
 	}
-	b := pr.binding(c)
+	b := c.bind(pr.p)
 	for _, si := range scopes {
 		if b.holdsScope(si) {
 			return true
