@@ -243,43 +243,14 @@ func newTracedApp(ctx context.Context, cfg *serviceConfig, log *slog.Logger, out
 	}
 	closing(a.grants.Close)
 
-	reserve, err := rateLimitReservation(cfg)
-	if err != nil {
+	if err = a.newLimiters(closing); err != nil {
 		return nil, err
 	}
-	if a.limiter, err = ratelimit.New(
-		reserve,
-		ratelimit.WithStore(a.be.limits),
-		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
-		ratelimit.WithLimitSource(a.grants),
-		ratelimit.WithLimitSourceTTL(cfg.LimitCacheTTL),
-		ratelimit.WithKeyFunc(principalUID),
-		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
-		ratelimit.WithLogger(log),
-		ratelimit.WithTracerProvider(tp),
-	); err != nil {
-		return nil, err
-	}
-	closing(a.limiter.Close)
-	// The strict limiter counts, per client address, what anonymous
-	// callers can make the service do at a cost: register, confirm, ask
-	// for a reset link, and present bad credentials.
 	if a.idem, err = idempotency.New(idempotency.WithStore(a.be.idempotency), idempotency.WithTTL(cfg.IdempotencyTTL),
 		idempotency.WithScope(a.idempotencyScope), idempotency.WithLogger(log), idempotency.WithTracerProvider(tp)); err != nil {
 		return nil, err
 	}
 	closing(a.idem.Close)
-	if a.strict, err = ratelimit.New(
-		ratelimit.WithStore(a.be.limits),
-		ratelimit.WithPolicyName("anonymous"),
-		ratelimit.WithTracerProvider(tp),
-		ratelimit.WithAnonymousLimit(ratelimit.Per(cfg.StrictRequests, cfg.RateLimitInterval())),
-		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
-		ratelimit.WithLogger(log),
-	); err != nil {
-		return nil, err
-	}
-	closing(a.strict.Close)
 
 	members := &memberships{db: a.db, levels: a.policy.Levels()}
 	if a.apikeys, err = apikey.New(
@@ -577,6 +548,45 @@ func principalUID(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return p.UID(), true
+}
+
+// newLimiters builds the per-principal rate limiter (exact, or with
+// ratelimit_batch approximate) and the strict per-address one.
+func (a *app) newLimiters(closing func(func(context.Context) error)) error {
+	cfg, log, tp := a.cfg, a.log, a.tp
+	reserve, err := rateLimitReservation(cfg)
+	if err != nil {
+		return err
+	}
+	if a.limiter, err = ratelimit.New(
+		reserve,
+		ratelimit.WithStore(a.be.limits),
+		ratelimit.WithDefaultLimit(ratelimit.Per(cfg.RateLimitRequests(), cfg.RateLimitInterval())),
+		ratelimit.WithLimitSource(a.grants),
+		ratelimit.WithLimitSourceTTL(cfg.LimitCacheTTL),
+		ratelimit.WithKeyFunc(principalUID),
+		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
+		ratelimit.WithLogger(log),
+		ratelimit.WithTracerProvider(tp),
+	); err != nil {
+		return err
+	}
+	closing(a.limiter.Close)
+	// The strict limiter counts, per client address, what anonymous
+	// callers can make the service do at a cost: register, confirm, ask
+	// for a reset link, and present bad credentials.
+	if a.strict, err = ratelimit.New(
+		ratelimit.WithStore(a.be.limits),
+		ratelimit.WithPolicyName("anonymous"),
+		ratelimit.WithTracerProvider(tp),
+		ratelimit.WithAnonymousLimit(ratelimit.Per(cfg.StrictRequests, cfg.RateLimitInterval())),
+		ratelimit.WithTrustedProxies(cfg.TrustedProxies()...),
+		ratelimit.WithLogger(log),
+	); err != nil {
+		return err
+	}
+	closing(a.strict.Close)
+	return nil
 }
 
 // rateLimitReservation is the approximate mode of the per-principal rate
