@@ -1,9 +1,9 @@
 -- Create a session and index it under its uid. The session hash and its
 -- index entry must change together (a concurrent DeleteAll sees both or
--- neither); the index pruning rides along.
+-- neither).
 -- KEYS[1] session hash, KEYS[2] uid index (sorted set: id -> absolute deadline)
 -- ARGV[1] id, ARGV[2] sealed data, ARGV[3] idle ms (0: none), ARGV[4] absolute ms,
--- ARGV[5] invalidation channel, ARGV[6] message ("<uid> <id>"), published when a session is replaced
+-- ARGV[5] invalidation channel, ARGV[6] uid
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local absms = tonumber(ARGV[4])
@@ -11,10 +11,22 @@ local idle = tonumber(ARGV[3])
 local abs = now + absms
 local ttl = absms
 if idle > 0 and idle < ttl then ttl = idle end
-if redis.call('DEL', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
-redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', string.format('%.0f', abs), 'r', string.format('%.0f', now))
+local a, r = string.format('%.0f', abs), string.format('%.0f', now)
+-- A new hash gains its 3 fields. Fewer means that a live session had
+-- this id (never the case of a fresh random id): it is replaced whole
+-- (its last use goes) and the instances' caches are told.
+if redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', a, 'r', r) < 3 then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', a, 'r', r)
+  redis.call('PUBLISH', ARGV[5], ARGV[6] .. ' ' .. ARGV[1])
+end
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZADD', KEYS[2], abs, ARGV[1])
-if redis.call('PEXPIRETIME', KEYS[2]) < abs then redis.call('PEXPIREAT', KEYS[2], abs) end
+-- Dead entries are pruned each time the index reaches a multiple of 64
+-- entries: it never holds more than 63 entries besides those live at its
+-- last pruning.
+if redis.call('ZCARD', KEYS[2]) % 64 == 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
+-- The index expires with its last session: raised, never lowered; a new
+-- index (no expiry, which GT takes for an infinite one) gets it with NX.
+if redis.call('PEXPIREAT', KEYS[2], abs, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[2], abs, 'NX') end
 return 1

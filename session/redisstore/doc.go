@@ -18,7 +18,9 @@
 //	apicrud:session:{<uid>}:s:<id>   hash {d: sealed session, a: absolute deadline (unix ms), r: last refresh (unix ms),
 //	                                 l: sealed last use (client address, user agent, time), once refreshed};
 //	                                 key TTL = the idle deadline (capped by the absolute one)
-//	apicrud:session:{<uid>}:idx      sorted set id → absolute deadline: the per-user index; expires with its last session
+//	apicrud:session:{<uid>}:idx      sorted set id → absolute deadline: the per-user index; expires with its last session;
+//	                                 dead entries pruned by List, and by Create whenever the index reaches a multiple of
+//	                                 64 entries (so at most 63 besides the sessions live at the last pruning)
 //	apicrud:session:invalidate       pub/sub channel: "<uid> <id>" or "<uid>" for each session changed or ended
 //
 // <id> is base64url(SHA-256(token secret)); the token itself is never
@@ -29,13 +31,14 @@
 //
 // # Round trips
 //
-// Every method is one round trip: one EVALSHA of an embedded Lua script
-// (go-redis falls back to EVAL once per script and connection after a
-// NOSCRIPT reply). Scripts read the clock with TIME, so all instances
+// Every method is one round trip: one EVALSHA of an embedded Lua script,
+// which needs Redis 7.0 or later (go-redis falls back to EVAL once per
+// script and connection after a NOSCRIPT reply). Scripts read the clock with TIME, so all instances
 // agree on deadlines. The scripts that change or end a session publish
 // it on the invalidation channel, whether or not any instance caches.
 //
-//	Create       1  create.lua   (session hash + index; publishes only when it replaces a session)
+//	Create       1  create.lua   (session hash + index: TIME, HSET, PEXPIRE, ZADD, ZCARD, PEXPIREAT GT (NX for a
+//	                             new index); DEL, HSET, PUBLISH more only when it replaces a live session)
 //	Get          1  get.lua      (read; refreshes only when due: PEXPIRE + HSET r, l); 0 from the cache
 //	Replace      1  replace.lua  (compare-and-swap of the sealed bytes; publishes)
 //	Delete       1  delete.lua   (publishes)

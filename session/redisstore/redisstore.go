@@ -122,10 +122,11 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("sessionredis: %s: %w", op, err)
 }
 
-// Create implements session.Store: one round trip (create.lua).
+// Create implements session.Store: one round trip (create.lua), which
+// publishes only when it replaces a live session.
 func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, absolute time.Duration) error {
 	keys := []string{s.sessionKey(uid, id), s.indexKey(uid)}
-	err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1), s.channel, uid+" "+id).Err()
+	err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1), s.channel, uid).Err()
 	if s.cache != nil {
 		s.cache.drop(uid, id)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,6 +85,96 @@ func TestKeysAreHashTagged(t *testing.T) {
 	ttl, err = rdb.PTTL(t.Context(), prefix+"{u-1}:idx").Result()
 	require.NoError(t, err)
 	require.InDelta(t, float64(time.Hour), float64(ttl), float64(2*time.Second), "the index expires with its last session")
+}
+
+// TestCreateOverExistingID: a Create over a live session's id replaces
+// the session whole (its last use goes) and publishes "<uid> <id>" for the
+// instances' caches; a Create of a new id publishes nothing.
+func TestCreateOverExistingID(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb)
+	s := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))
+	ctx := t.Context()
+	sub := rdb.Subscribe(ctx, prefix+"invalidate")
+	t.Cleanup(func() { _ = sub.Close() })
+	_, err := sub.Receive(ctx) // the subscription's confirmation
+	require.NoError(t, err)
+	next := func() string {
+		t.Helper()
+		select {
+		case m := <-sub.Channel():
+			return m.Payload
+		case <-time.After(5 * time.Second):
+			t.Fatal("no invalidation message")
+			return ""
+		}
+	}
+
+	key := prefix + "{u-1}:s:a"
+	require.NoError(t, s.Create(ctx, "u-1", "a", []byte("v1"), time.Minute, time.Hour))
+	_, ok, err := s.Get(ctx, "u-1", "a", time.Minute, 0, func() []byte { return []byte("use") })
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "use", rdb.HGet(ctx, key, "l").Val())
+	require.NoError(t, s.Create(ctx, "u-1", "a", []byte("v2"), 2*time.Minute, time.Hour))
+	require.Equal(t, "u-1 a", next())
+	h, err := rdb.HGetAll(ctx, key).Result()
+	require.NoError(t, err)
+	require.Equal(t, "v2", h["d"])
+	require.ElementsMatch(t, []string{"d", "a", "r"}, keysOf(h), "the replaced session's last use is gone")
+	ttl := rdb.PTTL(ctx, key).Val()
+	require.InDelta(t, float64(2*time.Minute), float64(ttl), float64(2*time.Second), "the replacement's idle deadline")
+
+	require.NoError(t, s.Create(ctx, "u-1", "b", []byte("x"), time.Minute, time.Hour))
+	ok, err = s.Delete(ctx, "u-1", "b")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "u-1 b", next(), "the Create of a new id published nothing")
+}
+
+func keysOf(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestIndexBounded: Create prunes the dead entries of the index each time
+// it reaches a multiple of 64 entries, so the index never holds more than
+// 63 entries besides the sessions live at its last pruning; and the index
+// expires with its last session, whatever the order of their lifetimes.
+func TestIndexBounded(t *testing.T) {
+	t.Parallel()
+	rdb := testenv.Redis(t)
+	prefix := testenv.Prefix(t, rdb)
+	s := testenv.Must(sessionredis.New(rdb, sessionredis.WithPrefix(prefix)))
+	ctx := t.Context()
+	idx := prefix + "{u-1}:idx"
+
+	require.NoError(t, s.Create(ctx, "u-1", "live", []byte("x"), 0, 2*time.Hour))
+	require.NoError(t, s.Create(ctx, "u-1", "dead", []byte("x"), 0, time.Millisecond))
+	time.Sleep(5 * time.Millisecond)
+	for i := range 61 {
+		require.NoError(t, s.Create(ctx, "u-1", "live"+strconv.Itoa(i), []byte("x"), 0, 2*time.Hour))
+	}
+	require.EqualValues(t, 63, rdb.ZCard(ctx, idx).Val())
+	require.NoError(t, s.Create(ctx, "u-1", "live62", []byte("x"), 0, time.Hour))
+	require.EqualValues(t, 63, rdb.ZCard(ctx, idx).Val(), "pruned at 64 entries")
+	require.Equal(t, redis.Nil, rdb.ZScore(ctx, idx, "dead").Err())
+	ttl := rdb.PTTL(ctx, idx).Val()
+	require.InDelta(t, float64(2*time.Hour), float64(ttl), float64(2*time.Second), "a shorter session does not lower the index's expiry")
+	require.NoError(t, s.Create(ctx, "u-1", "longer", []byte("x"), 0, 3*time.Hour))
+	ttl = rdb.PTTL(ctx, idx).Val()
+	require.InDelta(t, float64(3*time.Hour), float64(ttl), float64(2*time.Second), "a longer session raises it")
+
+	require.NoError(t, s.Create(ctx, "u-2", "long", []byte("x"), 0, time.Hour))
+	for i := range 200 { // 1 live session: at most 64 entries
+		require.NoError(t, s.Create(ctx, "u-2", "short"+strconv.Itoa(i), []byte("x"), 0, time.Millisecond))
+		require.LessOrEqual(t, rdb.ZCard(ctx, prefix+"{u-2}:idx").Val(), int64(64))
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // newSealer is the tests' AES-256-GCM Sealer.
