@@ -63,6 +63,7 @@ type verified struct {
 type signer struct {
 	alg      string
 	header   string // the base64url header segment, with its dot
+	sigLen   int    // the length of a signature
 	macs     sync.Pool
 	hsKey    []byte
 	edKey    ed25519.PrivateKey
@@ -94,13 +95,23 @@ func newSigner(secret []byte, c *config) (*signer, error) {
 		return nil, optionError("signing key of type %T", key)
 	}
 	s.header = b64url.EncodeToString([]byte(`{"alg":"`+s.alg+`","typ":"JWT"}`)) + "."
+	switch {
+	case s.hsKey != nil:
+		s.sigLen = sha256.Size
+	case s.edKey != nil:
+		s.sigLen = ed25519.SignatureSize
+	default:
+		s.sigLen = s.rsaKey.Size()
+	}
 	return s, nil
 }
 
 // signToken returns the signed token of c.
 func (s *signer) signToken(c *claims) (Token, error) {
 	p := appendClaims(make([]byte, 0, 384), c)
-	b := make([]byte, 0, len(s.header)+b64url.EncodedLen(len(p))+1+b64url.EncodedLen(512))
+	// One allocation holds the token and, past its end, the HMAC.
+	n := len(s.header) + b64url.EncodedLen(len(p)) + 1 + b64url.EncodedLen(s.sigLen)
+	b := make([]byte, 0, n+s.sigLen)
 	b = append(b, s.header...)
 	b = b64url.AppendEncode(b, p)
 	var sig []byte
@@ -109,8 +120,7 @@ func (s *signer) signToken(c *claims) (Token, error) {
 		mac := s.macs.Get().(hash.Hash)
 		mac.Reset()
 		mac.Write(b)
-		var sum [sha256.Size]byte
-		sig = mac.Sum(sum[:0])
+		sig = mac.Sum(b[n:n])
 		s.macs.Put(mac)
 	case s.edKey != nil:
 		sig = ed25519.Sign(s.edKey, b)

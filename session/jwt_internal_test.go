@@ -177,3 +177,13 @@ func TestSignParseRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestNewJTI: the id newJTI returns is sessionID of its jti, the form
+// Validate derives from a token.
+func TestNewJTI(t *testing.T) {
+	jti, id := newJTI()
+	require.Len(t, jti, b64url.EncodedLen(jtiBytes))
+	require.Equal(t, sessionID(jti), id)
+	other, _ := newJTI()
+	require.NotEqual(t, jti, other)
+}

@@ -54,10 +54,14 @@ func compact(s string) bool {
 // newJTI returns a random session secret and the session id derived from
 // it (base64url of SHA-256), the only form the store sees.
 func newJTI() (jti, id string) {
-	b := make([]byte, jtiBytes)
-	_, _ = rand.Read(b) // never fails (Go 1.24+)
-	jti = b64url.EncodeToString(b)
-	return jti, sessionID(jti)
+	// One buffer: the random bytes, then their encoding, hashed as
+	// sessionID hashes the jti (without converting the string back).
+	b := make([]byte, jtiBytes+b64url.EncodedLen(jtiBytes))
+	_, _ = rand.Read(b[:jtiBytes]) // never fails (Go 1.24+)
+	e := b[jtiBytes:]
+	b64url.Encode(e, b[:jtiBytes])
+	sum := sha256.Sum256(e)
+	return string(e), b64url.EncodeToString(sum[:])
 }
 
 func sessionID(jti string) string {
