@@ -374,7 +374,8 @@ func (m *Manager) store1(ctx context.Context, r *record, life time.Duration) (*S
 		return nil, "", fmt.Errorf("%w: create: %w", ErrUnavailable, err)
 	}
 	s := r.session(id)
-	tok, err := m.sig.signToken(m.claims(r, jti, r.Scopes, s.Expires, time.Now()))
+	c := m.claims(r, jti, r.Scopes, s.Expires, time.Now())
+	tok, err := m.sig.signToken(&c)
 	if err != nil {
 		_, _ = m.store.Delete(ctx, r.UID, id)
 		return nil, "", err

@@ -365,7 +365,8 @@ func (m *Manager) tokens(r *record, id, secret string, scopes []string, now time
 	if d := m.cfg.oauth.accessTTL; d > 0 {
 		exp = minTime(now.Add(d), abs)
 	}
-	tok, err := m.sig.signToken(m.claims(r, r.Refresh.JTI, scopes, exp, now))
+	c := m.claims(r, r.Refresh.JTI, scopes, exp, now)
+	tok, err := m.sig.signToken(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -382,8 +383,9 @@ func (m *Manager) tokens(r *record, id, secret string, scopes []string, now time
 }
 
 // claims are the claims of a token of session r with secret jti.
-func (m *Manager) claims(r *record, jti string, scopes []string, exp, now time.Time) *claims {
-	return &claims{
+// They are a value: signToken only reads them, so they stay off the heap.
+func (m *Manager) claims(r *record, jti string, scopes []string, exp, now time.Time) claims {
+	return claims{
 		Issuer:    m.cfg.issuer,
 		Subject:   r.UID,
 		Audience:  m.cfg.audience,

@@ -45,6 +45,7 @@ type Store struct {
 	rdb     redis.Scripter
 	prefix  string
 	channel string // <prefix>invalidate
+	chanArg any    // channel as a script argument, boxed once
 	cache   *cache // nil without WithCache
 
 	cacheSub   Subscriber
@@ -86,6 +87,7 @@ func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 		}
 	}
 	s.channel = s.prefix + "invalidate"
+	s.chanArg = s.channel
 	if s.cacheSub != nil {
 		s.cache = newCache(s.cacheSub, s.channel, s.cacheStale, s.cacheSize)
 	}
@@ -126,7 +128,7 @@ func wrap(op string, err error) error {
 // publishes only when it replaces a live session.
 func (s *Store) Create(ctx context.Context, uid, id string, data []byte, idle, absolute time.Duration) error {
 	keys := []string{s.sessionKey(uid, id), s.indexKey(uid)}
-	err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1), s.channel, uid).Err()
+	err := createScript.Run(ctx, s.rdb, keys, id, data, ms(idle), max(ms(absolute), 1), s.chanArg, uid).Err()
 	if s.cache != nil {
 		s.cache.drop(uid, id)
 	}
