@@ -42,7 +42,9 @@ const (
 // burst), keeps m - n, and, if those m are denied while n alone might not
 // be, asks for exactly n (a second round trip, only near the limit; the
 // key's checks then ask for exactly n, one round trip each, for hold).
-// Events not spent within hold are dropped, never given back.
+// Events not spent within hold are dropped, never given back. One batch
+// per key is fetched at a time: checks that find the reservation spent
+// while it is on its way wait for it rather than ask the store themselves.
 //
 // How many a check reserves follows the key's recent use on this
 // Limiter: a key's first check, and any check after the key was quiet for
@@ -106,12 +108,13 @@ type resShard struct {
 // are ns since reservations.start.
 type reservation struct {
 	limit  Limit
-	tokens int   // events reserved and not spent
-	size   int   // events asked of the store by the latest reservation
-	used   int   // events spent from the current reservation (the reserving check's included)
-	at     int64 // when the reservation was asked: its events may be spent until at + hold
-	full   int64 // when the store's bucket is full again, as it answered the reservation
-	exact  int64 // until when checks ask for exactly n: a batch was denied (near the limit)
+	tokens int           // events reserved and not spent
+	size   int           // events asked of the store by the latest reservation
+	used   int           // events spent from the current reservation (the reserving check's included)
+	at     int64         // when the reservation was asked: its events may be spent until at + hold
+	full   int64         // when the store's bucket is full again, as it answered the reservation
+	exact  int64         // until when checks ask for exactly n: a batch was denied (near the limit)
+	fetch  chan struct{} // closed when the batch being fetched for the key has come (nil: none)
 }
 
 func newReservations(batch int, hold time.Duration) *reservations {
@@ -152,29 +155,53 @@ func (e *reservation) result(now int64, n int) Result {
 }
 
 // take spends n reserved events of k under lim, if there are enough.
-// Otherwise it returns how many events to ask of the store: n for a key
-// without recent use, more for a key whose reservations are being spent.
-func (r *reservations) take(k *memKey, lim Limit, n int) (res Result, local bool, ask int) {
+// Otherwise, while another check of this Limiter fetches a batch for k, it
+// returns that fetch's channel to wait on (unless mayWait is false);
+// else it returns how many events to ask of the store: n for a key
+// without recent use, more for a key whose reservations are being spent,
+// and then mine, the channel of this check's fetch, which done closes.
+func (r *reservations) take(k *memKey, lim Limit, n int, mayWait bool) (res Result, local bool, ask int, wait, mine chan struct{}) {
 	sh := r.shard(k)
 	now := r.now()
 	ask = n
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	e, ok := sh.m[*k]
 	switch {
-	case !ok || e.limit != lim || now < e.exact:
+	case !ok || e.limit != lim:
 	case now < e.at+r.hold && e.tokens >= n:
 		e.tokens -= n
 		e.used += n
 		sh.m[*k] = e
-		sh.mu.Unlock()
-		return e.result(now, n), true, 0
+		return e.result(now, n), true, 0, nil, nil
+	case now < e.exact:
+	case e.fetch != nil && mayWait: // a batch is on its way
+		return Result{}, false, 0, e.fetch, nil
+	case e.fetch != nil:
 	case now < e.at+r.hold: // spent within hold: reserve twice as much
 		ask = 2 * e.size
 	case now < e.at+2*r.hold: // ran out of time: reserve what was spent
 		ask = e.used
 	}
+	ask = max(n, min(ask, r.batch, lim.MaxBurst()))
+	if ask > n { // one batch in flight per key: the others wait for it
+		mine = make(chan struct{})
+		e.fetch = mine
+		sh.m[*k] = e
+	}
+	return Result{}, false, ask, nil, mine
+}
+
+// done ends the fetch of k whose channel is mine, waking its waiters.
+func (r *reservations) done(k *memKey, mine chan struct{}) {
+	sh := r.shard(k)
+	sh.mu.Lock()
+	if e, ok := sh.m[*k]; ok && e.fetch == mine {
+		e.fetch = nil
+		sh.m[*k] = e
+	}
 	sh.mu.Unlock()
-	return Result{}, false, max(n, min(ask, r.batch, lim.MaxBurst()))
+	close(mine)
 }
 
 // keep records a reservation of asked events under lim for k, n of them
@@ -206,7 +233,7 @@ func (r *reservations) keep(k *memKey, lim Limit, asked, n int, sent int64, res 
 		sh.m[*k] = e
 		return e
 	}
-	e = reservation{limit: lim, tokens: asked - n, size: asked, used: n, at: sent, full: full, exact: exact}
+	e = reservation{limit: lim, tokens: asked - n, size: asked, used: n, at: sent, full: full, exact: exact, fetch: e.fetch}
 	if _, held := sh.m[*k]; held || sh.room(now, r.hold) {
 		sh.m[*k] = e
 	}
@@ -276,9 +303,28 @@ func (l *Limiter) allowReserved(ctx context.Context, key *Key, lim Limit, n int)
 		return Result{}, false, fmt.Errorf("ratelimit: allow: %w", err)
 	}
 	k := limiterKey(key)
-	res, local, ask := l.res.take(&k, lim, n)
-	if local {
-		return res, true, nil
+	for waits := 0; ; waits++ {
+		res, local, ask, wait, mine := l.res.take(&k, lim, n, waits < 2)
+		if local {
+			return res, true, nil
+		}
+		if wait == nil {
+			return l.fetch(ctx, key, &k, lim, n, ask, mine)
+		}
+		select { // another check's batch: a round trip saved
+		case <-wait:
+		case <-ctx.Done():
+			return Result{}, false, fmt.Errorf("ratelimit: allow: %w", ctx.Err())
+		}
+	}
+}
+
+// fetch asks the store for ask events of key (k) under lim, n of them for
+// this check, and keeps the rest; mine, when not nil, is the channel of
+// this batch fetch, closed at the end.
+func (l *Limiter) fetch(ctx context.Context, key *Key, k *memKey, lim Limit, n, ask int, mine chan struct{}) (res Result, local bool, err error) {
+	if mine != nil {
+		defer l.res.done(k, mine)
 	}
 	sk, err := key.storeKey()
 	if err != nil {
@@ -297,11 +343,11 @@ func (l *Limiter) allowReserved(ctx context.Context, key *Key, lim Limit, n int)
 	}
 	if res.Allowed == 0 {
 		if denied {
-			l.res.exactFor(&k, lim, sent)
+			l.res.exactFor(k, lim, sent)
 		}
 		return res, false, nil
 	}
-	e := l.res.keep(&k, lim, ask, n, sent, res, denied)
+	e := l.res.keep(k, lim, ask, n, sent, res, denied)
 	if ask == n {
 		return res, false, nil // exact: the store's answer
 	}

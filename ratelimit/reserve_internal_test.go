@@ -350,3 +350,48 @@ func TestReservationOptions(t *testing.T) {
 	require.Nil(t, l.res, "a MemoryStore is exact without a round trip: nothing to reserve")
 	require.NoError(t, l.Close(context.Background()))
 }
+
+// slowStore is a countStore whose Allow takes a millisecond (a round
+// trip).
+type slowStore struct{ *countStore }
+
+func (s slowStore) Allow(ctx context.Context, key string, limit Limit, n int) (Result, error) {
+	time.Sleep(time.Millisecond)
+	return s.countStore.Allow(ctx, key, limit, n)
+}
+
+// TestReservationOneFetchAtATime: checks that find the reservation spent
+// while a batch is on its way wait for it instead of each asking the
+// store, so a key costs one round trip per batch even under concurrency,
+// and an instance never holds more than batch - 1 events of a key.
+func TestReservationOneFetchAtATime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newCountStore(t)
+		const batch = 16
+		l := newReserving(t, slowStore{s}, Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}, batch, time.Minute)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for range 200 {
+					res, err := l.Allow(context.Background(), Key{UID: "u-1"}, 1)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if res.Allowed != 1 {
+						t.Error("denied")
+						return
+					}
+					time.Sleep(100 * time.Microsecond)
+				}
+			})
+		}
+		wg.Wait()
+		held := s.allowed.Load() - 16*200
+		require.GreaterOrEqual(t, held, int64(0))
+		require.Less(t, held, int64(batch), "at most batch - 1 held")
+		// 200 batches, plus the first checks of the 16 goroutines (exact:
+		// the key is new) and the slow start.
+		require.LessOrEqual(t, len(s.calls()), 16*200/batch+2*16, "one round trip per batch: %v", s.calls())
+	})
+}
