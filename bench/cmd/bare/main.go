@@ -80,7 +80,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db.SetMaxIdleConns(16)
+	// The example's pool (db_max_conns, 32): as many connections kept
+	// idle as may be open, so that a burst does not open new ones.
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
 	list := `SELECT ` + cols + `, COUNT(*) OVER () AS total FROM contact
 		WHERE status = 'active' AND (uid = $1 OR privacy = 'public') ORDER BY id LIMIT $2`
 	get := `SELECT ` + cols + ` FROM contact WHERE id = $1 AND status = 'active' AND (uid = $2 OR privacy = 'public')`
