@@ -298,7 +298,7 @@ func BenchmarkScaling(b *testing.B) {
 				continue // never cached: first is the uncached figure
 			}
 			// A role set the policy's index cache does not hold: 4,096
-			// sets in rotation over its 1,024 slots, each set differing
+			// sets in rotation over its 2,048 slots, each set differing
 			// by its first role.
 			sets := make([][]string, 4096)
 			for i := range sets {
