@@ -77,7 +77,8 @@ func (l Limit) Interval() time.Duration {
 	if l.Rate <= 0 || l.Period <= 0 {
 		return 0
 	}
-	return (l.Period / time.Duration(l.Rate)).Truncate(time.Microsecond)
+	iv := l.Period / time.Duration(l.Rate)
+	return iv - iv%time.Microsecond
 }
 
 // Validate reports whether l can be enforced: Rate at least 1, Period

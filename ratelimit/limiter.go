@@ -75,6 +75,7 @@ type Limiter struct {
 	owned  *MemoryStore                  // the store New created, closed by Close
 	limits *memstore.Store[sourceAnswer] // LimitSource answers (WithLimitSourceTTL), or nil
 	res    *reservations                 // WithReservation on a store other than a MemoryStore, or nil
+	defT   int64                         // cfg.def.Interval(), computed once
 	cfg    config
 }
 
@@ -97,6 +98,7 @@ func New(opts ...Option) (*Limiter, error) {
 		}
 	}
 	l := &Limiter{store: cfg.store, cfg: cfg, tracer: tracing.New(cfg.tp, "github.com/apicrud-go/apicrud/ratelimit")}
+	l.defT = int64(cfg.def.Interval())
 	if l.store == nil {
 		l.owned = NewMemoryStore()
 		l.store = l.owned
@@ -243,7 +245,11 @@ func (l *Limiter) allow(ctx context.Context, key Key, n int) (res Result, local 
 		if err := ctx.Err(); err != nil {
 			return Result{}, false, fmt.Errorf("ratelimit: allow: %w", err)
 		}
-		return l.mem.allowKey(&key, lim, n), false, nil
+		t := l.defT
+		if lim != l.cfg.def {
+			t = int64(lim.Interval())
+		}
+		return l.mem.allowKey(&key, lim, t, n), false, nil
 	}
 	if l.res != nil && n > 0 {
 		return l.allowReserved(ctx, &key, lim, n)

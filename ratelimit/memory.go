@@ -119,7 +119,7 @@ func (s *MemoryStore) Allow(ctx context.Context, key string, limit Limit, n int)
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	return s.allow(memKey{kind: keyString, id: key}, limit, n), nil
+	return s.allow(memKey{kind: keyString, id: key}, limit, int64(limit.Interval()), n), nil
 }
 
 // Reset implements Store.
@@ -140,8 +140,10 @@ func (s *MemoryStore) now() int64 {
 
 // allowKey is Allow for a Limiter's Key, which must have a UID or a valid
 // IP.
-func (s *MemoryStore) allowKey(key *Key, limit Limit, n int) Result {
-	return s.allow(limiterKey(key), limit, n)
+// t is limit.Interval() (a Limiter computes it once for its default
+// limit).
+func (s *MemoryStore) allowKey(key *Key, limit Limit, t int64, n int) Result {
+	return s.allow(limiterKey(key), limit, t, n)
 }
 
 // resetKey is Reset for a Limiter's Key.
@@ -256,35 +258,35 @@ func (sh *memShard) rebuild(expire int64) {
 // read lock, a lookup and a compare-and-swap of the TAT in place; for a key
 // without an entry whose request changes something, an insertion under the
 // write lock. A peek or a denial of an unknown key stores nothing.
-func (s *MemoryStore) allow(k memKey, limit Limit, n int) Result {
+func (s *MemoryStore) allow(k memKey, limit Limit, t int64, n int) Result {
 	h := s.hash(&k)
 	sh := s.shardOf(h)
 	now := s.now()
 	sh.mu.RLock()
 	if e := sh.find(h, &k); e != nil {
-		res := update(e, now, limit, n)
+		res := update(e, now, limit, t, n)
 		sh.mu.RUnlock()
 		return res
 	}
 	sh.mu.RUnlock()
-	res, newTAT, write := gcra(0, now, limit, n)
+	res, newTAT, write := gcra(0, now, limit, t, n)
 	if !write {
 		return res
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if e := sh.find(h, &k); e != nil { // added meanwhile
-		return update(e, now, limit, n)
+		return update(e, now, limit, t, n)
 	}
 	sh.insert(h, &k, newTAT)
 	return res
 }
 
 // update applies GCRA to the TAT of e.
-func update(e *memEntry, now int64, limit Limit, n int) Result {
+func update(e *memEntry, now int64, limit Limit, t int64, n int) Result {
 	for {
 		tat := e.tat.Load()
-		res, newTAT, write := gcra(tat, now, limit, n)
+		res, newTAT, write := gcra(tat, now, limit, t, n)
 		if !write || e.tat.CompareAndSwap(tat, newTAT) {
 			return res
 		}
@@ -344,11 +346,11 @@ func (s *MemoryStore) sweeper() {
 }
 
 // gcra decides n events at now for a key whose theoretical arrival time is
-// tat (both in nanoseconds; tat <= now for an idle or unknown key). It
+// tat (both in nanoseconds; tat <= now for an idle or unknown key), under
+// l, whose Interval is t (nanoseconds, computed once by the caller). It
 // returns the result, the new TAT, and whether the TAT must be written.
 // redisstore's gcra.lua is the same computation in microseconds.
-func gcra(tat, now int64, l Limit, n int) (Result, int64, bool) {
-	t := int64(l.Interval())
+func gcra(tat, now int64, l Limit, t int64, n int) (Result, int64, bool) {
 	b := int64(l.MaxBurst())
 	if tat < now {
 		tat = now

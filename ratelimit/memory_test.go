@@ -131,7 +131,7 @@ func TestGCRA(t *testing.T) {
 	}
 	for name, s := range steps {
 		t.Run(name, func(t *testing.T) {
-			got, newTAT, write := gcra(s.tat, s.now, l, s.n)
+			got, newTAT, write := gcra(s.tat, s.now, l, int64(l.Interval()), s.n)
 			require.Equal(t, s.want, got)
 			require.Equal(t, s.newTAT, newTAT)
 			require.Equal(t, s.write, write)
