@@ -40,7 +40,7 @@ func parse(r io.Reader) ([]result, map[string]string, error) {
 		t := sc.Text()
 		for _, k := range []string{"goos", "goarch", "cpu"} {
 			if v, ok := strings.CutPrefix(t, k+": "); ok {
-				meta[k] = v
+				meta[k] = strings.Join(strings.Fields(v), " ") // the CPU name may be padded
 			}
 		}
 		m := line.FindStringSubmatch(t)
