@@ -45,6 +45,19 @@ func unreachable(err error) bool {
 		// shutting down, crashed or is starting.
 		return strings.HasPrefix(s, "08") || s == "57P01" || s == "57P02" || s == "57P03"
 	}
+	var re redisError
+	if errors.As(err, &re) {
+		// A Redis backend of a hook (a grants cache, a Redis store) that
+		// answers but cannot serve: a cluster with slots down, a failover
+		// in progress, a server loading its data, a replica.
+		msg := re.Error()
+		for _, p := range []string{"CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "LOADING", "READONLY"} {
+			if strings.HasPrefix(msg, p+" ") {
+				return true
+			}
+		}
+		return false
+	}
 	if n, ok := mysqlNumber(err); ok {
 		// Server shutdown, and the client errors of a lost or refused
 		// connection (2002, 2003, 2006, 2013).
@@ -57,6 +70,13 @@ func unreachable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "invalid connection") || strings.Contains(msg, "failed to connect to") ||
 		strings.Contains(msg, "conn closed")
+}
+
+// redisError is an error reply of a Redis server as go-redis gives it
+// (its redis.Error), matched by method so that crud needs no Redis client.
+type redisError interface {
+	error
+	RedisError()
 }
 
 // unavailableError marks an operation that failed because the database

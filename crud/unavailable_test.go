@@ -92,6 +92,11 @@ func TestUnreachable(t *testing.T) {
 		&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"},
 		&pgconn.PgError{Code: "08006", Message: "connection failure"},
 		errors.New("failed to connect to `user=postgres database=test`: 127.0.0.1:5432 (127.0.0.1): dial error: timeout: context deadline exceeded"),
+		fmt.Errorf("grants: cache: %w", redisReply("CLUSTERDOWN The cluster is down")),
+		redisReply("TRYAGAIN Multiple keys request during rehashing of slot"),
+		redisReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
+		redisReply("LOADING Redis is loading the dataset in memory"),
+		redisReply("READONLY You can't write against a read only replica."),
 	} {
 		require.True(t, unreachable(err), "%v", err)
 	}
@@ -102,7 +107,18 @@ func TestUnreachable(t *testing.T) {
 		&pgconn.PgError{Code: "42P01", Message: "relation does not exist"},
 		&mysql.MySQLError{Number: 1062, Message: "Duplicate entry"},
 		errors.New("sql: no rows in result set"),
+		redisReply("ERR unknown command 'NOSUCH'"),
+		redisReply("WRONGTYPE Operation against a key holding the wrong kind of value"),
+		redisReply("CLUSTERDOWNX not a reply Redis gives"),
+		errors.New("CLUSTERDOWN in a message that is not a Redis reply"),
 	} {
 		require.False(t, unreachable(err), "%v", err)
 	}
 }
+
+// redisReply is an error reply of Redis as go-redis types it (a string
+// type with a RedisError method).
+type redisReply string
+
+func (e redisReply) Error() string { return string(e) }
+func (redisReply) RedisError()     {}
