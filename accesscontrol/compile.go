@@ -322,9 +322,8 @@ func (c *compiled) memberRole(role string, pi int) (string, uint8) {
 // roles and scopes (shared by the principals that hold the same ones). A
 // decision on a resource intersects the resource's grants with the index.
 type binding struct {
-	c   *compiled
-	pr  principal // the zero principal for the anonymous caller
-	uid string
+	c  *compiled
+	pr principal // the zero principal for the anonymous caller
 	*roleIndex
 }
 

@@ -11,8 +11,7 @@ import (
 // condEnv is what a condition reads in a single decision.
 type condEnv struct {
 	c   *compiled
-	b   *binding
-	pr  *principal // nil: anonymous
+	b   *binding // b.pr is the principal (zero: anonymous)
 	v   *view
 	now time.Time
 }
@@ -73,14 +72,14 @@ func (e *condEnv) in(n *cnode) tri {
 	if n.r.kind == oRoles {
 		// Without allocating: the roles are read in place. False when
 		// the principal has none, as below.
-		if e.pr == nil || e.pr.nroles == 0 {
+		if e.b.pr.nroles == 0 {
 			return tFalse
 		}
 		l := e.operand(&n.l)
 		if l.t == tNone {
 			return tUnknown
 		}
-		return triOf(e.pr.hasRole(l.s))
+		return triOf(e.b.pr.hasRole(l.s))
 	}
 	if n.r.kind == oScopes {
 		// Membership in the scopes the principal holds: false when it
@@ -108,22 +107,17 @@ func (e *condEnv) in(n *cnode) tri {
 }
 
 // scopes returns the scopes the principal holds.
-func (e *condEnv) scopes() []string {
-	if e.pr == nil {
-		return nil
-	}
-	return heldScopes(e.c, e.b, e.pr)
-}
+func (e *condEnv) scopes() []string { return heldScopes(e.c, e.b) }
 
-// heldScopes returns the scopes pr holds under c: the declared scopes
-// one of its roles is granted, and the undeclared ones its credential
-// carries.
-func heldScopes(c *compiled, b *binding, pr *principal) []string {
+// heldScopes returns the scopes b's principal holds under c: the declared
+// scopes one of its roles is granted, and the undeclared ones its
+// credential carries.
+func heldScopes(c *compiled, b *binding) []string {
 	var out []string
 	for _, si := range b.scopes {
 		out = append(out, c.scopes[si].name)
 	}
-	for _, s := range pr.scopes() {
+	for _, s := range b.pr.scopes() {
 		if _, ok := c.scopeIdx[s]; !ok {
 			out = append(out, s)
 		}
@@ -137,10 +131,10 @@ func (e *condEnv) operand(o *operand) value {
 	case oLit:
 		return o.lit
 	case oUID:
-		if e.b.uid == "" {
+		if e.b.pr.uid == "" {
 			return value{}
 		}
-		return value{t: tString, s: e.b.uid}
+		return value{t: tString, s: e.b.pr.uid}
 	case oNow:
 		return value{t: tTime, tm: e.nowTime()}
 	case oField:

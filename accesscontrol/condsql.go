@@ -106,10 +106,10 @@ func (s *sqlBuilder) column(o *operand, q *filterQuery, columns map[string]strin
 	case oLit:
 		return "", o.lit, false
 	case oUID:
-		if q.b.uid == "" {
+		if q.b.pr.uid == "" {
 			return "", value{}, false
 		}
-		return "", value{t: tString, s: q.b.uid}, false
+		return "", value{t: tString, s: q.b.pr.uid}, false
 	case oNow:
 		return "", value{t: tTime, tm: q.now}, false
 	}
@@ -165,12 +165,10 @@ func (s *sqlBuilder) inList(n *cnode, q *filterQuery, columns map[string]string)
 	var list []value
 	if n.r.kind == oRoles || n.r.kind == oScopes {
 		var set []string
-		if q.pr != nil {
-			if n.r.kind == oRoles {
-				set = q.pr.roles()
-			} else {
-				set = heldScopes(q.c, q.b, q.pr)
-			}
+		if n.r.kind == oRoles {
+			set = q.b.pr.roles()
+		} else {
+			set = heldScopes(q.c, q.b)
 		}
 		if len(set) == 0 {
 			return constCond(tFalse)

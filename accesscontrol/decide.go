@@ -89,7 +89,7 @@ func (r *compiledRes) membership(v *view) (int, string) {
 func (c *compiled) actions(b *binding, ri int32, v *view) ActionSet {
 	r := &c.res[ri]
 	acts := r.anyAll
-	own := b.uid != "" && v.owner == b.uid
+	own := b.pr.uid != "" && v.owner == b.pr.uid
 	rp := b.grant(ri)
 	acts |= rp.all
 	if own {
@@ -130,7 +130,7 @@ func (c *compiled) actions(b *binding, ri int32, v *view) ActionSet {
 // condition is true. A rule whose actions are all granted already is not
 // evaluated.
 func (c *compiled) condActions(b *binding, r *compiledRes, v *view, acts ActionSet) ActionSet {
-	env := condEnv{c: c, b: b, pr: &b.pr, v: v, now: v.now}
+	env := condEnv{c: c, b: b, v: v, now: v.now}
 	for i := range r.conds {
 		cr := &r.conds[i]
 		if cr.actions&^acts == 0 || !c.condApplies(b, r, v, cr) {
@@ -146,7 +146,7 @@ func (c *compiled) condActions(b *binding, r *compiledRes, v *view, acts ActionS
 // condApplies reports whether the principal part of a conditional rule
 // holds: the role, the membership level, the ownership.
 func (c *compiled) condApplies(b *binding, r *compiledRes, v *view, cr *condRule) bool {
-	if cr.own && (b.uid == "" || v.owner != b.uid) {
+	if cr.own && (b.pr.uid == "" || v.owner != b.pr.uid) {
 		return false
 	}
 	switch cr.kind {
@@ -389,7 +389,7 @@ func (e *explainer) rule(rule *ruleSrc) Check {
 	}
 	if ok && rule.cond != nil {
 		b := e.c.bind(e.pr.p)
-		env := condEnv{c: e.c, b: &b, pr: &b.pr, v: e.v, now: e.v.now}
+		env := condEnv{c: e.c, b: &b, v: e.v, now: e.v.now}
 		switch env.eval(rule.cond.root) {
 		case tTrue:
 			why += ", when " + rule.cond.text + " is true"

@@ -147,13 +147,13 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 	if (r.anyAll|rp.all)&bit != 0 {
 		return "1=1", nil, nil
 	}
-	q := filterQuery{c: c, b: &b, pr: &b.pr, r: r, bit: bit}
+	q := filterQuery{c: c, b: &b, r: r, bit: bit}
 	q.uidCol, q.ownOK = columns["uid"]
-	q.ownOK = q.ownOK && b.uid != ""
+	q.ownOK = q.ownOK && b.pr.uid != ""
 	q.privCol, q.hasPriv = columns["privacy"]
 	var conds []string
 	if q.ownOK && (r.anyOwn|rp.own)&bit != 0 {
-		conds = append(conds, q.uidCol+" = "+s.param(b.uid))
+		conds = append(conds, q.uidCol+" = "+s.param(b.pr.uid))
 	}
 	conds = append(conds, s.memberConds(&q, columns)...)
 	if bit == readBit && q.hasPriv {
@@ -178,8 +178,7 @@ func (p *Policy) FilterFor(pr Principal, action byte, resource string, columns m
 // filterQuery is what one FilterFor call filters on.
 type filterQuery struct {
 	c       *compiled
-	b       *binding
-	pr      *principal // nil: anonymous
+	b       *binding // b.pr is the principal (zero: anonymous)
 	now     time.Time
 	r       *compiledRes
 	bit     ActionSet
@@ -233,7 +232,7 @@ func (s *sqlBuilder) memberConds(q *filterQuery, columns map[string]string) []st
 		// are already selected whole).
 		below := idsFrom(byLevel, minOwn, minAll)
 		if len(below) > 0 {
-			conds = append(conds, "("+s.in(memCol, below)+" AND "+q.uidCol+" = "+s.param(q.b.uid)+")")
+			conds = append(conds, "("+s.in(memCol, below)+" AND "+q.uidCol+" = "+s.param(q.b.pr.uid)+")")
 		}
 	}
 	if q.bit == readBit && q.hasPriv {
@@ -315,7 +314,7 @@ func (s *sqlBuilder) condFilters(q *filterQuery, columns map[string]string, cond
 		mark := len(s.args)
 		var parts []string
 		if cr.own {
-			parts = append(parts, q.uidCol+" = "+s.param(q.b.uid))
+			parts = append(parts, q.uidCol+" = "+s.param(q.b.pr.uid))
 		}
 		if ids != nil {
 			parts = append(parts, s.in(memCol, ids))

@@ -20,7 +20,7 @@ func TestIndexShared(t *testing.T) {
 	a1 := bind(Identity{UID: "u-1", Roles: []string{"a", "b"}})
 	a2 := bind(Identity{UID: "u-2", Roles: []string{"a", "b"}})
 	require.Same(t, a1.roleIndex, a2.roleIndex)
-	require.Equal(t, "u-2", a2.uid)
+	require.Equal(t, "u-2", a2.pr.uid)
 	require.NotSame(t, a1.roleIndex, bind(Identity{UID: "u-1", Roles: []string{"b", "a"}}).roleIndex)
 	require.NotSame(t, a1.roleIndex, bind(Identity{UID: "u-1", Roles: []string{"a", "b"}, Scopes: []string{"s"}}).roleIndex)
 	require.Same(t, &c.noRoles, bind(Identity{UID: "u-1"}).roleIndex)

@@ -100,10 +100,10 @@ func (p *Policy) MayPerform(pr Principal, action byte, resource string) bool {
 	acts := r.anyAll
 	rp := b.grant(ri)
 	acts |= rp.all
-	if b.uid != "" {
+	if b.pr.uid != "" {
 		acts |= rp.own
 	}
-	if b.uid != "" {
+	if b.pr.uid != "" {
 		acts |= r.anyOwn
 	}
 	if r.mem != nil && b.members != nil {
@@ -117,7 +117,7 @@ func (p *Policy) MayPerform(pr Principal, action byte, resource string) bool {
 			}
 			if top > 0 {
 				acts |= m[top].all
-				if b.uid != "" {
+				if b.pr.uid != "" {
 					acts |= m[top].own
 				}
 			}

@@ -314,7 +314,7 @@ func (pr *principal) holdsAny(set map[string]bool) bool {
 
 // bind returns pr indexed against c.
 func (c *compiled) bind(pr principal) binding {
-	return binding{c: c, pr: pr, uid: pr.uid, roleIndex: c.indexOf(&pr)}
+	return binding{c: c, pr: pr, roleIndex: c.indexOf(&pr)}
 }
 
 type principalKey struct{}
