@@ -117,25 +117,12 @@ func TestReservationBoundRedis(t *testing.T) {
 		checks.Load(), len(times), trips, reserved, longest)
 	require.LessOrEqual(t, int64(len(times)), reserved)
 	for _, w := range []time.Duration{0, time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second} {
-		most := maxInWindow(times, w)
+		most := ratelimit.MaxInWindow(times, w)
 		exact := lim.MaxBurst() + int(w/lim.Interval()) + 1
 		bound := lim.MaxBurst() + int((w+hold+longest)/lim.Interval()) + 1
 		t.Logf("w=%v: at most %d allowed (exact limiter: %d, bound: %d)", w, most, exact, bound)
 		require.LessOrEqual(t, most, bound, "w=%v", w)
 	}
-}
-
-// maxInWindow returns the most events of sorted times within a closed
-// span of length w.
-func maxInWindow(times []time.Duration, w time.Duration) int {
-	most, j := 0, 0
-	for i := range times {
-		for times[i]-times[j] > w {
-			j++
-		}
-		most = max(most, i-j+1)
-	}
-	return most
 }
 
 // TestReservationExpiresRedis: events held are not spent once hold has

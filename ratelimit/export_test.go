@@ -1,0 +1,4 @@
+package ratelimit
+
+// MaxInWindow is maxInWindow, for the external tests.
+var MaxInWindow = maxInWindow
