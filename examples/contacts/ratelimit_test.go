@@ -123,17 +123,9 @@ func TestRateLimitBatchConfig(t *testing.T) {
 // near the limit).
 func TestRateLimitBatchOnRedis(t *testing.T) {
 	rdb := testenv.Redis(t)
-	cfg, err := loadConfig("", nil,
-		config.Set("database_url", "sqlite://"+filepath.Join(t.TempDir(), "c.db")),
+	_, h := inProcess(t,
 		config.Set("redis_url", "redis://"+testenv.RedisAddr()), config.Set("redis_prefix", testenv.Prefix(t, rdb)),
-		config.Set("jwt_key", testenv.RandomID(24)), config.Set("encryption_passphrase", testenv.RandomID(12)),
-		config.Set("admin_password", "Quiet-meadow 8812"), config.Set("outbox_dir", t.TempDir()),
 		config.Set("ratelimit_requests", 10), config.Set("ratelimit_batch", 8), config.Set("ratelimit_batch_hold", time.Minute))
-	require.NoError(t, err)
-	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.close(context.Background()) })
-	h := a.handler()
 	var codes []int
 	for range 14 {
 		w := httptest.NewRecorder()
