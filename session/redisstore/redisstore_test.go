@@ -2,9 +2,11 @@ package redisstore_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -122,7 +124,7 @@ func TestCreateOverExistingID(t *testing.T) {
 	h, err := rdb.HGetAll(ctx, key).Result()
 	require.NoError(t, err)
 	require.Equal(t, "v2", h["d"])
-	require.ElementsMatch(t, []string{"d", "a", "r"}, keysOf(h), "the replaced session's last use is gone")
+	require.ElementsMatch(t, []string{"d", "a", "r"}, slices.Collect(maps.Keys(h)), "the replaced session's last use is gone")
 	ttl := rdb.PTTL(ctx, key).Val()
 	require.InDelta(t, float64(2*time.Minute), float64(ttl), float64(2*time.Second), "the replacement's idle deadline")
 
@@ -131,14 +133,6 @@ func TestCreateOverExistingID(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, "u-1 b", next(), "the Create of a new id published nothing")
-}
-
-func keysOf(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestIndexBounded: Create prunes the dead entries of the index each time
